@@ -1,0 +1,152 @@
+"""Settings: one object, one name per setting, read from the environment and `.env`."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlparse
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+SLACK_DEFAULT_API_URL = "https://slack.com/api/"
+DEFAULT_DATABASE_URL = "sqlite:///mentor-bot.db"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class ConfigError(Exception):
+    """A setting is missing or invalid. The message names the variable and the fix."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    bot_token: str
+    signing_secret: str
+    app_token: str | None = None
+    api_url: str = SLACK_DEFAULT_API_URL
+    database_url: str = DEFAULT_DATABASE_URL
+    port: int = 3000
+    program_owners: frozenset[str] = field(default_factory=frozenset)
+    log_level: str = "INFO"
+    tick_seconds: int = 60
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.app_token is not None
+
+
+def load_dotenv_file(path: str = ".env") -> None:
+    """Load `.env` from the working directory; real environment variables win."""
+    from dotenv import load_dotenv
+
+    load_dotenv(path, override=False)
+
+
+def normalize_database_url(raw: str) -> str:
+    """Accept the common spellings of a PostgreSQL URL and pin the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix) :]
+    return raw
+
+
+def _require(env: Mapping[str, str], name: str, prefix: str, fix: str) -> str:
+    value = env.get(name, "").strip()
+    if not value:
+        raise ConfigError(f"{name} is not set: {fix}")
+    if prefix and not value.startswith(prefix):
+        raise ConfigError(f"{name} must start with '{prefix}': {fix}")
+    return value
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Build Settings from a mapping (default: os.environ) or raise ConfigError."""
+    env = os.environ if env is None else env
+
+    bot_token = _require(
+        env, "SLACK_BOT_TOKEN", "xoxb-", "copy the Bot User OAuth Token from your app's 'OAuth & Permissions' page"
+    )
+    app_token = env.get("SLACK_APP_TOKEN", "").strip() or None
+    if app_token is not None and not app_token.startswith("xapp-"):
+        raise ConfigError(
+            "SLACK_APP_TOKEN must start with 'xapp-': create an app-level token with the "
+            "connections:write scope, or unset it to run in HTTP mode"
+        )
+    signing_secret = env.get("SLACK_SIGNING_SECRET", "").strip()
+    if not signing_secret and app_token is None:
+        raise ConfigError(
+            "SLACK_SIGNING_SECRET is not set: copy the Signing Secret from your app's 'Basic Information' "
+            "page (HTTP mode needs it to verify requests)"
+        )
+
+    api_url = env.get("SLACK_API_URL", "").strip() or SLACK_DEFAULT_API_URL
+    parsed = urlparse(api_url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ConfigError(f"SLACK_API_URL must be an http(s) URL such as {SLACK_DEFAULT_API_URL}, got {api_url!r}")
+    if not api_url.endswith("/"):
+        api_url += "/"
+
+    database_url = normalize_database_url(env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL)
+    try:
+        backend = make_url(database_url).get_backend_name()
+    except ArgumentError:
+        raise ConfigError(
+            "DATABASE_URL is not a database URL: use sqlite:///mentor-bot.db or "
+            "postgresql+psycopg://user:password@host:5432/dbname"
+        ) from None
+    if backend not in ("sqlite", "postgresql"):
+        raise ConfigError(f"DATABASE_URL uses {backend!r}: mentor-bot supports sqlite and postgresql URLs")
+
+    port = _int_setting(env, "PORT", 3000, 1, 65535)
+    tick_seconds = _int_setting(env, "MENTOR_TICK_SECONDS", 60, 5, 86400)
+
+    owners = frozenset(
+        part.strip() for part in env.get("MENTOR_PROGRAM_OWNERS", "").split(",") if part.strip()
+    )
+    bad = sorted(o for o in owners if not o[:1] in ("U", "W") or not o.isalnum())
+    if bad:
+        raise ConfigError(
+            f"MENTOR_PROGRAM_OWNERS has {bad[0]!r}, which is not a Slack user ID: "
+            "list IDs such as U012AB3CD, separated by commas"
+        )
+
+    log_level = (env.get("LOG_LEVEL", "").strip() or "INFO").upper()
+    if log_level not in LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {log_level!r}")
+
+    return Settings(
+        bot_token=bot_token,
+        signing_secret=signing_secret,
+        app_token=app_token,
+        api_url=api_url,
+        database_url=database_url,
+        port=port,
+        program_owners=owners,
+        log_level=log_level,
+        tick_seconds=tick_seconds,
+    )
+
+
+def _int_setting(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number from {low} to {high}, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be a whole number from {low} to {high}, got {value}")
+    return value
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level, logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # Alembic narrates every plugin at INFO; keep its noise for DEBUG runs.
+    if level != "DEBUG":
+        logging.getLogger("alembic").setLevel(logging.WARNING)

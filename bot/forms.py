@@ -1,0 +1,176 @@
+"""Modal submissions: read Slack view state into typed forms, with friendly per-field errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot.matching import LEVELS, normalize_topic
+
+GOALS_MIN, GOALS_MAX = 10, 1000
+BIO_MAX = 500
+DEPARTMENT_MAX = 80
+TOPIC_MAX = 60
+MAX_TOPICS = 20
+
+Errors = dict[str, str]
+
+
+class StateReader:
+    """Reads `view.state.values`, forgiving absent blocks and odd shapes from older clients."""
+
+    def __init__(self, values: Any):
+        self.values = values if isinstance(values, dict) else {}
+
+    def _element(self, block_id: str) -> dict[str, Any]:
+        block = self.values.get(block_id)
+        if not isinstance(block, dict):
+            return {}
+        element = block.get(block_id) or next(iter(block.values()), None)
+        return element if isinstance(element, dict) else {}
+
+    def text(self, block_id: str) -> str:
+        value = self._element(block_id).get("value")
+        return value.strip() if isinstance(value, str) else ""
+
+    def selected(self, block_id: str) -> str | None:
+        option = self._element(block_id).get("selected_option")
+        value = option.get("value") if isinstance(option, dict) else None
+        return value if isinstance(value, str) else None
+
+    def selected_many(self, block_id: str) -> list[str]:
+        options = self._element(block_id).get("selected_options")
+        if not isinstance(options, list):
+            return []
+        return [o["value"] for o in options if isinstance(o, dict) and isinstance(o.get("value"), str)]
+
+
+def split_topics(raw: str) -> list[str]:
+    return [" ".join(part.split()) for part in raw.replace("\n", ",").split(",") if part.strip()]
+
+
+def merge_topics(chosen: list[str], typed: list[str]) -> list[str]:
+    merged: dict[str, str] = {}
+    for topic in chosen + typed:
+        merged.setdefault(normalize_topic(topic), topic)
+    return list(merged.values())
+
+
+def parse_level(raw: str | None) -> int | None:
+    if raw is None:
+        return None
+    try:
+        level = int(raw)
+    except ValueError:
+        return None
+    return level if level in LEVELS else None
+
+
+def parse_program(reader: StateReader, allowed: set[int], fallback: int | None) -> tuple[int | None, Errors]:
+    raw = reader.selected("program")
+    if raw is None:
+        return fallback, ({} if fallback is not None else {"program": "Choose a program."})
+    try:
+        program_id = int(raw)
+    except ValueError:
+        return None, {"program": "That program is not open. Choose another one."}
+    if program_id not in allowed:
+        return None, {"program": "That program is not open. Choose another one."}
+    return program_id, {}
+
+
+@dataclass(frozen=True)
+class ProfileForm:
+    topics: list[str]
+    capacity: int
+    level: int
+    department: str | None
+    bio: str | None
+    open_to_reverse: bool
+
+
+def read_profile(values: Any) -> tuple[ProfileForm | None, Errors]:
+    reader = StateReader(values)
+    errors: Errors = {}
+    typed = split_topics(reader.text("topics_other"))
+    topics = merge_topics(reader.selected_many("topics"), typed)
+    if any(len(t) > TOPIC_MAX for t in typed):
+        errors["topics_other"] = f"Keep each topic under {TOPIC_MAX} characters, separated by commas."
+    elif not topics:
+        errors["topics"] = "Pick at least one topic you'd like to mentor on, or type your own below."
+    elif len(topics) > MAX_TOPICS:
+        errors["topics_other"] = f"Choose at most {MAX_TOPICS} topics, so mentees can see your strengths."
+
+    capacity_raw = reader.selected("capacity")
+    capacity = int(capacity_raw) if capacity_raw and capacity_raw.isdigit() else 0
+    if not 1 <= capacity <= 5:
+        errors["capacity"] = "Choose how many mentees you can take on: 1 to 5."
+
+    level = parse_level(reader.selected("level"))
+    if level is None:
+        errors["level"] = "Choose your level, so mentees are matched with the right experience."
+
+    department = reader.text("department")
+    if len(department) > DEPARTMENT_MAX:
+        errors["department"] = f"Keep your department under {DEPARTMENT_MAX} characters."
+    bio = reader.text("bio")
+    if len(bio) > BIO_MAX:
+        errors["bio"] = f"Keep your bio under {BIO_MAX} characters (it has {len(bio)})."
+
+    if errors:
+        return None, errors
+    assert level is not None
+    return (
+        ProfileForm(
+            topics=topics,
+            capacity=capacity,
+            level=level,
+            department=department or None,
+            bio=bio or None,
+            open_to_reverse="open" in reader.selected_many("reverse"),
+        ),
+        {},
+    )
+
+
+@dataclass(frozen=True)
+class RequestForm:
+    goals: str
+    topics: list[str]
+    wants_outside_team: bool
+    wants_more_senior: bool
+    level: int | None
+    department: str | None
+
+
+def read_request(values: Any) -> tuple[RequestForm | None, Errors]:
+    reader = StateReader(values)
+    errors: Errors = {}
+    goals = reader.text("goals")
+    if len(goals) < GOALS_MIN:
+        errors["goals"] = (
+            f"Tell your mentor a little more: at least {GOALS_MIN} characters about what you'd like to grow in."
+        )
+    elif len(goals) > GOALS_MAX:
+        errors["goals"] = f"Please keep your goals under {GOALS_MAX} characters (you have {len(goals)})."
+    department = reader.text("department")
+    if len(department) > DEPARTMENT_MAX:
+        errors["department"] = f"Keep your department under {DEPARTMENT_MAX} characters."
+    if errors:
+        return None, errors
+    preferences = reader.selected_many("preferences")
+    return (
+        RequestForm(
+            goals=goals,
+            topics=merge_topics(reader.selected_many("topics"), []),
+            wants_outside_team="outside_team" in preferences,
+            wants_more_senior="more_senior" in preferences,
+            level=parse_level(reader.selected("level")),
+            department=department or None,
+        ),
+        {},
+    )
+
+
+def read_reason(values: Any) -> str:
+    return StateReader(values).text("reason")[:BIO_MAX]

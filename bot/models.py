@@ -1,0 +1,257 @@
+"""Typed ORM models. Every row carries the Slack team_id of the workspace it belongs to."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores UTC and always hands back an aware datetime, on SQLite as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; pass an aware UTC datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[str]: JSON}
+
+
+TEAM_FK = "workspaces.team_id"
+
+
+class Workspace(Base):
+    __tablename__ = "workspaces"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    created_at: Mapped[datetime]
+
+
+class Program(Base):
+    __tablename__ = "programs"
+    __table_args__ = (
+        UniqueConstraint("team_id", "name"),
+        CheckConstraint("kind IN ('classic', 'reverse')", name="program_kind"),
+        CheckConstraint("status IN ('open', 'closed')", name="program_status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey(TEAM_FK), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(16), default="classic")
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    topics: Mapped[list[str]]
+    created_at: Mapped[datetime]
+
+
+class Person(Base):
+    """What we know of a Slack user: cached from users.info, enriched by HR imports."""
+
+    __tablename__ = "people"
+    __table_args__ = (UniqueConstraint("team_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey(TEAM_FK), index=True)
+    user_id: Mapped[str] = mapped_column(String(32))
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    tz: Mapped[str | None] = mapped_column(String(64))
+    tz_offset: Mapped[int | None] = mapped_column(Integer)
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    department: Mapped[str | None] = mapped_column(String(80))
+    level: Mapped[int | None] = mapped_column(Integer)
+    manager_user_id: Mapped[str | None] = mapped_column(String(32))
+    refreshed_at: Mapped[datetime | None]
+
+
+class MentorProfile(Base):
+    """A mentor's offer within one program. `load` counts active mentees plus pending proposals."""
+
+    __tablename__ = "mentor_profiles"
+    __table_args__ = (
+        UniqueConstraint("team_id", "program_id", "user_id"),
+        CheckConstraint("capacity BETWEEN 1 AND 5", name="profile_capacity_range"),
+        CheckConstraint("load >= 0 AND load <= capacity", name="profile_load_within_capacity"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey(TEAM_FK), index=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"))
+    user_id: Mapped[str] = mapped_column(String(32))
+    topics: Mapped[list[str]]
+    capacity: Mapped[int] = mapped_column(Integer)
+    load: Mapped[int] = mapped_column(Integer, default=0)
+    level: Mapped[int] = mapped_column(Integer)
+    department: Mapped[str | None] = mapped_column(String(80))
+    bio: Mapped[str | None] = mapped_column(Text)
+    open_to_reverse: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+OPEN_REQUEST_STATUSES = ("waiting", "proposed")
+
+
+class MentoringRequest(Base):
+    __tablename__ = "mentoring_requests"
+    __table_args__ = (
+        UniqueConstraint("team_id", "source_key"),
+        CheckConstraint(
+            "status IN ('waiting', 'proposed', 'matched', 'withdrawn')", name="request_status"
+        ),
+        # One open request per mentee and program.
+        Index(
+            "uq_open_request_per_mentee",
+            "team_id",
+            "program_id",
+            "mentee_user_id",
+            unique=True,
+            sqlite_where=text("status IN ('waiting', 'proposed')"),
+            postgresql_where=text("status IN ('waiting', 'proposed')"),
+        ),
+        Index("ix_requests_program_status", "team_id", "program_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey(TEAM_FK))
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"))
+    mentee_user_id: Mapped[str] = mapped_column(String(32))
+    goals: Mapped[str] = mapped_column(Text)
+    topics: Mapped[list[str]]
+    wants_outside_team: Mapped[bool] = mapped_column(Boolean, default=False)
+    wants_more_senior: Mapped[bool] = mapped_column(Boolean, default=False)
+    mentee_level: Mapped[int | None] = mapped_column(Integer)
+    mentee_department: Mapped[str | None] = mapped_column(String(80))
+    status: Mapped[str] = mapped_column(String(16), default="waiting")
+    # Identifies the Slack submission that created the request, so a redelivery creates nothing.
+    source_key: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    matched_at: Mapped[datetime | None]
+
+
+class Proposal(Base):
+    """One mentor asked to take one request. At most one is pending per request."""
+
+    __tablename__ = "proposals"
+    __table_args__ = (
+        UniqueConstraint("request_id", "mentor_profile_id"),
+        CheckConstraint(
+            "status IN ('pending', 'accepted', 'declined', 'withdrawn')", name="proposal_status"
+        ),
+        Index(
+            "uq_pending_proposal_per_request",
+            "request_id",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey(TEAM_FK), index=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("mentoring_requests.id"))
+    mentor_profile_id: Mapped[int] = mapped_column(ForeignKey("mentor_profiles.id"))
+    mentor_user_id: Mapped[str] = mapped_column(String(32))
+    score: Mapped[float] = mapped_column(Float)
+    reasons: Mapped[list[str]]
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    decline_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+
+
+class Pairing(Base):
+    __tablename__ = "pairings"
+    __table_args__ = (
+        UniqueConstraint("request_id"),
+        CheckConstraint("status IN ('active', 'ended', 'completed')", name="pairing_status"),
+        CheckConstraint("mentor_user_id <> mentee_user_id", name="pairing_two_people"),
+        # One active pairing per mentor-mentee pair.
+        Index(
+            "uq_active_pairing",
+            "team_id",
+            "mentor_user_id",
+            "mentee_user_id",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey(TEAM_FK), index=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"))
+    request_id: Mapped[int] = mapped_column(ForeignKey("mentoring_requests.id"))
+    mentor_profile_id: Mapped[int] = mapped_column(ForeignKey("mentor_profiles.id"))
+    mentor_user_id: Mapped[str] = mapped_column(String(32))
+    mentee_user_id: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    # Cached group DM: conversations.open is rate-limited far harder than chat.postMessage.
+    dm_channel_id: Mapped[str | None] = mapped_column(String(32))
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    end_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Delivery(Base):
+    """An outbound message, written in the same transaction as the change that causes it.
+
+    The unique (team_id, key) makes every send idempotent: a retry, a double click or a second
+    replica finds the row already there and sends nothing new.
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("team_id", "key"),
+        CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed')", name="delivery_status"),
+        Index("ix_deliveries_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey(TEAM_FK))
+    key: Mapped[str] = mapped_column(String(160))
+    kind: Mapped[str] = mapped_column(String(40))
+    # A channel or user ID; or, when `pairing_id` is set and the target is empty, the pair's group DM.
+    target: Mapped[str | None] = mapped_column(String(32))
+    pairing_id: Mapped[int | None] = mapped_column(ForeignKey("pairings.id"))
+    payload: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    sent_channel: Mapped[str | None] = mapped_column(String(32))
+    sent_ts: Mapped[str | None] = mapped_column(String(32))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]

@@ -1,0 +1,56 @@
+"""Wires the core together from Settings: database, Slack gateway, dispatcher and services."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from slack_sdk import WebClient
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Settings
+from bot.db import make_engine, make_session_factory
+from bot.mentoring import Mentoring
+from bot.outbox import Dispatcher
+from bot.slack_gateway import SlackGateway, make_web_client
+from bot.workspace import People
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    web_client: WebClient
+    gateway: SlackGateway
+    dispatcher: Dispatcher
+    people: People
+    mentoring: Mentoring
+    now: Callable[[], datetime] = utc_now
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    engine = make_engine(settings.database_url)
+    sessions = make_session_factory(engine)
+    web_client = make_web_client(settings.bot_token, settings.api_url)
+    gateway = SlackGateway(web_client)
+    dispatcher = Dispatcher(sessions, gateway)
+    return Runtime(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        web_client=web_client,
+        gateway=gateway,
+        dispatcher=dispatcher,
+        people=People(sessions, gateway),
+        mentoring=Mentoring(sessions, dispatcher),
+    )

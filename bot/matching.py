@@ -22,6 +22,7 @@ TIMEZONE_POINTS = 12.0
 CAPACITY_POINTS = 8.0
 # Penalties when a stated preference is not met: such mentors are still possible, but come last.
 UNMET_PREFERENCE_PENALTY = 20.0
+MAX_REASONS = 4
 
 
 def normalize_topic(topic: str) -> str:
@@ -160,9 +161,9 @@ def score(needs: MenteeNeeds, offer: MentorOffer, reverse: bool = False) -> Matc
         _capacity_part(offer),
     ]
     total = round(sum(points for points, _ in parts), 2)
-    # Strongest reasons first, so the top three tell the story.
+    # Strongest reasons first, so the top few tell the story.
     explained = sorted((p for p in parts if p[1]), key=lambda p: -p[0])
-    return Match(offer=offer, score=total, reasons=tuple(reason for _, reason in explained[:3] if reason))
+    return Match(offer=offer, score=total, reasons=tuple(reason for _, reason in explained[:MAX_REASONS] if reason))
 
 
 def rank(needs: MenteeNeeds, offers: Iterable[MentorOffer], reverse: bool = False) -> list[Match]:

@@ -1,0 +1,100 @@
+"""Fixtures: a fake Slack Web API, a database (SQLite and PostgreSQL), and the real bot over HTTP."""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from urllib.parse import quote
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from bot.config import load_settings
+from bot.db import migrate
+from bot.runtime import Runtime, build_runtime
+from handlers.app import build_app, build_wsgi
+from tests.fakeslack import FakeSlack
+from tests.slackclient import SlackClientSim
+
+SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+_postgres_problem: list[str] = []
+
+
+def _postgres_unreachable() -> str | None:
+    if not _postgres_problem:
+        try:
+            with create_engine(POSTGRES_URL).connect() as conn:
+                conn.execute(text("SELECT 1"))
+            _postgres_problem.append("")
+        except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+            _postgres_problem.append(f"{type(exc).__name__}: {str(exc).splitlines()[0]}")
+    return _postgres_problem[0] or None
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db')}/mentor-bot.db"
+        return
+    problem = _postgres_unreachable()
+    if problem:
+        message = f"PostgreSQL is not reachable at {POSTGRES_URL} ({problem})"
+        if os.environ.get("CI"):
+            pytest.fail(message + "; CI must run the PostgreSQL tests")
+        pytest.skip(message)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{POSTGRES_URL}?options={quote(f'-csearch_path={schema}')}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlack]:
+    fake = FakeSlack()
+    fake.url = fake.start()  # type: ignore[attr-defined]
+    yield fake
+    fake.stop()
+
+
+def bot_env(fake: FakeSlack, database_url: str, **extra: str) -> dict[str, str]:
+    return {
+        "SLACK_BOT_TOKEN": "xoxb-1111-2222-testtoken",
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": fake.url,  # type: ignore[attr-defined]
+        "DATABASE_URL": database_url,
+        **extra,
+    }
+
+
+@dataclass
+class RunningBot:
+    rt: Runtime
+    url: str
+    slack: SlackClientSim
+    fake: FakeSlack
+
+
+@pytest.fixture
+def bot(fake_slack: FakeSlack, database_url: str) -> Iterator[RunningBot]:
+    from waitress import create_server
+
+    rt = build_runtime(load_settings(bot_env(fake_slack, database_url)))
+    migrate(rt.engine)
+    server = create_server(build_wsgi(build_app(rt), rt), host="127.0.0.1", port=0, threads=8, asyncore_loop_timeout=0.1)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.effective_port}/slack/events"  # type: ignore[union-attr]
+    yield RunningBot(rt, url, SlackClientSim(url, SIGNING_SECRET, fake_slack), fake_slack)
+    server.close()
+    thread.join(timeout=5)
+    rt.close()

@@ -1,0 +1,203 @@
+"""A fake Slack Web API on loopback: real HTTP, realistic answers, recorded calls, injectable faults."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+BOT_USER = "UMENTORBOT"
+DEFAULT_TEAM = "TAAAA0001"
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+    token: str | None
+
+
+@dataclass
+class Fault:
+    method: str
+    status: int
+    error: str
+    retry_after: int | None
+    remaining: int
+
+
+@dataclass
+class FakeSlack:
+    calls: list[Call] = field(default_factory=list)
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    faults: list[Fault] = field(default_factory=list)
+    gone_users: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ts = itertools.count(1)
+        self._views = itertools.count(1)
+        self._server: ThreadingHTTPServer | None = None
+
+    # --- setup ---------------------------------------------------------------------------
+
+    def add_user(
+        self,
+        user_id: str,
+        name: str | None = None,
+        tz: str = "Europe/London",
+        tz_offset: int = 0,
+        is_admin: bool = False,
+        team_id: str = DEFAULT_TEAM,
+    ) -> None:
+        name = name or user_id.lower()
+        self.users[user_id] = {
+            "id": user_id,
+            "team_id": team_id,
+            "name": name,
+            "real_name": name.title(),
+            "deleted": False,
+            "tz": tz,
+            "tz_label": tz,
+            "tz_offset": tz_offset,
+            "is_admin": is_admin,
+            "is_owner": False,
+            "is_primary_owner": False,
+            "is_bot": False,
+            "profile": {"real_name": name.title(), "display_name": name},
+        }
+
+    def fail(self, method: str, status: int = 429, times: int = 1, retry_after: int | None = 1,
+             error: str = "ratelimited") -> None:
+        with self._lock:
+            self.faults.append(Fault(method, status, error, retry_after, times))
+
+    # --- reading -------------------------------------------------------------------------
+
+    def calls_to(self, method: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return [c.args for c in self.calls if c.method == method]
+
+    def posts_to(self, channel: str) -> list[dict[str, Any]]:
+        return [a for a in self.calls_to("chat.postMessage") if a.get("channel") == channel]
+
+    def reset_calls(self) -> None:
+        with self._lock:
+            self.calls.clear()
+
+    # --- serving -------------------------------------------------------------------------
+
+    def start(self) -> str:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+                method = self.path.split("?")[0].rsplit("/", 1)[-1]
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length).decode()
+                args = fake._parse(raw, self.headers.get("Content-Type", ""))
+                token = (self.headers.get("Authorization") or "").removeprefix("Bearer ").strip() or args.get("token")
+                status, headers, body = fake._answer(method, args, token)
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        return f"http://127.0.0.1:{self._server.server_address[1]}/api/"
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+
+    @staticmethod
+    def _parse(raw: str, content_type: str) -> dict[str, Any]:
+        if "json" in content_type:
+            return json.loads(raw or "{}")
+        args: dict[str, Any] = {k: v[0] for k, v in parse_qs(raw).items()}
+        for key in ("blocks", "view", "attachments"):
+            if isinstance(args.get(key), str):
+                try:
+                    args[key] = json.loads(args[key])
+                except ValueError:
+                    pass
+        return args
+
+    def _answer(self, method: str, args: dict[str, Any], token: str | None) -> tuple[int, dict[str, str], dict]:
+        with self._lock:
+            self.calls.append(Call(method, args, token))
+            for fault in self.faults:
+                if fault.method in (method, "*") and fault.remaining > 0:
+                    fault.remaining -= 1
+                    headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+                    return fault.status, headers, {"ok": False, "error": fault.error}
+        if not token:
+            return 200, {}, {"ok": False, "error": "not_authed"}
+        handler = getattr(self, "_" + method.replace(".", "_"), None)
+        answer = handler(args) if handler else {"ok": True}
+        if method == "chat.postMessage" and answer.get("ok"):
+            # Remember where the message landed, so a test can click its buttons.
+            args["_channel"], args["_ts"] = answer["channel"], answer["ts"]
+        if method == "views.open" and answer.get("ok"):
+            args["_view_id"] = answer["view"]["id"]
+        return 200, {}, answer
+
+    # --- methods -------------------------------------------------------------------------
+
+    def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "url": "https://fake.slack.test/", "team": "Fake", "user": "mentorbot",
+                "team_id": DEFAULT_TEAM, "user_id": BOT_USER, "bot_id": "BMENTORBOT", "is_enterprise_install": False}
+
+    def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        user_id = args.get("user", "")
+        if user_id in self.gone_users:
+            return {"ok": False, "error": "user_not_found"}
+        if user_id not in self.users:
+            self.add_user(user_id)
+        return {"ok": True, "user": self.users[user_id]}
+
+    def _conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        users = sorted(u for u in str(args.get("users", "")).split(",") if u)
+        if any(u in self.gone_users for u in users):
+            return {"ok": False, "error": "user_not_found"}
+        prefix = "D" if len(users) == 1 else "G"
+        return {"ok": True, "channel": {"id": prefix + "".join(u[-4:] for u in users).upper()}}
+
+    def _chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = str(args.get("channel", ""))
+        if channel in self.gone_users:
+            return {"ok": False, "error": "user_not_found"}
+        if channel.startswith(("U", "W")):
+            channel = "D" + channel[1:]
+        ts = f"1700000000.{next(self._ts):06d}"
+        return {"ok": True, "channel": channel, "ts": ts,
+                "message": {"type": "message", "text": args.get("text"), "blocks": args.get("blocks"), "ts": ts}}
+
+    def _chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts"), "text": args.get("text")}
+
+    def _chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "message_ts": f"1700000000.{next(self._ts):06d}"}
+
+    def _views_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        view = args.get("view")
+        view = json.loads(view) if isinstance(view, str) else dict(view or {})
+        view_id = f"V{next(self._views):08d}"
+        return {"ok": True, "view": {**view, "id": view_id, "hash": f"h{view_id}", "state": {"values": {}}}}
+
+    _views_publish = _views_open
+    _views_update = _views_open

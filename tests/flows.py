@@ -1,0 +1,90 @@
+"""Steps a person takes in Slack, shared by the acceptance tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from bot.db import unit_of_work
+from tests.conftest import RunningBot
+from tests.fakeslack import DEFAULT_TEAM
+from tests.slackclient import Response, checkbox_value, multi_value, select_value, state, text_value
+
+MENTEE = "U0MENTEE01"
+MENTOR = "U0MENTOR01"
+MENTOR2 = "U0MENTOR02"
+GOALS = "I want to lead my first cross-team project and get better at giving feedback."
+
+
+def offer(
+    bot: RunningBot,
+    user: str,
+    topics: list[str] | None = None,
+    capacity: str = "2",
+    level: str = "4",
+    department: str = "Sales",
+    other: str = "",
+    team: str = DEFAULT_TEAM,
+) -> Response:
+    opened = bot.slack.command(user, "offer", team=team)
+    assert opened.status == 200, opened.body
+    view = bot.slack.opened_view("mentor_offer")
+    values = state(
+        topics=multi_value(["Leadership", "Communication"] if topics is None else topics),
+        topics_other=text_value(other),
+        capacity=select_value(capacity),
+        level=select_value(level),
+        department=text_value(department),
+        bio=text_value("Led three product teams; happy to talk about feedback and growth."),
+        reverse=checkbox_value([]),
+    )
+    return bot.slack.submit(view, values, user, team=team)
+
+
+def request_values(goals: str = GOALS, topics: list[str] | None = None, level: str | None = "2",
+                   department: str = "Engineering", preferences: list[str] | None = None) -> dict[str, Any]:
+    return state(
+        goals=text_value(goals),
+        topics=multi_value(["Leadership", "Giving and receiving feedback"] if topics is None else topics),
+        preferences=checkbox_value(preferences or []),
+        level=select_value(level),
+        department=text_value(department),
+    )
+
+
+def request(bot: RunningBot, user: str = MENTEE, team: str = DEFAULT_TEAM, **values: Any) -> Response:
+    opened = bot.slack.command(user, "request", team=team)
+    assert opened.status == 200, opened.body
+    view = bot.slack.opened_view("mentee_request")
+    return bot.slack.submit(view, request_values(**values), user, team=team)
+
+
+def proposals_to(bot: RunningBot, user: str) -> list[dict[str, Any]]:
+    """Messages to `user` that carry Accept and Decline buttons."""
+    found = []
+    for post in bot.fake.posts_to(user):
+        labels = [e["text"]["text"] for b in post.get("blocks") or [] for e in b.get("elements", [])
+                  if e.get("type") == "button"]
+        if labels == ["Accept", "Decline"]:
+            found.append(post)
+    return found
+
+
+def count(bot: RunningBot, model: Any, *where: Any) -> int:
+    with unit_of_work(bot.rt.sessions) as s:
+        return s.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+
+def rows(bot: RunningBot, model: Any, *where: Any) -> list[Any]:
+    with unit_of_work(bot.rt.sessions) as s:
+        return list(s.scalars(select(model).where(*where)))
+
+
+def all_text(post: dict[str, Any]) -> str:
+    parts = [post.get("text") or ""]
+    for block in post.get("blocks") or []:
+        text = block.get("text")
+        if isinstance(text, dict):
+            parts.append(text.get("text", ""))
+    return "\n".join(parts)

@@ -1,0 +1,174 @@
+"""Plays the Slack client: builds realistic payloads from fixtures, signs them, posts them over HTTP."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import hmac
+import json
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from tests.fakeslack import DEFAULT_TEAM, FakeSlack
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def fixture(name: str) -> dict[str, Any]:
+    return json.loads((FIXTURES / name).read_text())
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    base = b"v0:" + timestamp.encode() + b":" + body
+    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+
+
+@dataclass
+class Response:
+    status: int
+    body: str
+
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+
+class SlackClientSim:
+    def __init__(self, url: str, secret: str, fake: FakeSlack):
+        self.url = url
+        self.secret = secret
+        self.fake = fake
+        self._trigger = 0
+
+    def post(
+        self, body: bytes, content_type: str, timestamp: int | None = None, secret: str | None = None,
+        signature: str | None = None,
+    ) -> Response:
+        ts = str(int(time.time()) if timestamp is None else timestamp)
+        request = urllib.request.Request(
+            self.url,
+            data=body,
+            method="POST",
+            headers={
+                "Content-Type": content_type,
+                "X-Slack-Request-Timestamp": ts,
+                "X-Slack-Signature": signature or sign(secret or self.secret, ts, body),
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return Response(response.status, response.read().decode())
+        except urllib.error.HTTPError as error:
+            return Response(error.code, error.read().decode())
+
+    def _trigger_id(self) -> str:
+        self._trigger += 1
+        return f"{self._trigger}.738474920.trigger"
+
+    def command_body(self, user: str, text: str, team: str = DEFAULT_TEAM, command: str = "/mentor") -> bytes:
+        form = fixture("slash_command.json")
+        form.update(user_id=user, user_name=user.lower(), text=text, team_id=team, command=command,
+                    trigger_id=self._trigger_id())
+        return urlencode(form).encode()
+
+    def command(self, user: str, text: str = "", team: str = DEFAULT_TEAM, command: str = "/mentor") -> Response:
+        return self.post(self.command_body(user, text, team, command), "application/x-www-form-urlencoded")
+
+    def interactive(self, payload: dict[str, Any]) -> Response:
+        body = urlencode({"payload": json.dumps(payload)}).encode()
+        return self.post(body, "application/x-www-form-urlencoded")
+
+    def click_payload(
+        self, user: str, action_id: str, value: str | None, team: str = DEFAULT_TEAM,
+        channel: str | None = None, ts: str | None = None,
+    ) -> dict[str, Any]:
+        payload = fixture("block_actions.json")
+        payload["user"].update(id=user, username=user.lower(), name=user.lower(), team_id=team)
+        payload["team"]["id"] = team
+        payload["trigger_id"] = self._trigger_id()
+        action = payload["actions"][0]
+        action.update(action_id=action_id, action_ts=f"{time.time():.6f}")
+        if value is None:
+            action.pop("value", None)
+        else:
+            action["value"] = value
+        if channel:
+            payload["container"]["channel_id"] = channel
+            payload["channel"]["id"] = channel
+        if ts:
+            payload["container"]["message_ts"] = ts
+            payload["message"]["ts"] = ts
+        return payload
+
+    def click(self, user: str, action_id: str, value: str | None, **where: Any) -> Response:
+        return self.interactive(self.click_payload(user, action_id, value, **where))
+
+    def click_button(self, post: dict[str, Any], label: str, user: str, team: str = DEFAULT_TEAM) -> Response:
+        """Clicks the button with this label on a message the bot posted (a recorded chat.postMessage)."""
+        for block in post.get("blocks") or []:
+            for element in block.get("elements", []):
+                if element.get("type") == "button" and element["text"]["text"] == label:
+                    return self.click(user, element["action_id"], element.get("value"), team=team,
+                                      channel=post.get("_channel"), ts=post.get("_ts"))
+        raise AssertionError(f"no button labelled {label!r} in {post.get('text')!r}")
+
+    def submission(self, view: dict[str, Any], values: dict[str, Any], user: str, team: str = DEFAULT_TEAM,
+                   view_id: str | None = None) -> dict[str, Any]:
+        payload = fixture("view_submission.json")
+        payload["team"]["id"] = team
+        payload["user"].update(id=user, username=user.lower(), name=user.lower(), team_id=team)
+        payload["trigger_id"] = self._trigger_id()
+        submitted = copy.deepcopy(payload["view"])
+        submitted.update(
+            id=view_id or view.get("id") or submitted["id"], team_id=team, blocks=view.get("blocks", []),
+            private_metadata=view.get("private_metadata", ""), callback_id=view["callback_id"],
+            state={"values": values},
+        )
+        payload["view"] = submitted
+        return payload
+
+    def submit(self, view: dict[str, Any], values: dict[str, Any], user: str, team: str = DEFAULT_TEAM) -> Response:
+        return self.interactive(self.submission(view, values, user, team))
+
+    def event(self, event: dict[str, Any], team: str = DEFAULT_TEAM) -> Response:
+        envelope = fixture("app_home_opened.json")
+        envelope["team_id"] = team
+        envelope["event"] = event
+        return self.post(json.dumps(envelope).encode(), "application/json")
+
+    def opened_view(self, callback_id: str) -> dict[str, Any]:
+        """The newest modal the bot opened with this callback_id, as Slack would show it."""
+        for args in reversed(self.fake.calls_to("views.open")):
+            view = args["view"] if isinstance(args["view"], dict) else json.loads(args["view"])
+            if view.get("callback_id") == callback_id:
+                return {**view, "id": args.get("_view_id")}
+        raise AssertionError(f"no modal {callback_id!r} was opened")
+
+
+# Builders for view state values, in the exact shapes Slack sends.
+def text_value(value: str) -> dict[str, Any]:
+    return {"type": "plain_text_input", "value": value}
+
+
+def select_value(value: str | None) -> dict[str, Any]:
+    option = None if value is None else {"text": {"type": "plain_text", "text": value}, "value": value}
+    return {"type": "static_select", "selected_option": option}
+
+
+def multi_value(values: list[str]) -> dict[str, Any]:
+    return {"type": "multi_static_select",
+            "selected_options": [{"text": {"type": "plain_text", "text": v}, "value": v} for v in values]}
+
+
+def checkbox_value(values: list[str]) -> dict[str, Any]:
+    return {"type": "checkboxes",
+            "selected_options": [{"text": {"type": "plain_text", "text": v}, "value": v} for v in values]}
+
+
+def state(**blocks: dict[str, Any]) -> dict[str, Any]:
+    """{block_id: element value}: the input blocks use the block id as their action id too."""
+    return {block_id: {block_id: value} for block_id, value in blocks.items()}

@@ -86,15 +86,22 @@ class RunningBot:
 
 @pytest.fixture
 def bot(fake_slack: FakeSlack, database_url: str) -> Iterator[RunningBot]:
-    from waitress import create_server
+    from waitress import create_server, wasyncore
 
     rt = build_runtime(load_settings(bot_env(fake_slack, database_url)))
     migrate(rt.engine)
-    server = create_server(build_wsgi(build_app(rt), rt), host="127.0.0.1", port=0, threads=8, asyncore_loop_timeout=0.1)
-    thread = threading.Thread(target=server.run, daemon=True)
+    server = create_server(build_wsgi(build_app(rt), rt), host="127.0.0.1", port=0, threads=8)
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.is_set():
+            wasyncore.loop(timeout=0.05, map=server._map, count=1)  # type: ignore[union-attr]
+
+    thread = threading.Thread(target=loop, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server.effective_port}/slack/events"  # type: ignore[union-attr]
     yield RunningBot(rt, url, SlackClientSim(url, SIGNING_SECRET, fake_slack), fake_slack)
-    server.close()
+    stop.set()
     thread.join(timeout=5)
+    server.close()
     rt.close()

@@ -1,0 +1,153 @@
+"""Bad input gets a friendly answer; forged requests, strangers and other workspaces change nothing."""
+
+from __future__ import annotations
+
+import time
+
+from bot.models import MentoringRequest, MentorProfile, Pairing, Proposal, Workspace
+from tests.fakeslack import DEFAULT_TEAM
+from tests.flows import GOALS, MENTEE, MENTOR, count, offer, proposals_to, request, request_values, rows
+from tests.slackclient import multi_value, select_value, state, text_value
+
+TEAM_B = "TBBBB0002"
+
+
+def test_short_goals_come_back_as_modal_errors_and_nothing_is_stored(bot):
+    response = request(bot, goals="help")
+    body = response.json()
+    assert response.status == 200 and body["response_action"] == "errors"
+    assert "at least 10 characters" in body["errors"]["goals"]
+    assert count(bot, MentoringRequest) == 0
+
+
+def test_overlong_goals_are_refused(bot):
+    body = request(bot, goals="x" * 1001).json()
+    assert "under 1000 characters" in body["errors"]["goals"]
+
+
+def test_offer_without_topics_or_level_lists_each_problem(bot):
+    bot.slack.command(MENTOR, "offer")
+    view = bot.slack.opened_view("mentor_offer")
+    values = state(topics=multi_value([]), topics_other=text_value(""), capacity=select_value("9"),
+                   level=select_value(None), bio=text_value("b" * 600))
+    body = bot.slack.submit(view, values, MENTOR).json()
+    assert body["response_action"] == "errors"
+    assert set(body["errors"]) == {"topics", "capacity", "level", "bio"}
+    assert count(bot, MentorProfile) == 0
+
+
+def test_capacity_cannot_drop_below_current_mentees(bot):
+    offer(bot, MENTOR, capacity="2")
+    request(bot, user="U0MENTEE01")
+    request(bot, user="U0MENTEE02")
+    assert len(proposals_to(bot, MENTOR)) == 2
+    body = offer(bot, MENTOR, capacity="1").json()
+    assert "at least 2" in body["errors"]["capacity"]
+    assert rows(bot, MentorProfile)[0].capacity == 2
+
+
+def test_a_submission_missing_blocks_is_an_error_not_a_crash(bot):
+    bot.slack.command(MENTEE, "request")
+    view = bot.slack.opened_view("mentee_request")
+    response = bot.slack.submit(view, {"unexpected": {"x": {"type": "datepicker"}}}, MENTEE)
+    assert response.status == 200 and "goals" in response.json()["errors"]
+
+
+def test_forged_and_stale_signatures_are_rejected_and_change_nothing(bot):
+    body = bot.slack.command_body(MENTEE, "request")
+    form = "application/x-www-form-urlencoded"
+    assert bot.slack.post(body, form, secret="not-the-secret").status == 401
+    assert bot.slack.post(body, form, timestamp=int(time.time()) - 3600).status == 401
+    assert bot.slack.post(body, form, signature="v0=deadbeef").status == 401
+    payload = bot.slack.submission({"callback_id": "mentee_request"}, request_values(), MENTEE)
+    import json
+    from urllib.parse import urlencode
+
+    raw = urlencode({"payload": json.dumps(payload)}).encode()
+    assert bot.slack.post(raw, form, secret="wrong").status == 401
+    assert bot.fake.calls == []
+    assert count(bot, MentoringRequest) == 0 and count(bot, Workspace) == 0
+
+
+def test_the_same_submission_delivered_twice_makes_one_request_and_one_proposal(bot):
+    offer(bot, MENTOR)
+    bot.slack.command(MENTEE, "request")
+    view = bot.slack.opened_view("mentee_request")
+    payload = bot.slack.submission(view, request_values(), MENTEE)
+    first, second = bot.slack.interactive(payload), bot.slack.interactive(payload)
+    assert (first.status, second.status) == (200, 200)
+    assert second.body == ""  # the redelivery closes the modal as the first did
+    assert count(bot, MentoringRequest) == 1
+    assert len(proposals_to(bot, MENTOR)) == 1
+    assert len(bot.fake.posts_to(MENTEE)) == 1
+
+
+def test_double_click_on_accept_makes_one_pairing_and_one_intro(bot):
+    offer(bot, MENTOR)
+    request(bot)
+    [proposal] = proposals_to(bot, MENTOR)
+    assert bot.slack.click_button(proposal, "Accept", MENTOR).status == 200
+    assert bot.slack.click_button(proposal, "Accept", MENTOR).status == 200
+    assert count(bot, Pairing) == 1
+    assert len(bot.fake.calls_to("conversations.open")) == 1
+    channel = rows(bot, Pairing)[0].dm_channel_id
+    assert len(bot.fake.posts_to(channel)) == 1
+
+
+def test_only_the_asked_mentor_can_answer(bot):
+    offer(bot, MENTOR)
+    request(bot)
+    [proposal] = proposals_to(bot, MENTOR)
+    assert bot.slack.click_button(proposal, "Accept", "U0STRANGER").status == 200
+    assert count(bot, Pairing) == 0
+    assert rows(bot, Proposal)[0].status == "pending"
+    [refusal] = bot.fake.calls_to("chat.postEphemeral")
+    assert refusal["user"] == "U0STRANGER" and "sent to someone else" in refusal["text"]
+
+
+def test_unknown_or_malformed_buttons_get_a_friendly_note(bot):
+    response = bot.slack.click(MENTOR, "launch_rockets", "1")
+    assert response.status == 200
+    assert "don't recognise that button" in bot.fake.calls_to("chat.postEphemeral")[-1]["text"]
+    assert bot.slack.click(MENTOR, "proposal_accept", "not-a-number").status == 200
+    assert bot.slack.click(MENTOR, "proposal_accept", "999999").status == 200
+    assert "can't find that request" in bot.fake.calls_to("chat.postEphemeral")[-1]["text"]
+
+
+def test_an_unknown_modal_and_an_unknown_command_are_answered_kindly(bot):
+    response = bot.slack.submit({"callback_id": "from_an_old_version"}, {}, MENTEE)
+    assert response.status == 200 and response.json()["response_action"] == "update"
+    response = bot.slack.command(MENTEE, "", command="/mentorz")
+    assert response.status == 200 and "/mentor help" in response.body
+
+
+def test_workspaces_never_see_each_other(bot):
+    offer(bot, MENTOR, team=DEFAULT_TEAM)
+    request(bot, user="U0BMENTEE1", team=TEAM_B)
+    # Workspace B's request cannot reach workspace A's mentor.
+    assert proposals_to(bot, MENTOR) == []
+    [b_request] = rows(bot, MentoringRequest)
+    assert (b_request.team_id, b_request.status) == (TEAM_B, "waiting")
+
+    request(bot, user=MENTEE, team=DEFAULT_TEAM)
+    [proposal] = proposals_to(bot, MENTOR)
+    # A user in B who tries A's proposal id finds nothing, and nothing changes.
+    bot.slack.click(MENTOR, "proposal_accept", proposal["blocks"][4]["elements"][0]["value"], team=TEAM_B)
+    assert count(bot, Pairing) == 0
+    assert "can't find" in bot.fake.calls_to("chat.postEphemeral")[-1]["text"]
+    # B's status shows nothing of A; A's shows nothing of B.
+    b_status = bot.slack.command("U0BMENTEE1", "status", team=TEAM_B).json()["text"]
+    assert MENTOR not in b_status and "waiting" in b_status
+    a_status = bot.slack.command(MENTOR, "status", team=TEAM_B).json()["text"]
+    assert "not part of a mentoring pair" in a_status
+
+
+def test_app_home_shows_the_callers_own_status(bot):
+    request(bot)
+    response = bot.slack.event({"type": "app_home_opened", "user": MENTEE, "channel": "D1", "tab": "home",
+                                "event_ts": "1.2"})
+    assert response.status == 200
+    [published] = bot.fake.calls_to("views.publish")
+    assert published["user_id"] == MENTEE
+    assert "waiting" in str(published["view"])
+    assert GOALS not in str(published["view"])

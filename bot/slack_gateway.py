@@ -13,6 +13,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
 from slack_sdk.http_retry.handler import RetryHandler
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
@@ -75,10 +76,12 @@ class BoundedRateLimitRetryHandler(RateLimitErrorRetryHandler):
 
 
 def default_retry_handlers(max_rate_limit_wait: float = 3.0) -> list[RetryHandler]:
+    # One quick retry smooths over a blip; longer outages are the outbox's job (it backs off for hours).
+    quick = BackoffRetryIntervalCalculator(backoff_factor=0.2)
     return [
-        ConnectionErrorRetryHandler(max_retry_count=2),
+        ConnectionErrorRetryHandler(max_retry_count=1, interval_calculator=quick),
         BoundedRateLimitRetryHandler(max_retry_count=2, max_wait_seconds=max_rate_limit_wait),
-        ServerErrorRetryHandler(max_retry_count=2),
+        ServerErrorRetryHandler(max_retry_count=1, interval_calculator=quick),
     ]
 
 

@@ -83,7 +83,8 @@ class FakeSlack:
             return [c.args for c in self.calls if c.method == method]
 
     def posts_to(self, channel: str) -> list[dict[str, Any]]:
-        return [a for a in self.calls_to("chat.postMessage") if a.get("channel") == channel]
+        """Messages that reached `channel` (calls answered with an error are left out)."""
+        return [a for a in self.calls_to("chat.postMessage") if a.get("channel") == channel and "_ts" in a]
 
     def reset_calls(self) -> None:
         with self._lock:

@@ -1,0 +1,85 @@
+"""Sending through the outbox: rate limits, outages and gone users, with ticks moving time forward."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.models import Delivery
+from bot.runtime import utc_now
+from scheduler import Ticker
+from tests.flows import MENTEE, MENTOR, offer, proposals_to, request, rows
+
+
+def _delivery(bot, kind):
+    [row] = rows(bot, Delivery, Delivery.kind == kind)
+    return row
+
+
+def test_short_429_is_waited_out_and_sent_once(bot):
+    offer(bot, MENTOR)
+    bot.fake.fail("chat.postMessage", status=429, retry_after=1, times=1)
+    request(bot)
+    assert len(proposals_to(bot, MENTOR)) == 1
+    assert _delivery(bot, "proposal").status == "sent"
+
+
+def test_long_429_reschedules_after_retry_after_and_a_tick_sends_it(bot):
+    offer(bot, MENTOR)
+    bot.fake.fail("chat.postMessage", status=429, retry_after=120, times=1)
+    request(bot)
+    row = _delivery(bot, "proposal")
+    assert row.status == "pending" and row.last_error == "ratelimited"
+    assert row.next_attempt_at - row.created_at >= timedelta(seconds=119)
+
+    ticker = Ticker(bot.rt)
+    assert ticker.tick_once(row.created_at + timedelta(seconds=30)).sent == 0
+    assert proposals_to(bot, MENTOR) == []
+    assert ticker.tick_once(row.created_at + timedelta(seconds=121)).sent == 1
+    assert ticker.tick_once(row.created_at + timedelta(minutes=10)).sent == 0
+    assert len(proposals_to(bot, MENTOR)) == 1
+    assert _delivery(bot, "proposal").status == "sent"
+
+
+def test_server_errors_back_off_then_fail_visibly(bot):
+    offer(bot, MENTOR)
+    bot.fake.fail("chat.postMessage", status=503, retry_after=None, times=1000, error="service_unavailable")
+    request(bot)
+    row = _delivery(bot, "proposal")
+    assert row.status == "pending" and row.attempts == 1
+    ticker = Ticker(bot.rt)
+    when = utc_now()
+    for _ in range(10):
+        when += timedelta(hours=2)
+        ticker.tick_once(when)
+    row = _delivery(bot, "proposal")
+    assert row.status == "failed" and row.attempts == 6 and row.last_error == "service_unavailable"
+    # Once Slack recovers, nothing failed is resent behind anyone's back.
+    bot.fake.faults.clear()
+    assert ticker.tick_once(when + timedelta(hours=1)).sent == 0
+
+
+def test_a_gone_mentor_is_a_permanent_failure_not_a_retry_loop(bot):
+    offer(bot, MENTOR)
+    bot.fake.gone_users.add(MENTOR)
+    request(bot)
+    row = _delivery(bot, "proposal")
+    assert (row.status, row.last_error, row.attempts) == ("failed", "user_not_found", 1)
+
+
+def test_a_claim_abandoned_by_a_dead_process_is_sent_later(bot):
+    offer(bot, MENTOR)
+    bot.fake.fail("chat.postMessage", status=429, retry_after=600, times=2)
+    request(bot)
+    # Simulate a process that claimed the row and died before sending.
+    from sqlalchemy import update
+
+    from bot.db import unit_of_work
+
+    claimed_at = utc_now()
+    with unit_of_work(bot.rt.sessions) as s:
+        s.execute(update(Delivery).values(status="sending", claimed_at=claimed_at, next_attempt_at=claimed_at))
+    ticker = Ticker(bot.rt)
+    assert ticker.tick_once(claimed_at + timedelta(minutes=1)).sent == 0
+    assert ticker.tick_once(claimed_at + timedelta(minutes=6)).sent == 2
+    assert len(proposals_to(bot, MENTOR)) == 1
+    assert len(bot.fake.posts_to(MENTEE)) == 1

@@ -50,7 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         migrate(rt.engine)
     except OperationalError as exc:
-        print(f"mentor-bot: DATABASE_URL cannot be reached ({exc.orig}): check the URL and that the "
+        reason = " ".join(str(exc.orig).split())
+        print(f"mentor-bot: DATABASE_URL cannot be reached ({reason}): check the URL and that the "
               "database server is running", file=sys.stderr)
         return 2
     if command == "migrate":

@@ -36,6 +36,7 @@ class FakeSlack:
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     faults: list[Fault] = field(default_factory=list)
     gone_users: set[str] = field(default_factory=set)
+    revoked_tokens: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -148,6 +149,8 @@ class FakeSlack:
                     return fault.status, headers, {"ok": False, "error": fault.error}
         if not token:
             return 200, {}, {"ok": False, "error": "not_authed"}
+        if token in self.revoked_tokens:
+            return 200, {}, {"ok": False, "error": "invalid_auth"}
         handler = getattr(self, "_" + method.replace(".", "_"), None)
         answer = handler(args) if handler else {"ok": True}
         if method == "chat.postMessage" and answer.get("ok"):

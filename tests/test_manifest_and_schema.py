@@ -1,0 +1,61 @@
+"""The app manifest validates against Slack's schema; the migrations match the models."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+
+from bot.db import make_engine, migrate
+from bot.models import Base
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMA = ROOT.parent / "shared" / "specs" / "slack-app-manifest.schema.v1.json"
+
+
+def manifest() -> dict:
+    return yaml.safe_load((ROOT / "manifest.yml").read_text())
+
+
+@pytest.mark.skipif(not SCHEMA.exists(), reason=f"Slack's manifest schema is not at {SCHEMA}")
+def test_manifest_validates_against_slacks_schema():
+    jsonschema.validate(manifest(), json.loads(SCHEMA.read_text()))
+
+
+def test_manifest_declares_what_the_bot_uses():
+    m = manifest()
+    [command] = m["features"]["slash_commands"]
+    assert command["command"] == "/mentor" and "request" in command["usage_hint"]
+    assert m["features"]["bot_user"]["display_name"]
+    assert m["settings"]["interactivity"]["is_enabled"] is True
+    assert m["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+    assert m["settings"]["socket_mode_enabled"] is True
+    scopes = set(m["oauth_config"]["scopes"]["bot"])
+    assert scopes == {"commands", "chat:write", "im:write", "mpim:write", "users:read"}
+
+
+def test_migrations_build_exactly_the_models(database_url):
+    engine = make_engine(database_url)
+    migrate(engine)
+    migrate(engine)  # a second start finds nothing to do
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}), Base.metadata)
+        tables = set(inspect(conn).get_table_names())
+    engine.dispose()
+    assert diff == []
+    assert {"workspaces", "programs", "people", "mentor_profiles", "mentoring_requests", "proposals", "pairings",
+            "deliveries"} <= tables
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path}/x.db")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    engine.dispose()

@@ -61,10 +61,13 @@ def option(text: str, value: str) -> dict[str, Any]:
     return {"text": plain(text, OPTION_TEXT_MAX), "value": value}
 
 
+def escape(text: str) -> str:
+    """User text in mrkdwn: no surprise mentions, channel pings or links."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def quote(text: str) -> str:
-    """Quote user text in mrkdwn, escaping what would otherwise become mentions or links."""
-    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return "\n".join("> " + line for line in escaped.splitlines() or [""])
+    return "\n".join("> " + line for line in escape(text).splitlines() or [""])
 
 
 def input_block(

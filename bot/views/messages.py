@@ -12,6 +12,7 @@ from bot.views.blocks import (
     button,
     context,
     divider,
+    escape,
     header,
     message,
     quote,
@@ -42,16 +43,16 @@ def help_message(unknown: str | None = None) -> dict[str, Any]:
 
 
 def _topics_line(topics: Sequence[str]) -> str:
-    return ", ".join(topics) if topics else "none chosen"
+    return escape(", ".join(topics)) if topics else "none chosen"
 
 
 def proposal_message(proposal: Proposal, request: MentoringRequest, program: Program) -> dict[str, Any]:
     mentee = f"<@{request.mentee_user_id}>"
-    why = " · ".join(proposal.reasons) or "you have room and the right experience"
+    why = escape(" · ".join(proposal.reasons)) or "you have room and the right experience"
     blocks: list[Block] = [
         section(f"*Would you mentor {mentee}?*"),
         section("*What they'd like to grow in*\n" + quote(request.goals)),
-        section(f"*Topics:* {_topics_line(request.topics)}\n*Program:* {program.name}"),
+        section(f"*Topics:* {_topics_line(request.topics)}\n*Program:* {escape(program.name)}"),
         section(f"*Why you:* {why}"),
         actions(
             button("Accept", ACCEPT_ACTION, str(proposal.id), style="primary"),
@@ -89,7 +90,7 @@ def intro_message(pairing: Pairing, request: MentoringRequest, reasons: Sequence
         section(f"{mentee}, meet {mentor}, your mentor. {mentor}, meet {mentee}, your mentee."),
         section(f"*What {mentee} would like to grow in*\n" + quote(request.goals)),
         section(f"*Topics:* {_topics_line(request.topics)}"
-                + (f"\n*Why this match:* {' · '.join(reasons)}" if reasons else "")),
+                + (f"\n*Why this match:* {escape(' · '.join(reasons))}" if reasons else "")),
         divider(),
         section(
             "*A first meeting, in about 30 minutes*\n"

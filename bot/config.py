@@ -147,6 +147,7 @@ def configure_logging(level: str) -> None:
         level=getattr(logging, level, logging.INFO),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    # Alembic narrates every plugin at INFO; keep its noise for DEBUG runs.
+    # Alembic and APScheduler narrate every plugin and every tick at INFO; keep that for DEBUG runs.
     if level != "DEBUG":
-        logging.getLogger("alembic").setLevel(logging.WARNING)
+        for chatty in ("alembic", "apscheduler"):
+            logging.getLogger(chatty).setLevel(logging.WARNING)

@@ -166,6 +166,10 @@ class FakeSlack:
         return {"ok": True, "url": "https://fake.slack.test/", "team": "Fake", "user": "mentorbot",
                 "team_id": DEFAULT_TEAM, "user_id": BOT_USER, "bot_id": "BMENTORBOT", "is_enterprise_install": False}
 
+    def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        # Nothing listens there: the test only needs to see Socket Mode ask this server for it.
+        return {"ok": True, "url": "ws://127.0.0.1:9/link/?ticket=fake"}
+
     def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         user_id = args.get("user", "")
         if user_id in self.gone_users:

@@ -151,3 +151,32 @@ def test_app_home_shows_the_callers_own_status(bot):
     assert published["user_id"] == MENTEE
     assert "waiting" in str(published["view"])
     assert GOALS not in str(published["view"])
+
+
+def test_an_internal_failure_is_a_friendly_message_not_a_500(bot):
+    from sqlalchemy import text
+
+    offer(bot, MENTOR)
+    with bot.rt.engine.begin() as conn:  # break the database underneath the running bot
+        conn.execute(text("DROP TABLE deliveries"))
+    status = bot.slack.command(MENTEE, "status")
+    assert status.status == 200 and "Sorry" not in status.body  # status does not need the broken table
+    response = request(bot)
+    assert response.status == 200
+    body = response.json()
+    assert body["response_action"] == "update" and "went wrong" in str(body["view"])
+    assert "Traceback" not in response.body
+    assert count(bot, MentoringRequest) == 0  # the failed transaction left nothing half-done
+
+
+def test_env_example_is_a_working_configuration():
+    from pathlib import Path
+
+    from dotenv import dotenv_values
+
+    from bot.config import load_settings
+
+    values = {k: v or "" for k, v in dotenv_values(Path(__file__).parent.parent / ".env.example").items()}
+    settings = load_settings(values)
+    assert settings.port == 3000 and not settings.socket_mode
+    assert settings.database_url.startswith("sqlite")

@@ -108,6 +108,27 @@ def test_http_mode_serves_health_and_signed_commands_and_stops_on_sigterm(fake_s
             process.wait()
 
 
+def test_socket_mode_asks_the_configured_web_api_for_its_connection(fake_slack, tmp_path):
+    env = {**bot_env(fake_slack, f"sqlite:///{tmp_path}/bot.db"), "SLACK_APP_TOKEN": "xapp-1-A1-123-abc",
+           "SLACK_SIGNING_SECRET": "", "PYTHONPATH": str(ROOT)}
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "PORT"))}
+    process = subprocess.Popen([sys.executable, "-m", "bot"], env={**clean, **env}, cwd=tmp_path,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 30
+        while not fake_slack.calls_to("apps.connections.open"):
+            assert process.poll() is None and time.time() < deadline
+            time.sleep(0.1)
+        opened = [c for c in fake_slack.calls if c.method == "apps.connections.open"][0]
+        assert opened.token == "xapp-1-A1-123-abc"
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=15) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
 def test_tick_at_sends_what_is_due_then_and_nothing_twice(bot, tmp_path):
     offer(bot, MENTOR)
     bot.fake.fail("chat.postMessage", status=429, retry_after=3600, times=2)

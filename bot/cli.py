@@ -16,7 +16,9 @@ def _parse_instant(raw: str) -> datetime:
     try:
         value = datetime.fromisoformat(raw)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{raw!r} is not an ISO-8601 instant such as 2026-12-07T10:00:00+00:00")
+        raise argparse.ArgumentTypeError(
+            f"{raw!r} is not an ISO-8601 instant such as 2026-12-07T10:00:00+00:00"
+        ) from None
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 

@@ -105,7 +105,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     owners = frozenset(
         part.strip() for part in env.get("MENTOR_PROGRAM_OWNERS", "").split(",") if part.strip()
     )
-    bad = sorted(o for o in owners if not o[:1] in ("U", "W") or not o.isalnum())
+    bad = sorted(o for o in owners if o[:1] not in ("U", "W") or not o.isalnum())
     if bad:
         raise ConfigError(
             f"MENTOR_PROGRAM_OWNERS has {bad[0]!r}, which is not a Slack user ID: "

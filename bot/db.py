@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import CursorResult, Engine, Result, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
@@ -61,6 +61,12 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def rows_changed(result: Result[Any]) -> int:
+    """How many rows an UPDATE touched: the compare-and-set primitive every race here relies on."""
+    assert isinstance(result, CursorResult)
+    return result.rowcount
 
 
 def ping(engine: Engine) -> bool:

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import outbox
-from bot.db import unit_of_work
+from bot.db import rows_changed, unit_of_work
 from bot.forms import ProfileForm, RequestForm
 from bot.matching import MenteeNeeds, MentorOffer, rank
 from bot.models import (
@@ -178,7 +178,7 @@ class Mentoring:
                     .where(MentoringRequest.id == request.id, MentoringRequest.status == "proposed")
                     .values(status="matched", matched_at=now)
                 )
-                if not taken.rowcount:
+                if not rows_changed(taken):
                     raise _LostRace
                 pairing = Pairing(
                     team_id=team_id,
@@ -255,10 +255,10 @@ class Mentoring:
             .values(status=decision, decided_at=now)
             .execution_options(synchronize_session=False)
         )
-        if won.rowcount:
+        if rows_changed(won):
             proposal.status = decision
             proposal.decided_at = now
-        return bool(won.rowcount)
+        return bool(rows_changed(won))
 
     @staticmethod
     def _release(s: Session, profile_id: int) -> None:
@@ -356,7 +356,7 @@ class Mentoring:
                 .execution_options(synchronize_session=False)
             )
             index = offers.index(match.offer)
-            if not reserved.rowcount:
+            if not rows_changed(reserved):
                 offers[index] = replace(match.offer, load=match.offer.capacity)
                 continue
             offers[index] = replace(match.offer, load=match.offer.load + 1)

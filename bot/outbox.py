@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db import unit_of_work
+from bot.db import rows_changed, unit_of_work
 from bot.models import Delivery, Pairing
 from bot.slack_gateway import SlackFailure, SlackGateway
 
@@ -112,7 +112,7 @@ class Dispatcher:
                 .where(Delivery.id == delivery_id, Delivery.status == "pending", Delivery.next_attempt_at <= now)
                 .values(status="sending", claimed_at=now, attempts=Delivery.attempts + 1)
             )
-            return bool(claimed.rowcount)
+            return bool(rows_changed(claimed))
 
     def _claim_batch(self, now: datetime, limit: int) -> list[int]:
         with unit_of_work(self.sessions) as s:

@@ -84,7 +84,8 @@ def register(app: App, rt: Runtime) -> None:
         ack()
         rt.gateway.tell(
             user_of(body),
-            "I don't recognise that button; it may belong to an older message. Try `/mentor help` to see what I can do.",
+            "I don't recognise that button; it may belong to an older message. "
+            "Try `/mentor help` to see what I can do.",
             message_location(body)[0],
         )
 

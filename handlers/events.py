@@ -20,7 +20,9 @@ def register(app: App, rt: Runtime) -> None:
         if event.get("tab", "home") != "home":
             return
         team_id = body.get("team_id") or (event.get("view") or {}).get("team_id")
-        user_id = event["user"]
+        user_id = event.get("user")
+        if not team_id or not user_id:
+            return
         status = rt.mentoring.status(team_id, user_id)
         text = status_message(status.as_mentee, status.as_mentor, status.open_requests, status.mentor_summary)["text"]
         try:

@@ -59,7 +59,9 @@ def proposal_message(proposal: Proposal, request: MentoringRequest, program: Pro
             button("Decline", DECLINE_ACTION, str(proposal.id)),
             block_id=f"proposal-{proposal.id}",
         ),
-        context("If you accept, I'll introduce you both in a group DM. If not, no hard feelings: I'll ask someone else."),
+        context(
+            "If you accept, I'll introduce you both in a group DM. If not, no hard feelings: I'll ask someone else."
+        ),
     ]
     return message(f"Would you mentor {mentee}? They're looking for help with their goals.", blocks)
 
@@ -146,7 +148,10 @@ def status_message(
     if mentor_summary:
         lines.append(f"• {mentor_summary}")
     if not lines:
-        text = "You're not part of a mentoring pair yet. Try `/mentor request` to find a mentor or `/mentor offer` to become one."
+        text = (
+            "You're not part of a mentoring pair yet. "
+            "Try `/mentor request` to find a mentor or `/mentor offer` to become one."
+        )
     else:
         text = "*Your mentoring at a glance*\n" + "\n".join(lines)
     return {"response_type": "ephemeral", "text": text, "blocks": [section(text)]}

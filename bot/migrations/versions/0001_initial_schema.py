@@ -2,12 +2,11 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 21:34:26.856022
+Create Date: 2026-11-27
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0001'
 down_revision = None

@@ -9,6 +9,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -78,55 +80,55 @@ def test_settings_can_come_from_a_dotenv_file(fake_slack, tmp_path):
     assert (tmp_path / "bot.db").exists()
 
 
-def test_http_mode_serves_health_and_signed_commands_and_stops_on_sigterm(fake_slack, database_url, tmp_path):
-    port = free_port()
-    env = {**bot_env(fake_slack, database_url), "PORT": str(port), "PYTHONPATH": str(ROOT)}
+@contextmanager
+def running_bot(env: dict[str, str], cwd: Path, args: tuple[str, ...] = ("run",)) -> Iterator[subprocess.Popen]:
+    """The bot as a child process; on leaving, it must stop with exit code 0 on SIGTERM."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "PORT"))}
-    process = subprocess.Popen([sys.executable, "-m", "bot", "run"], env={**clean, **env}, cwd=tmp_path,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen([sys.executable, "-m", "bot", *args], env={**clean, **env, "PYTHONPATH": str(ROOT)},
+                               cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.time() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
-                    assert response.status == 200
-                    break
-            except OSError:
-                assert process.poll() is None, process.stdout.read() if process.stdout else ""
-                assert time.time() < deadline, "the bot never became healthy"
-                time.sleep(0.2)
-        slack = SlackClientSim(f"http://127.0.0.1:{port}/slack/events", SIGNING_SECRET, fake_slack)
-        help_response = slack.command(MENTOR, "help")
-        assert help_response.status == 200 and "/mentor request" in help_response.json()["text"]
-        assert slack.command(MENTOR, "help", command="/mentor").status == 200
-        assert slack.post(b"command=%2Fmentor", "application/x-www-form-urlencoded", secret="nope").status == 401
+        yield process
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=15) == 0
     finally:
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def wait_for(condition: Callable[[], bool], process: subprocess.Popen, what: str) -> None:
+    deadline = time.time() + 30
+    while not condition():
+        assert process.poll() is None, f"the bot exited before {what}"
+        assert time.time() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.1)
+
+
+def healthy(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def test_http_mode_serves_health_and_signed_commands_and_stops_on_sigterm(fake_slack, database_url, tmp_path):
+    port = free_port()
+    with running_bot({**bot_env(fake_slack, database_url), "PORT": str(port)}, tmp_path) as process:
+        wait_for(lambda: healthy(port), process, "/healthz answered 200")
+        slack = SlackClientSim(f"http://127.0.0.1:{port}/slack/events", SIGNING_SECRET, fake_slack)
+        help_response = slack.command(MENTOR, "help")
+        assert help_response.status == 200 and "/mentor request" in help_response.json()["text"]
+        assert slack.post(b"command=%2Fmentor", "application/x-www-form-urlencoded", secret="nope").status == 401
 
 
 def test_socket_mode_asks_the_configured_web_api_for_its_connection(fake_slack, tmp_path):
     env = {**bot_env(fake_slack, f"sqlite:///{tmp_path}/bot.db"), "SLACK_APP_TOKEN": "xapp-1-A1-123-abc",
-           "SLACK_SIGNING_SECRET": "", "PYTHONPATH": str(ROOT)}
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "PORT"))}
-    process = subprocess.Popen([sys.executable, "-m", "bot"], env={**clean, **env}, cwd=tmp_path,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.time() + 30
-        while not fake_slack.calls_to("apps.connections.open"):
-            assert process.poll() is None and time.time() < deadline
-            time.sleep(0.1)
+           "SLACK_SIGNING_SECRET": ""}
+    with running_bot(env, tmp_path, args=()) as process:
+        wait_for(lambda: bool(fake_slack.calls_to("apps.connections.open")), process, "apps.connections.open")
         opened = [c for c in fake_slack.calls if c.method == "apps.connections.open"][0]
         assert opened.token == "xapp-1-A1-123-abc"
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=15) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
 
 
 def test_tick_at_sends_what_is_due_then_and_nothing_twice(bot, tmp_path):

@@ -63,7 +63,8 @@ def main(argv: list[str] | None = None) -> int:
         from scheduler import Ticker
 
         report = Ticker(rt).tick_once(args.at or rt.now())
-        print(f"mentor-bot: tick sent {report.sent}, will retry {report.retrying}, failed {report.failed}")
+        print(f"mentor-bot: tick planned {report.plan.checkins} check-ins and completed {report.plan.completed} "
+              f"pairs; sent {report.sent.sent}, will retry {report.sent.retrying}, failed {report.sent.failed}")
         return 0
 
     from bot.slack_gateway import SlackFailure

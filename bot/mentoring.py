@@ -16,6 +16,7 @@ from bot.forms import ProfileForm, RequestForm
 from bot.matching import MenteeNeeds, MentorOffer, rank
 from bot.models import (
     OPEN_REQUEST_STATUSES,
+    CheckIn,
     MentoringRequest,
     MentorProfile,
     Pairing,
@@ -99,7 +100,7 @@ class Mentoring:
             profile.updated_at = now
             self._remember_person(s, team_id, user_id, form.level, form.department)
             s.flush()
-            ids = self._retry_waiting(s, program, now)
+            ids = self.retry_waiting(s, program, now)
         self.dispatcher.dispatch(ids, now)
         return {}
 
@@ -214,7 +215,7 @@ class Mentoring:
             proposal, request = found
             if not self._win(s, proposal, "declined", now):
                 return ProposalOutcome("already", proposal, request)
-            self._release(s, proposal.mentor_profile_id)
+            self.release(s, proposal.mentor_profile_id)
             request.status = "waiting"
             program = self._program(s, team_id, request.program_id)
             ids = self._propose_next(s, request, program, now) if program else []
@@ -261,7 +262,7 @@ class Mentoring:
         return bool(rows_changed(won))
 
     @staticmethod
-    def _release(s: Session, profile_id: int) -> None:
+    def release(s: Session, profile_id: int) -> None:
         s.execute(
             update(MentorProfile)
             .where(MentorProfile.id == profile_id, MentorProfile.load > 0)
@@ -269,9 +270,49 @@ class Mentoring:
             .execution_options(synchronize_session=False)
         )
 
+    # --- pairings ------------------------------------------------------------------------
+
+    def end_pairing(self, s: Session, pairing: Pairing, status: str, reason: str, now: datetime) -> bool:
+        """Ends an active pairing: frees the mentor's place and closes its open check-in."""
+        ended = s.execute(
+            update(Pairing)
+            .where(Pairing.id == pairing.id, Pairing.status == "active")
+            .values(status=status, ended_at=now, end_reason=reason)
+            .execution_options(synchronize_session=False)
+        )
+        if not rows_changed(ended):
+            return False
+        pairing.status, pairing.ended_at, pairing.end_reason = status, now, reason
+        self.release(s, pairing.mentor_profile_id)
+        s.execute(
+            update(CheckIn)
+            .where(CheckIn.pairing_id == pairing.id, CheckIn.status == "open")
+            .values(status="closed")
+            .execution_options(synchronize_session=False)
+        )
+        return True
+
+    def request_again(self, s: Session, previous: MentoringRequest, now: datetime) -> list[int | None]:
+        """A new request with the same goals, e.g. for a no-fault rematch. Returns deliveries to send."""
+        program = self._program(s, previous.team_id, previous.program_id)
+        if program is None or self._existing_request(
+            s, previous.team_id, previous.mentee_user_id, previous.program_id, f"again:{previous.id}"
+        ):
+            return []
+        request = MentoringRequest(
+            team_id=previous.team_id, program_id=previous.program_id, mentee_user_id=previous.mentee_user_id,
+            goals=previous.goals, topics=list(previous.topics), wants_outside_team=previous.wants_outside_team,
+            wants_more_senior=previous.wants_more_senior, mentee_level=previous.mentee_level,
+            mentee_department=previous.mentee_department, status="waiting", source_key=f"again:{previous.id}",
+            created_at=now,
+        )
+        s.add(request)
+        s.flush()
+        return self._propose_next(s, request, program, now)
+
     # --- matching ------------------------------------------------------------------------
 
-    def _retry_waiting(self, s: Session, program: Program, now: datetime) -> list[int | None]:
+    def retry_waiting(self, s: Session, program: Program, now: datetime) -> list[int | None]:
         waiting = list(
             s.scalars(
                 select(MentoringRequest)
@@ -314,11 +355,12 @@ class Mentoring:
 
     def _needs(self, s: Session, request: MentoringRequest) -> MenteeNeeds:
         person = find_person(s, request.team_id, request.mentee_user_id)
+        # Current mentors, and past ones the mentee moved on from, are not proposed again.
         paired = s.scalars(
             select(Pairing.mentor_user_id).where(
                 Pairing.team_id == request.team_id,
                 Pairing.mentee_user_id == request.mentee_user_id,
-                Pairing.status == "active",
+                Pairing.status.in_(("active", "ended")),
             )
         )
         asked = s.scalars(select(Proposal.mentor_user_id).where(Proposal.request_id == request.id))

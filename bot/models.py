@@ -56,6 +56,8 @@ class Workspace(Base):
 
     team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     created_at: Mapped[datetime]
+    # Set after a long 429: no sends to this workspace before then, from any replica.
+    send_paused_until: Mapped[datetime | None]
 
 
 class Program(Base):
@@ -73,6 +75,12 @@ class Program(Base):
     status: Mapped[str] = mapped_column(String(16), default="open")
     topics: Mapped[list[str]]
     created_at: Mapped[datetime]
+    cadence_weeks: Mapped[int] = mapped_column(Integer, default=1)
+    checkin_weekday: Mapped[int] = mapped_column(Integer, default=0)  # Monday
+    checkin_hour: Mapped[int] = mapped_column(Integer, default=10)
+    length_weeks: Mapped[int] = mapped_column(Integer, default=12)
+    feedback_every_weeks: Mapped[int] = mapped_column(Integer, default=4)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
 
 
 class Person(Base):
@@ -92,6 +100,7 @@ class Person(Base):
     level: Mapped[int | None] = mapped_column(Integer)
     manager_user_id: Mapped[str | None] = mapped_column(String(32))
     refreshed_at: Mapped[datetime | None]
+    paused_until: Mapped[datetime | None]
 
 
 class MentorProfile(Base):
@@ -222,6 +231,13 @@ class Pairing(Base):
     started_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
     end_reason: Mapped[str | None] = mapped_column(Text)
+    checkin_weekday: Mapped[int] = mapped_column(Integer, default=0)
+    # The rhythm: the next check-in slot (UTC) and the period it belongs to; the program's end.
+    next_checkin_at: Mapped[datetime | None] = mapped_column(index=True)
+    next_period: Mapped[int] = mapped_column(Integer, default=1)
+    ends_at: Mapped[datetime | None] = mapped_column(index=True)
+    # After the program: "informal" or "rematch", as the pair chose.
+    afterwards: Mapped[str | None] = mapped_column(String(16))
 
 
 class Delivery(Base):
@@ -254,4 +270,103 @@ class Delivery(Base):
     sent_channel: Mapped[str | None] = mapped_column(String(32))
     sent_ts: Mapped[str | None] = mapped_column(String(32))
     last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class CheckIn(Base):
+    """One period's check-in for a pair. At most one is open per pair; a newer one supersedes it."""
+
+    __tablename__ = "check_ins"
+    __table_args__ = (
+        UniqueConstraint("pairing_id", "period"),
+        CheckConstraint("status IN ('open', 'answered', 'superseded', 'closed')", name="checkin_status"),
+        CheckConstraint("answer IS NULL OR answer IN ('met', 'not_yet', 'need_help')", name="checkin_answer"),
+        CheckConstraint("usefulness IS NULL OR usefulness BETWEEN 1 AND 5", name="checkin_usefulness"),
+        CheckConstraint("confidence IS NULL OR confidence BETWEEN 1 AND 5", name="checkin_confidence"),
+        Index(
+            "uq_open_checkin_per_pairing",
+            "pairing_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+        Index("ix_checkins_reminder", "status", "remind_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey(TEAM_FK), index=True)
+    pairing_id: Mapped[int] = mapped_column(ForeignKey("pairings.id"))
+    period: Mapped[int] = mapped_column(Integer)
+    due_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    answer: Mapped[str | None] = mapped_column(String(16))
+    answered_by: Mapped[str | None] = mapped_column(String(32))
+    answered_at: Mapped[datetime | None]
+    usefulness: Mapped[int | None] = mapped_column(Integer)
+    confidence: Mapped[int | None] = mapped_column(Integer)
+    remind_at: Mapped[datetime | None]
+
+
+class PromptUse(Base):
+    """A prompt sent to one side of a pair, so none repeats until its library is used up."""
+
+    __tablename__ = "prompt_uses"
+    __table_args__ = (UniqueConstraint("pairing_id", "audience", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey(TEAM_FK), index=True)
+    pairing_id: Mapped[int] = mapped_column(ForeignKey("pairings.id"), index=True)
+    audience: Mapped[str] = mapped_column(String(16))
+    prompt_key: Mapped[str] = mapped_column(String(40))
+    period: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+
+
+class Feedback(Base):
+    """Two-way feedback. Its text reaches only `to_user_id`."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (UniqueConstraint("pairing_id", "from_user_id", "round"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey(TEAM_FK), index=True)
+    pairing_id: Mapped[int] = mapped_column(ForeignKey("pairings.id"), index=True)
+    round: Mapped[int] = mapped_column(Integer)
+    from_user_id: Mapped[str] = mapped_column(String(32))
+    to_user_id: Mapped[str] = mapped_column(String(32))
+    working: Mapped[str] = mapped_column(Text)
+    try_differently: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class Survey(Base):
+    __tablename__ = "surveys"
+    __table_args__ = (
+        UniqueConstraint("pairing_id", "user_id"),
+        CheckConstraint("rating BETWEEN 1 AND 5", name="survey_rating"),
+        CheckConstraint("recommend BETWEEN 0 AND 10", name="survey_recommend"),
+        CheckConstraint("goals_reached IN ('yes', 'partly', 'no')", name="survey_goals"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey(TEAM_FK), index=True)
+    pairing_id: Mapped[int] = mapped_column(ForeignKey("pairings.id"))
+    user_id: Mapped[str] = mapped_column(String(32))
+    rating: Mapped[int] = mapped_column(Integer)
+    recommend: Mapped[int] = mapped_column(Integer)
+    goals_reached: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime]
+
+
+class HelpReport(Base):
+    """A private "need help" note. Its text goes to the program owners and nowhere else."""
+
+    __tablename__ = "help_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey(TEAM_FK), index=True)
+    pairing_id: Mapped[int] = mapped_column(ForeignKey("pairings.id"))
+    user_id: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    source_key: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]

@@ -9,17 +9,21 @@ Every other row is sent exactly once.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import rows_changed, unit_of_work
-from bot.models import Delivery, Pairing
-from bot.slack_gateway import SlackFailure, SlackGateway
+from bot.models import Delivery, Pairing, Workspace
+from bot.slack_gateway import UNREACHABLE_ERRORS, SlackFailure, SlackGateway
+
+# Called with (team_id, pairing_id, target, error, now) when a pair's message can never be delivered.
+UnreachableHook = Callable[[str, int, str | None, str, datetime], None]
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +84,13 @@ class Dispatcher:
         self.sessions = sessions
         self.gateway = gateway
         self.max_attempts = max_attempts
+        self.on_unreachable: UnreachableHook | None = None
+
+    @staticmethod
+    def _sendable(now: datetime):  # type: ignore[no-untyped-def]
+        """Rows that are due and whose workspace is not waiting out a rate limit."""
+        paused = exists().where(Workspace.team_id == Delivery.team_id, Workspace.send_paused_until > now)
+        return (Delivery.status == "pending", Delivery.next_attempt_at <= now, ~paused)
 
     def dispatch(self, ids: list[int | None], now: datetime) -> DispatchReport:
         """Send these rows now, if nobody else has claimed them."""
@@ -109,7 +120,7 @@ class Dispatcher:
         with unit_of_work(self.sessions) as s:
             claimed = s.execute(
                 update(Delivery)
-                .where(Delivery.id == delivery_id, Delivery.status == "pending", Delivery.next_attempt_at <= now)
+                .where(Delivery.id == delivery_id, *self._sendable(now))
                 .values(status="sending", claimed_at=now, attempts=Delivery.attempts + 1)
             )
             return bool(rows_changed(claimed))
@@ -118,7 +129,7 @@ class Dispatcher:
         with unit_of_work(self.sessions) as s:
             query = (
                 select(Delivery.id)
-                .where(Delivery.status == "pending", Delivery.next_attempt_at <= now)
+                .where(*self._sendable(now))
                 .order_by(Delivery.next_attempt_at, Delivery.id)
                 .limit(limit)
             )
@@ -138,7 +149,8 @@ class Dispatcher:
         with unit_of_work(self.sessions) as s:
             row = s.get(Delivery, delivery_id)
             assert row is not None
-            payload, target, pairing_id, attempts = row.payload, row.target, row.pairing_id, row.attempts
+            team_id, payload, target = row.team_id, row.payload, row.target
+            pairing_id, attempts = row.pairing_id, row.attempts
             pairing = s.get(Pairing, pairing_id) if pairing_id else None
             channel = target or (pairing.dm_channel_id if pairing else None)
             members = [pairing.mentor_user_id, pairing.mentee_user_id] if pairing else []
@@ -149,7 +161,9 @@ class Dispatcher:
                     s.execute(update(Pairing).where(Pairing.id == pairing_id).values(dm_channel_id=channel))
             posted = self.gateway.post_message(channel, payload.get("text", ""), payload.get("blocks"))
         except SlackFailure as exc:
-            self._record_failure(delivery_id, attempts, exc, now, report)
+            self._record_failure(delivery_id, team_id, attempts, exc, now, report)
+            if exc.permanent and exc.error in UNREACHABLE_ERRORS and pairing_id and self.on_unreachable:
+                self.on_unreachable(team_id, pairing_id, target, exc.error, now)
             return
         with unit_of_work(self.sessions) as s:
             s.execute(
@@ -160,7 +174,7 @@ class Dispatcher:
         report.sent += 1
 
     def _record_failure(
-        self, delivery_id: int, attempts: int, exc: SlackFailure, now: datetime, report: DispatchReport
+        self, delivery_id: int, team_id: str, attempts: int, exc: SlackFailure, now: datetime, report: DispatchReport
     ) -> None:
         give_up = exc.permanent or attempts >= self.max_attempts
         if give_up:
@@ -174,3 +188,7 @@ class Dispatcher:
             report.retrying += 1
         with unit_of_work(self.sessions) as s:
             s.execute(update(Delivery).where(Delivery.id == delivery_id).values(**values))
+            if exc.retry_after and not give_up:
+                # Slack rate-limits per workspace: hold every send to it, from every replica, until then.
+                s.execute(update(Workspace).where(Workspace.team_id == team_id)
+                          .values(send_paused_until=now + timedelta(seconds=exc.retry_after)))

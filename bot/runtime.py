@@ -12,8 +12,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.db import make_engine, make_session_factory
+from bot.lifecycle import Lifecycle
 from bot.mentoring import Mentoring
 from bot.outbox import Dispatcher
+from bot.pair_answers import PairAnswers
+from bot.rhythm import Planner
 from bot.slack_gateway import SlackGateway, make_web_client
 from bot.workspace import People
 
@@ -32,6 +35,9 @@ class Runtime:
     dispatcher: Dispatcher
     people: People
     mentoring: Mentoring
+    planner: Planner
+    answers: PairAnswers
+    lifecycle: Lifecycle
     now: Callable[[], datetime] = utc_now
 
     def close(self) -> None:
@@ -44,6 +50,9 @@ def build_runtime(settings: Settings) -> Runtime:
     web_client = make_web_client(settings.bot_token, settings.api_url)
     gateway = SlackGateway(web_client)
     dispatcher = Dispatcher(sessions, gateway)
+    mentoring = Mentoring(sessions, dispatcher)
+    lifecycle = Lifecycle(sessions, dispatcher, mentoring, gateway)
+    dispatcher.on_unreachable = lifecycle.unreachable
     return Runtime(
         settings=settings,
         engine=engine,
@@ -52,5 +61,8 @@ def build_runtime(settings: Settings) -> Runtime:
         gateway=gateway,
         dispatcher=dispatcher,
         people=People(sessions, gateway),
-        mentoring=Mentoring(sessions, dispatcher),
+        mentoring=mentoring,
+        planner=Planner(sessions, mentoring, settings.program_owners),
+        answers=PairAnswers(sessions, dispatcher, settings.program_owners),
+        lifecycle=lifecycle,
     )

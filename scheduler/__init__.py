@@ -11,9 +11,8 @@ from datetime import datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot.outbox import DispatchReport
 from bot.runtime import Runtime
-from scheduler.jobs import tick
+from scheduler.jobs import TickReport, tick
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +22,7 @@ class Ticker:
         self.rt = rt
         self._scheduler: BackgroundScheduler | None = None
 
-    def tick_once(self, now: datetime) -> DispatchReport:
+    def tick_once(self, now: datetime) -> TickReport:
         return tick(self.rt, now)
 
     def _tick_now(self) -> None:

@@ -32,10 +32,10 @@ def test_long_429_reschedules_after_retry_after_and_a_tick_sends_it(bot):
     assert row.next_attempt_at - row.created_at >= timedelta(seconds=119)
 
     ticker = Ticker(bot.rt)
-    assert ticker.tick_once(row.created_at + timedelta(seconds=30)).sent == 0
+    assert ticker.tick_once(row.created_at + timedelta(seconds=30)).sent.sent == 0
     assert proposals_to(bot, MENTOR) == []
-    assert ticker.tick_once(row.created_at + timedelta(seconds=121)).sent == 1
-    assert ticker.tick_once(row.created_at + timedelta(minutes=10)).sent == 0
+    assert ticker.tick_once(row.created_at + timedelta(seconds=121)).sent.sent == 2  # the proposal and the note
+    assert ticker.tick_once(row.created_at + timedelta(minutes=10)).sent.sent == 0
     assert len(proposals_to(bot, MENTOR)) == 1
     assert _delivery(bot, "proposal").status == "sent"
 
@@ -55,7 +55,7 @@ def test_server_errors_back_off_then_fail_visibly(bot):
     assert row.status == "failed" and row.attempts == 6 and row.last_error == "service_unavailable"
     # Once Slack recovers, nothing failed is resent behind anyone's back.
     bot.fake.faults.clear()
-    assert ticker.tick_once(when + timedelta(hours=1)).sent == 0
+    assert ticker.tick_once(when + timedelta(hours=1)).sent.sent == 0
 
 
 def test_a_gone_mentor_is_a_permanent_failure_not_a_retry_loop(bot):
@@ -68,8 +68,9 @@ def test_a_gone_mentor_is_a_permanent_failure_not_a_retry_loop(bot):
 
 def test_a_claim_abandoned_by_a_dead_process_is_sent_later(bot):
     offer(bot, MENTOR)
-    bot.fake.fail("chat.postMessage", status=429, retry_after=600, times=2)
+    bot.fake.fail("chat.postMessage", status=503, retry_after=None, times=100, error="service_unavailable")
     request(bot)
+    bot.fake.faults.clear()
     # Simulate a process that claimed the row and died before sending.
     from sqlalchemy import update
 
@@ -79,7 +80,7 @@ def test_a_claim_abandoned_by_a_dead_process_is_sent_later(bot):
     with unit_of_work(bot.rt.sessions) as s:
         s.execute(update(Delivery).values(status="sending", claimed_at=claimed_at, next_attempt_at=claimed_at))
     ticker = Ticker(bot.rt)
-    assert ticker.tick_once(claimed_at + timedelta(minutes=1)).sent == 0
-    assert ticker.tick_once(claimed_at + timedelta(minutes=6)).sent == 2
+    assert ticker.tick_once(claimed_at + timedelta(minutes=1)).sent.sent == 0
+    assert ticker.tick_once(claimed_at + timedelta(minutes=6)).sent.sent == 2
     assert len(proposals_to(bot, MENTOR)) == 1
     assert len(bot.fake.posts_to(MENTEE)) == 1

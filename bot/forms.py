@@ -8,6 +8,7 @@ from typing import Any
 from bot.matching import LEVELS, normalize_topic
 
 GOALS_MIN, GOALS_MAX = 10, 1000
+NOTE_MAX = 1000
 BIO_MAX = 500
 DEPARTMENT_MAX = 80
 TOPIC_MAX = 60
@@ -174,3 +175,72 @@ def read_request(values: Any) -> tuple[RequestForm | None, Errors]:
 
 def read_reason(values: Any) -> str:
     return StateReader(values).text("reason")[:BIO_MAX]
+
+
+def read_scale(reader: StateReader, block_id: str, low: int, high: int) -> int | None:
+    raw = reader.selected(block_id)
+    if raw is None or not raw.lstrip("-").isdigit():
+        return None
+    value = int(raw)
+    return value if low <= value <= high else None
+
+
+@dataclass(frozen=True)
+class FeedbackForm:
+    working: str
+    try_differently: str
+
+
+def read_feedback(values: Any) -> tuple[FeedbackForm | None, Errors]:
+    reader = StateReader(values)
+    working, try_differently = reader.text("working"), reader.text("try")
+    errors: Errors = {}
+    for block_id, text, what in (("working", working, "what's working"), ("try", try_differently, "one thing to try")):
+        if len(text) < 3:
+            errors[block_id] = f"Please write a few words about {what}."
+        elif len(text) > NOTE_MAX:
+            errors[block_id] = f"Please keep it under {NOTE_MAX} characters."
+    return (None, errors) if errors else (FeedbackForm(working, try_differently), {})
+
+
+@dataclass(frozen=True)
+class SurveyForm:
+    rating: int
+    recommend: int
+    goals: str
+
+
+def read_survey(values: Any) -> tuple[SurveyForm | None, Errors]:
+    reader = StateReader(values)
+    rating, recommend = read_scale(reader, "rating", 1, 5), read_scale(reader, "recommend", 0, 10)
+    goals = reader.selected("goals")
+    errors: Errors = {}
+    if rating is None:
+        errors["rating"] = "Choose a rating from 1 to 5."
+    if recommend is None:
+        errors["recommend"] = "Choose a number from 0 to 10."
+    if goals not in ("yes", "partly", "no"):
+        errors["goals"] = "Choose yes, partly or no."
+    if errors or rating is None or recommend is None or goals is None:
+        return None, errors
+    return SurveyForm(rating, recommend, goals), {}
+
+
+def read_note(values: Any) -> tuple[str | None, Errors]:
+    note = StateReader(values).text("note")
+    if not note:
+        return None, {"note": "Tell the program owners a little about what's going on."}
+    if len(note) > NOTE_MAX:
+        return None, {"note": f"Please keep it under {NOTE_MAX} characters."}
+    return note, {}
+
+
+def parse_pause_weeks(words: list[str], default: int, most: int) -> int | None:
+    """`/mentor pause` → default; `/mentor pause 3` → 3; anything else → None."""
+    if not words:
+        return default
+    raw = words[0].lower().removesuffix("w").removesuffix("weeks").removesuffix("week").strip()
+    if len(words) > 2 or not raw.isdigit() or (len(words) == 2 and words[1].lower() not in ("week", "weeks")):
+        return None
+    weeks = int(raw)
+    return weeks if 1 <= weeks <= most else None

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import outbox, prompts
 from bot.db import rows_changed, unit_of_work
-from bot.models import CheckIn, Feedback, HelpReport, MentoringRequest, Pairing, Program, PromptUse, Survey
+from bot.models import CheckIn, Feedback, HelpReport, Pairing, Program, PromptUse, Survey
 from bot.outbox import Dispatcher
 from bot.rhythm import REMINDER_DELAY, owners_of
 from bot.views import rhythm as views
@@ -54,6 +54,10 @@ class PairAnswers:
         if pairing.status != "active" or checkin.status == "closed":
             return Answer("ended", pairing, checkin)
         return Answer("ok", pairing, checkin)
+
+    def checkin_for(self, team_id: str, user_id: str, checkin_id: int) -> Answer:
+        with unit_of_work(self.sessions) as s:
+            return self._checkin(s, team_id, user_id, checkin_id)
 
     def answer(self, team_id: str, user_id: str, checkin_id: int, answer: str, now: datetime) -> Answer:
         """Records "met", "not_yet" or "need_help". A "met" is never overwritten by a later answer."""
@@ -207,7 +211,3 @@ class PairAnswers:
                 .values(afterwards=choice)
             )
             return Answer("ok" if rows_changed(changed) else "not_found")
-
-    @staticmethod
-    def request_of(s: Session, pairing: Pairing) -> MentoringRequest | None:
-        return s.get(MentoringRequest, pairing.request_id)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -80,18 +79,8 @@ def register(app: App, rt: Runtime) -> None:
         if error:
             rt.gateway.tell(user_of(body), error)
 
-    def unknown(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
-        rt.gateway.tell(
-            user_of(body),
-            "I don't recognise that button; it may belong to an older message. "
-            "Try `/mentor help` to see what I can do.",
-            message_location(body)[0],
-        )
-
     app.action(ACCEPT_ACTION)(lambda ack, body: decide(ack, body, accept=True))
     app.action(DECLINE_ACTION)(lambda ack, body: decide(ack, body, accept=False))
     app.action(REASON_ACTION)(add_reason)
     app.action(HOME_REQUEST_ACTION)(lambda ack, body: home_form(ack, body, "request"))
     app.action(HOME_OFFER_ACTION)(lambda ack, body: home_form(ack, body, "offer"))
-    app.action(re.compile(".*"))(unknown)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from slack_bolt import Ack, App
 
+from bot.forms import parse_pause_weeks
+from bot.lifecycle import PAUSE_WEEKS_DEFAULT, PAUSE_WEEKS_MAX
 from bot.runtime import Runtime
-from bot.views.messages import help_message, status_message
+from bot.views.messages import help_message, left_message, paused_message, status_message
 from handlers.forms import open_form
 
 
@@ -23,13 +24,19 @@ def register(app: App, rt: Runtime) -> None:
         elif sub == "status":
             status = rt.mentoring.status(team_id, user_id)
             ack(**status_message(status.as_mentee, status.as_mentor, status.open_requests, status.mentor_summary))
+        elif sub == "pause":
+            weeks = parse_pause_weeks(words[1:], PAUSE_WEEKS_DEFAULT, PAUSE_WEEKS_MAX)
+            if weeks is None:
+                ack(text=f"Pause for how long? Try `/mentor pause 3` for 3 weeks (1 to {PAUSE_WEEKS_MAX}; "
+                         f"the default is {PAUSE_WEEKS_DEFAULT}).")
+                return
+            ack(**paused_message(rt.lifecycle.pause(team_id, user_id, weeks, rt.now())))
+        elif sub == "leave":
+            summary = rt.lifecycle.leave(team_id, user_id, rt.now())
+            ack(**left_message(summary.pairings, summary.requests, summary.profiles))
         elif sub == "help":
             ack(**help_message())
         else:
             ack(**help_message(unknown=words[0]))
 
-    def other_command(ack: Ack, command: dict[str, Any]) -> None:
-        ack(text=f"I only answer to `/mentor`, not `{command.get('command', '')}`. Try `/mentor help`.")
-
     app.command("/mentor")(mentor)
-    app.command(re.compile(".*"))(other_command)

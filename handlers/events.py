@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import App
 
 from bot.runtime import Runtime
 from bot.slack_gateway import SlackFailure
@@ -30,8 +29,4 @@ def register(app: App, rt: Runtime) -> None:
         except SlackFailure as exc:
             log.warning("views.publish failed for %s: %s", user_id, exc.error)
 
-    def other_event(ack: Ack) -> None:
-        ack()
-
     app.event("app_home_opened")(home_opened)
-    app.event(re.compile(".*"))(other_event)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -21,7 +20,7 @@ ALREADY_OPEN = (
 )
 
 
-def _notice(title: str, text: str) -> dict[str, Any]:
+def notice(title: str, text: str) -> dict[str, Any]:
     view = modal("notice", title, [section(text)], "OK")
     del view["submit"]
     view["close"]["text"] = "Close"
@@ -51,7 +50,7 @@ def register(app: App, rt: Runtime) -> None:
             return
         ack(
             response_action="update",
-            view=_notice(
+            view=notice(
                 "You're a mentor!",
                 "Your mentor profile is saved. When a mentee's goals fit your strengths, I'll message you "
                 "with their request so you can accept or decline. Run `/mentor offer` any time to edit it.",
@@ -85,14 +84,6 @@ def register(app: App, rt: Runtime) -> None:
         else:
             ack(response_action="errors", errors={"reason": "I couldn't find that declined request any more."})
 
-    def unknown_view(ack: Ack) -> None:
-        ack(
-            response_action="update",
-            view=_notice("Form out of date", "This form is out of date. Run `/mentor help` to start again."),
-        )
-
     app.view(OFFER_CALLBACK)(offer_submitted)
     app.view(REQUEST_CALLBACK)(request_submitted)
     app.view(DECLINE_REASON_CALLBACK)(reason_submitted)
-    app.view_closed(re.compile(".*"))(lambda ack: ack())
-    app.view(re.compile(".*"))(unknown_view)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from bot.models import MentoringRequest, Pairing, Program, Proposal
@@ -29,6 +30,8 @@ COMMANDS = (
     ("request", "tell me your goals and I'll match you with a mentor who fits"),
     ("offer", "volunteer as a mentor, or edit your mentor profile"),
     ("status", "see your pairings and any request that is still waiting"),
+    ("pause [weeks]", "pause your check-ins and prompts, 2 weeks unless you say otherwise"),
+    ("leave", "step out of mentoring: ends your pairings kindly and withdraws your requests and offer"),
     ("help", "show this list"),
 )
 
@@ -127,6 +130,28 @@ def mentee_waiting_note() -> dict[str, Any]:
         "is waiting. I'll ask the first good match as soon as one has room, and let you know here."
     )
     return message(text, [section(text)])
+
+
+def paused_message(until: datetime) -> dict[str, Any]:
+    # Slack renders the date in each reader's own timezone.
+    when = f"<!date^{int(until.timestamp())}^{{date_long}}|{until:%d %B %Y}>"
+    text = f"Paused until {when}. Your check-ins and prompts stop until then and start again on their own. Enjoy!"
+    return {"response_type": "ephemeral", "text": text, "blocks": [section(text)]}
+
+
+def left_message(pairings: int, requests: int, profiles: int) -> dict[str, Any]:
+    if not (pairings or requests or profiles):
+        text = "You weren't part of any mentoring, so there was nothing to leave. You're welcome back any time."
+    else:
+        parts = []
+        if pairings:
+            parts.append(f"ended {pairings} pairing(s) and let the other person know")
+        if requests:
+            parts.append("withdrawn your request")
+        if profiles:
+            parts.append("hidden your mentor profile")
+        text = f"Done: I've {', '.join(parts)}. Thank you for taking part; you're welcome back any time."
+    return {"response_type": "ephemeral", "text": text, "blocks": [section(text)]}
 
 
 def status_message(

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.forms import NOTE_MAX
 from bot.views.blocks import Block, context, input_block, modal, option
 
 PULSE_CALLBACK = "checkin_pulse"
 HELP_CALLBACK = "checkin_help_note"
 FEEDBACK_CALLBACK = "feedback_submit"
 SURVEY_CALLBACK = "survey_submit"
-NOTE_MAX = 1000
+
 
 
 def _scale(low: int, high: int, labels: dict[int, str] | None = None) -> dict[str, Any]:

@@ -44,7 +44,8 @@ class Runtime:
         self.engine.dispose()
 
 
-def build_runtime(settings: Settings) -> Runtime:
+def build_runtime(settings: Settings, now: Callable[[], datetime] = utc_now) -> Runtime:
+    """`now` is the clock every listener reads; tests hand in one they can move."""
     engine = make_engine(settings.database_url)
     sessions = make_session_factory(engine)
     web_client = make_web_client(settings.bot_token, settings.api_url)
@@ -65,4 +66,5 @@ def build_runtime(settings: Settings) -> Runtime:
         planner=Planner(sessions, mentoring, settings.program_owners),
         answers=PairAnswers(sessions, dispatcher, settings.program_owners),
         lifecycle=lifecycle,
+        now=now,
     )

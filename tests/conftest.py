@@ -7,6 +7,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
 import pytest
@@ -20,6 +21,7 @@ from tests.fakeslack import FakeSlack
 from tests.slackclient import SlackClientSim
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+OWNER = "U0OWNER001"
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 _postgres_problem: list[str] = []
 
@@ -72,8 +74,25 @@ def bot_env(fake: FakeSlack, database_url: str, **extra: str) -> dict[str, str]:
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": fake.url,  # type: ignore[attr-defined]
         "DATABASE_URL": database_url,
+        "MENTOR_PROGRAM_OWNERS": OWNER,
         **extra,
     }
+
+
+# Wednesday noon UTC: the bot's clock in acceptance tests, moved only by the tests themselves.
+START = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self, at: datetime = START):
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+    def advance(self, **delta: float) -> datetime:
+        self.at += timedelta(**delta)
+        return self.at
 
 
 @dataclass
@@ -82,13 +101,15 @@ class RunningBot:
     url: str
     slack: SlackClientSim
     fake: FakeSlack
+    clock: Clock
 
 
 @pytest.fixture
 def bot(fake_slack: FakeSlack, database_url: str) -> Iterator[RunningBot]:
     from waitress import create_server, wasyncore
 
-    rt = build_runtime(load_settings(bot_env(fake_slack, database_url)))
+    clock = Clock()
+    rt = build_runtime(load_settings(bot_env(fake_slack, database_url)), now=clock)
     migrate(rt.engine)
     server = create_server(build_wsgi(build_app(rt), rt), host="127.0.0.1", port=0, threads=8)
     stop = threading.Event()
@@ -100,7 +121,7 @@ def bot(fake_slack: FakeSlack, database_url: str) -> Iterator[RunningBot]:
     thread = threading.Thread(target=loop, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server.effective_port}/slack/events"  # type: ignore[union-attr]
-    yield RunningBot(rt, url, SlackClientSim(url, SIGNING_SECRET, fake_slack), fake_slack)
+    yield RunningBot(rt, url, SlackClientSim(url, SIGNING_SECRET, fake_slack), fake_slack, clock)
     stop.set()
     thread.join(timeout=5)
     server.close()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import itertools
 import json
+import random
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -37,12 +39,17 @@ class FakeSlack:
     faults: list[Fault] = field(default_factory=list)
     gone_users: set[str] = field(default_factory=set)
     revoked_tokens: set[str] = field(default_factory=set)
+    # A share of calls (0..1) answered 429 with Retry-After, and a delay before every answer.
+    storm_share: float = 0.0
+    storm_retry_after: int = 1
+    delay_seconds: float = 0.0
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
         self._views = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
+        self._storm = random.Random(7)
 
     # --- setup ---------------------------------------------------------------------------
 
@@ -140,8 +147,12 @@ class FakeSlack:
         return args
 
     def _answer(self, method: str, args: dict[str, Any], token: str | None) -> tuple[int, dict[str, str], dict]:
+        if self.delay_seconds:
+            time.sleep(self.delay_seconds)
         with self._lock:
             self.calls.append(Call(method, args, token))
+            if self.storm_share and method == "chat.postMessage" and self._storm.random() < self.storm_share:
+                return 429, {"Retry-After": str(self.storm_retry_after)}, {"ok": False, "error": "ratelimited"}
             for fault in self.faults:
                 if fault.method in (method, "*") and fault.remaining > 0:
                     fault.remaining -= 1

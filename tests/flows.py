@@ -26,6 +26,7 @@ def offer(
     department: str = "Sales",
     other: str = "",
     team: str = DEFAULT_TEAM,
+    reverse: bool = False,
 ) -> Response:
     opened = bot.slack.command(user, "offer", team=team)
     assert opened.status == 200, opened.body
@@ -37,7 +38,7 @@ def offer(
         level=select_value(level),
         department=text_value(department),
         bio=text_value("Led three product teams; happy to talk about feedback and growth."),
-        reverse=checkbox_value([]),
+        reverse=checkbox_value(["open"] if reverse else []),
     )
     return bot.slack.submit(view, values, user, team=team)
 
@@ -88,3 +89,37 @@ def all_text(post: dict[str, Any]) -> str:
         if isinstance(text, dict):
             parts.append(text.get("text", ""))
     return "\n".join(parts)
+
+
+def pair(bot: RunningBot, mentee_tz: str = "Europe/Berlin", mentee_offset: int = 3600, **offer_args: Any) -> Any:
+    """A mentee and a mentor, matched and introduced. Returns the active Pairing."""
+    from bot.models import Pairing
+
+    bot.fake.add_user(MENTEE, tz=mentee_tz, tz_offset=mentee_offset)
+    bot.fake.add_user(MENTOR, tz="Europe/London", tz_offset=0)
+    offer(bot, MENTOR, **offer_args)
+    request(bot)
+    [proposal] = proposals_to(bot, MENTOR)
+    assert bot.slack.click_button(proposal, "Accept", MENTOR).status == 200
+    [pairing] = rows(bot, Pairing, Pairing.status == "active")
+    return pairing
+
+
+def tick(bot: RunningBot, at: Any) -> Any:
+    from scheduler import Ticker
+
+    bot.clock.at = at
+    return Ticker(bot.rt).tick_once(at)
+
+
+def buttons(post: dict[str, Any]) -> list[str]:
+    return [e["text"]["text"] for b in post.get("blocks") or [] for e in b.get("elements", []) if e.get("type") == "button"]
+
+
+def checkins(bot: RunningBot, pairing: Any) -> list[dict[str, Any]]:
+    return [p for p in bot.fake.posts_to(pairing.dm_channel_id) if buttons(p) == ["We met", "Not yet", "Need help"]]
+
+
+def dms(bot: RunningBot, user: str, label: str | None = None) -> list[dict[str, Any]]:
+    posts = bot.fake.posts_to(user)
+    return [p for p in posts if label is None or label in buttons(p)]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.models import Delivery
-from bot.runtime import utc_now
 from scheduler import Ticker
 from tests.flows import MENTEE, MENTOR, offer, proposals_to, request, rows
 
@@ -47,7 +46,7 @@ def test_server_errors_back_off_then_fail_visibly(bot):
     row = _delivery(bot, "proposal")
     assert row.status == "pending" and row.attempts == 1
     ticker = Ticker(bot.rt)
-    when = utc_now()
+    when = bot.rt.now()
     for _ in range(10):
         when += timedelta(hours=2)
         ticker.tick_once(when)
@@ -76,7 +75,7 @@ def test_a_claim_abandoned_by_a_dead_process_is_sent_later(bot):
 
     from bot.db import unit_of_work
 
-    claimed_at = utc_now()
+    claimed_at = bot.rt.now()
     with unit_of_work(bot.rt.sessions) as s:
         s.execute(update(Delivery).values(status="sending", claimed_at=claimed_at, next_attempt_at=claimed_at))
     ticker = Ticker(bot.rt)

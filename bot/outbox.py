@@ -100,7 +100,7 @@ class Dispatcher:
                 self._send(delivery_id, now, report)
         return report
 
-    def dispatch_due(self, now: datetime, limit: int = 200) -> DispatchReport:
+    def dispatch_due(self, now: datetime, limit: int = 100) -> DispatchReport:
         """Send what is due, oldest first: pending rows, and claims abandoned by a dead process."""
         with unit_of_work(self.sessions) as s:
             s.execute(

@@ -9,16 +9,17 @@ Every other row is sent exactly once.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import Connection, Engine, Select, bindparam, exists, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db import rows_changed, unit_of_work
 from bot.models import Delivery, Pairing, Workspace
 from bot.slack_gateway import UNREACHABLE_ERRORS, SlackFailure, SlackGateway
 
@@ -28,6 +29,13 @@ UnreachableHook = Callable[[str, int, str | None, str, datetime], None]
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 6
+# Built once: this runs after every single send, so it skips statement construction each time.
+MARK_SENT = (
+    update(Delivery)
+    .where(Delivery.id == bindparam("row_id"))
+    .values(status="sent", sent_at=bindparam("sent_at"), sent_channel=bindparam("channel"), sent_ts=bindparam("ts"),
+            last_error=None)
+)
 STALE_CLAIM = timedelta(minutes=5)
 
 
@@ -72,6 +80,18 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(15 * 2 ** max(attempts - 1, 0), 3600))
 
 
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    team_id: str
+    payload: dict[str, Any]
+    target: str | None
+    pairing_id: int | None
+    attempts: int
+    channel: str | None  # None: the pair's group DM, not opened yet
+    members: list[str]
+
+
 @dataclass
 class DispatchReport:
     sent: int = 0
@@ -85,6 +105,10 @@ class Dispatcher:
         self.gateway = gateway
         self.max_attempts = max_attempts
         self.on_unreachable: UnreachableHook | None = None
+        bind = sessions.kw["bind"]
+        assert isinstance(bind, Engine)
+        self.engine: Engine = bind
+        self._local = threading.local()
 
     @staticmethod
     def _sendable(now: datetime):  # type: ignore[no-untyped-def]
@@ -92,86 +116,114 @@ class Dispatcher:
         paused = exists().where(Workspace.team_id == Delivery.team_id, Workspace.send_paused_until > now)
         return (Delivery.status == "pending", Delivery.next_attempt_at <= now, ~paused)
 
+    @contextmanager
+    def _connection(self) -> Iterator[Connection]:
+        """One connection for a whole dispatch run: per-message checkouts cost more than the write itself."""
+        held = getattr(self._local, "conn", None)
+        if held is not None:
+            yield held
+            return
+        with self.engine.connect() as conn:
+            self._local.conn = conn
+            try:
+                yield conn
+            finally:
+                self._local.conn = None
+
+    @contextmanager
+    def _tx(self) -> Iterator[Connection]:
+        with self._connection() as conn, conn.begin():
+            yield conn
+
     def dispatch(self, ids: list[int | None], now: datetime) -> DispatchReport:
         """Send these rows now, if nobody else has claimed them."""
         report = DispatchReport()
-        for delivery_id in ids:
-            if delivery_id is not None and self._claim(delivery_id, now):
-                self._send(delivery_id, now, report)
+        with self._connection():
+            for delivery_id in ids:
+                if delivery_id is not None:
+                    claimed = self._claim(select(Delivery.id).where(Delivery.id == delivery_id), now)
+                    self._send_all(claimed, now, report)
         return report
 
     def dispatch_due(self, now: datetime, limit: int = 100) -> DispatchReport:
         """Send what is due, oldest first: pending rows, and claims abandoned by a dead process."""
-        with unit_of_work(self.sessions) as s:
-            s.execute(
+        with self._tx() as conn:
+            conn.execute(
                 update(Delivery)
                 .where(Delivery.status == "sending", Delivery.claimed_at < now - STALE_CLAIM)
                 .values(status="pending")
             )
         report = DispatchReport()
-        while True:
-            ids = self._claim_batch(now, limit)
-            for delivery_id in ids:
-                self._send(delivery_id, now, report)
-            if len(ids) < limit:
-                return report
+        with self._connection():
+            while True:
+                due = select(Delivery.id).order_by(Delivery.next_attempt_at, Delivery.id).limit(limit)
+                claimed = self._claim(due, now)
+                self._send_all(claimed, now, report)
+                if len(claimed) < limit:
+                    return report
 
-    def _claim(self, delivery_id: int, now: datetime) -> bool:
-        with unit_of_work(self.sessions) as s:
-            claimed = s.execute(
-                update(Delivery)
-                .where(Delivery.id == delivery_id, *self._sendable(now))
-                .values(status="sending", claimed_at=now, attempts=Delivery.attempts + 1)
-            )
-            return bool(rows_changed(claimed))
-
-    def _claim_batch(self, now: datetime, limit: int) -> list[int]:
-        with unit_of_work(self.sessions) as s:
-            query = (
-                select(Delivery.id)
-                .where(*self._sendable(now))
-                .order_by(Delivery.next_attempt_at, Delivery.id)
-                .limit(limit)
-            )
-            if s.get_bind().dialect.name == "postgresql":
+    def _claim(self, which: Select[Any], now: datetime) -> list[Claimed]:
+        """Marks the chosen sendable rows 'sending' in one commit and returns what sending them needs."""
+        with self._tx() as conn:
+            query = which.where(*self._sendable(now))
+            if conn.dialect.name == "postgresql":
                 # Replicas each take rows nobody else holds, without waiting on each other.
                 query = query.with_for_update(skip_locked=True)
-            ids = list(s.scalars(query))
-            if ids:
-                s.execute(
-                    update(Delivery)
-                    .where(Delivery.id.in_(ids), Delivery.status == "pending")
-                    .values(status="sending", claimed_at=now, attempts=Delivery.attempts + 1)
-                )
-            return ids
+            ids = list(conn.scalars(query))
+            if not ids:
+                return []
+            conn.execute(
+                update(Delivery)
+                .where(Delivery.id.in_(ids), Delivery.status == "pending")
+                .values(status="sending", claimed_at=now, attempts=Delivery.attempts + 1)
+            )
+            rows = conn.execute(
+                select(Delivery.id, Delivery.team_id, Delivery.payload, Delivery.target, Delivery.pairing_id,
+                       Delivery.attempts, Pairing.dm_channel_id, Pairing.mentor_user_id, Pairing.mentee_user_id)
+                .outerjoin(Pairing, Pairing.id == Delivery.pairing_id)
+                .where(Delivery.id.in_(ids))
+                .order_by(Delivery.next_attempt_at, Delivery.id)
+            ).all()
+        return [
+            Claimed(r.id, r.team_id, r.payload, r.target, r.pairing_id, r.attempts, r.target or r.dm_channel_id,
+                    [u for u in (r.mentor_user_id, r.mentee_user_id) if u])
+            for r in rows
+        ]
 
-    def _send(self, delivery_id: int, now: datetime, report: DispatchReport) -> None:
-        with unit_of_work(self.sessions) as s:
-            row = s.get(Delivery, delivery_id)
-            assert row is not None
-            team_id, payload, target = row.team_id, row.payload, row.target
-            pairing_id, attempts = row.pairing_id, row.attempts
-            pairing = s.get(Pairing, pairing_id) if pairing_id else None
-            channel = target or (pairing.dm_channel_id if pairing else None)
-            members = [pairing.mentor_user_id, pairing.mentee_user_id] if pairing else []
+    def _send_all(self, claimed: list[Claimed], now: datetime, report: DispatchReport) -> None:
+        held: set[str] = set()
+        for index, row in enumerate(claimed):
+            if row.team_id in held:
+                continue
+            if not self._send(row, now, report):
+                held.add(row.team_id)
+                # That workspace is rate-limited: hand its other claimed rows back untouched.
+                self._unclaim([r.id for r in claimed[index + 1:] if r.team_id == row.team_id])
+
+    def _unclaim(self, ids: list[int]) -> None:
+        if ids:
+            with self._tx() as conn:
+                conn.execute(update(Delivery).where(Delivery.id.in_(ids)).values(
+                    status="pending", attempts=Delivery.attempts - 1))
+
+    def _send(self, row: Claimed, now: datetime, report: DispatchReport) -> bool:
+        """Sends one claimed row. Returns False when its workspace must now wait out a rate limit."""
+        channel = row.channel
         try:
             if channel is None:
-                channel = self.gateway.open_conversation(members)
-                with unit_of_work(self.sessions) as s:
-                    s.execute(update(Pairing).where(Pairing.id == pairing_id).values(dm_channel_id=channel))
-            posted = self.gateway.post_message(channel, payload.get("text", ""), payload.get("blocks"))
+                channel = self.gateway.open_conversation(row.members)
+                with self._tx() as conn:
+                    conn.execute(update(Pairing).where(Pairing.id == row.pairing_id).values(dm_channel_id=channel))
+            posted = self.gateway.post_message(channel, row.payload.get("text", ""), row.payload.get("blocks"))
         except SlackFailure as exc:
-            self._record_failure(delivery_id, team_id, attempts, exc, now, report)
-            if exc.permanent and exc.error in UNREACHABLE_ERRORS and pairing_id and self.on_unreachable:
-                self.on_unreachable(team_id, pairing_id, target, exc.error, now)
-            return
-        with unit_of_work(self.sessions) as s:
-            s.execute(
-                update(Delivery)
-                .where(Delivery.id == delivery_id)
-                .values(status="sent", sent_at=now, sent_channel=posted.channel, sent_ts=posted.ts, last_error=None)
-            )
+            self._record_failure(row.id, row.team_id, row.attempts, exc, now, report)
+            if exc.permanent and exc.error in UNREACHABLE_ERRORS and row.pairing_id and self.on_unreachable:
+                self.on_unreachable(row.team_id, row.pairing_id, row.target, exc.error, now)
+            return not exc.retry_after
+        with self._tx() as conn:
+            conn.execute(MARK_SENT, {"row_id": row.id, "sent_at": now, "channel": posted.channel, "ts": posted.ts})
         report.sent += 1
+        return True
 
     def _record_failure(
         self, delivery_id: int, team_id: str, attempts: int, exc: SlackFailure, now: datetime, report: DispatchReport
@@ -186,9 +238,9 @@ class Dispatcher:
             log.warning("delivery %s will be retried in %s: %s", delivery_id, wait, exc.error)
             values = {"status": "pending", "last_error": exc.error, "next_attempt_at": now + wait}
             report.retrying += 1
-        with unit_of_work(self.sessions) as s:
-            s.execute(update(Delivery).where(Delivery.id == delivery_id).values(**values))
+        with self._tx() as conn:
+            conn.execute(update(Delivery).where(Delivery.id == delivery_id).values(**values))
             if exc.retry_after and not give_up:
                 # Slack rate-limits per workspace: hold every send to it, from every replica, until then.
-                s.execute(update(Workspace).where(Workspace.team_id == team_id)
-                          .values(send_paused_until=now + timedelta(seconds=exc.retry_after)))
+                conn.execute(update(Workspace).where(Workspace.team_id == team_id)
+                             .values(send_paused_until=now + timedelta(seconds=exc.retry_after)))

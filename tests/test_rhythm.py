@@ -332,3 +332,17 @@ def test_a_mentor_who_left_slack_ends_the_pairing_and_the_mentee_is_told(bot):
     [ended] = rows(bot, Pairing)
     assert (ended.status, ended.end_reason) == ("ended", "unreachable")
     assert "can no longer reach them" in bot.fake.posts_to(MENTEE)[-1]["text"]
+
+
+def test_tick_at_next_monday_ten_from_the_command_line(bot, tmp_path):
+    from tests.conftest import bot_env
+    from tests.test_cli import run_cli
+
+    pairing = pair(bot)
+    env = bot_env(bot.fake, bot.rt.engine.url.render_as_string(hide_password=False))
+    result = run_cli(["tick", "--at", "2026-12-07T09:59:00+01:00"], env, tmp_path)
+    assert result.returncode == 0 and checkins(bot, pairing) == []
+    result = run_cli(["tick", "--at", "2026-12-07T10:00:00+01:00"], env, tmp_path)
+    assert result.returncode == 0 and "planned 1 check-ins" in result.stdout, result.stdout + result.stderr
+    assert len(checkins(bot, pairing)) == 1
+    assert "planned 0 check-ins" in run_cli(["tick", "--at", "2026-12-07T10:00:00+01:00"], env, tmp_path).stdout

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -148,37 +149,45 @@ class Planner:
                 checkin = CheckIn(team_id=pairing.team_id, pairing_id=pairing.id, period=period, due_at=slot,
                                   status="open")
                 fresh.append((pairing, program, checkin, trailing_misses(history[pairing.id])))
-            if fresh:
-                s.execute(
-                    update(CheckIn)
-                    .where(CheckIn.pairing_id.in_([f[0].id for f in fresh]), CheckIn.status == "open")
-                    .values(status="superseded")
-                    .execution_options(synchronize_session=False)
-                )
-                s.add_all([f[2] for f in fresh])
-                s.flush()
-            for pairing, program, checkin, misses in fresh:
-                self._queue_period(s, pairing, program, checkin, misses, used, now)
+            if not fresh:
+                return len(pairings)
+            s.execute(
+                update(CheckIn)
+                .where(CheckIn.pairing_id.in_([f[0].id for f in fresh]), CheckIn.status == "open")
+                .values(status="superseded")
+                .execution_options(synchronize_session=False)
+            )
+            # Alternate weeks: the mentee's sounding board on odd weeks, the mentor's prompt on even ones.
+            uses = []
+            for pairing, _program, checkin, _misses in fresh:
+                audience = prompts.MENTEE if checkin.period % 2 else prompts.MENTOR
+                prompt = prompts.pick(audience, used[(pairing.id, audience)], seed=pairing.id)
+                uses.append(PromptUse(team_id=pairing.team_id, pairing_id=pairing.id, audience=audience,
+                                      prompt_key=prompt.key, period=checkin.period, created_at=now))
+            s.add_all([f[2] for f in fresh])
+            s.add_all(uses)
+            s.flush()
+            messages: list[dict[str, Any]] = []
+            for (pairing, program, checkin, misses), use in zip(fresh, uses, strict=True):
+                messages += self._period_messages(s, pairing, program, checkin, misses, use)
                 report.checkins += 1
+            outbox.enqueue_many(s, messages, now)
             return len(pairings)
 
-    def _queue_period(self, s: Session, pairing: Pairing, program: Program, checkin: CheckIn, misses: int,
-                      used: dict[tuple[int, str], list[str]], now: datetime) -> None:
-        team, period, reverse = pairing.team_id, checkin.period, program.kind == "reverse"
+    def _period_messages(self, s: Session, pairing: Pairing, program: Program, checkin: CheckIn, misses: int,
+                         use: PromptUse) -> list[dict[str, Any]]:
+        """Everything one pair gets for one period, as delivery rows."""
+        period, reverse = checkin.period, program.kind == "reverse"
+        messages: list[dict[str, Any]] = []
 
-        def send(key: str, kind: str, payload: dict, target: str | None = None) -> None:
-            outbox.enqueue(s, team_id=team, key=key, kind=kind, payload=payload, target=target,
-                           pairing_id=pairing.id, now=now)
+        def send(key: str, kind: str, payload: dict[str, Any], target: str | None = None) -> None:
+            messages.append(dict(team_id=pairing.team_id, key=key, kind=kind, payload=payload, target=target,
+                                 pairing_id=pairing.id))
 
         send(f"checkin:{pairing.id}:{period}", "checkin", views.checkin_message(pairing, checkin.id, period))
-        # Alternate weeks: the mentee's sounding board on odd weeks, the mentor's prompt on even ones.
-        audience = prompts.MENTEE if period % 2 else prompts.MENTOR
-        prompt = prompts.pick(audience, used[(pairing.id, audience)], seed=pairing.id)
-        use = PromptUse(team_id=team, pairing_id=pairing.id, audience=audience, prompt_key=prompt.key, period=period,
-                        created_at=now)
-        s.add(use)
-        s.flush()
-        if audience == prompts.MENTEE:
+        prompt = prompts.by_key(use.prompt_key)
+        assert prompt is not None
+        if use.audience == prompts.MENTEE:
             send(f"prompt:{pairing.id}:mentee:{period}", "prompt",
                  views.mentee_prompt(pairing, prompt, use.id, reverse), target=pairing.mentee_user_id)
         else:
@@ -194,13 +203,14 @@ class Planner:
             for user in (pairing.mentee_user_id, pairing.mentor_user_id):
                 send(f"nudge:{pairing.id}:{period}:{user}", "nudge", views.stalled_nudge(pairing, user), target=user)
         elif misses == ALERT_AFTER_MISSES:
-            owners = owners_of(s, team, self.owners)
+            owners = owners_of(s, pairing.team_id, self.owners)
             if not owners:
                 log.error("pair %s has stalled but workspace %s has no program owner to alert; "
-                          "set MENTOR_PROGRAM_OWNERS", pairing.id, team)
+                          "set MENTOR_PROGRAM_OWNERS", pairing.id, pairing.team_id)
             for owner in owners:
                 send(f"stalled:{pairing.id}:{period}:{owner}", "owner_alert",
                      views.owner_stalled_alert(pairing, program), target=owner)
+        return messages
 
     def _reminders_due(self, now: datetime, report: PlanReport) -> None:
         with unit_of_work(self.sessions) as s:

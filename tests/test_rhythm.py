@@ -346,3 +346,14 @@ def test_tick_at_next_monday_ten_from_the_command_line(bot, tmp_path):
     assert result.returncode == 0 and "planned 1 check-ins" in result.stdout, result.stdout + result.stderr
     assert len(checkins(bot, pairing)) == 1
     assert "planned 0 check-ins" in run_cli(["tick", "--at", "2026-12-07T10:00:00+01:00"], env, tmp_path).stdout
+
+
+def test_a_group_dm_that_cannot_be_opened_ends_the_pairing_for_the_gone_member(bot):
+    pairing = pair(bot)
+    with unit_of_work(bot.rt.sessions) as s:
+        s.execute(update(Pairing).values(dm_channel_id=None))
+    bot.fake.gone_users.add(MENTEE)
+    tick(bot, MONDAY)
+    [ended] = rows(bot, Pairing)
+    assert (ended.status, ended.end_reason) == ("ended", "unreachable")
+    assert "can no longer reach them" in bot.fake.posts_to(MENTOR)[-1]["text"]

@@ -31,6 +31,7 @@ class Settings:
     program_owners: frozenset[str] = field(default_factory=frozenset)
     log_level: str = "INFO"
     tick_seconds: int = 60
+    stats_min_group: int = 5
 
     @property
     def socket_mode(self) -> bool:
@@ -101,6 +102,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
 
     port = _int_setting(env, "PORT", 3000, 1, 65535)
     tick_seconds = _int_setting(env, "MENTOR_TICK_SECONDS", 60, 5, 86400)
+    stats_min_group = _int_setting(env, "MENTOR_STATS_MIN_GROUP", 5, 1, 1000)
 
     owners = frozenset(
         part.strip() for part in env.get("MENTOR_PROGRAM_OWNERS", "").split(",") if part.strip()
@@ -126,6 +128,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         program_owners=owners,
         log_level=log_level,
         tick_seconds=tick_seconds,
+        stats_min_group=stats_min_group,
     )
 
 

@@ -39,6 +39,19 @@ class StateReader:
         value = option.get("value") if isinstance(option, dict) else None
         return value if isinstance(value, str) else None
 
+    def date(self, block_id: str) -> str | None:
+        value = self._element(block_id).get("selected_date")
+        return value if isinstance(value, str) and len(value) == 10 else None
+
+    def users(self, block_id: str) -> list[str]:
+        users = self._element(block_id).get("selected_users")
+        return [u for u in users if isinstance(u, str)] if isinstance(users, list) else []
+
+    def channel(self, block_id: str) -> str | None:
+        element = self._element(block_id)
+        value = element.get("selected_channel") or element.get("selected_conversation")
+        return value if isinstance(value, str) else None
+
     def selected_many(self, block_id: str) -> list[str]:
         options = self._element(block_id).get("selected_options")
         if not isinstance(options, list):
@@ -244,3 +257,74 @@ def parse_pause_weeks(words: list[str], default: int, most: int) -> int | None:
         return None
     weeks = int(raw)
     return weeks if 1 <= weeks <= most else None
+
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+PROGRAM_NAME_MAX = 80
+MAX_PROGRAM_TOPICS = 100
+
+
+@dataclass(frozen=True)
+class ProgramForm:
+    name: str
+    kind: str
+    topics: list[str]
+    cadence_weeks: int
+    length_weeks: int
+    starts_on: str | None  # YYYY-MM-DD, in the program's timezone
+    owners: list[str]
+    stats_channel: str | None
+    checkin_weekday: int
+    checkin_hour: int
+    default_capacity: int
+    feedback_every_weeks: int
+    timezone: str
+
+
+def read_program(values: Any) -> tuple[ProgramForm | None, Errors]:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    reader = StateReader(values)
+    errors: Errors = {}
+    name = reader.text("name")
+    if not name:
+        errors["name"] = "Give the program a name."
+    elif len(name) > PROGRAM_NAME_MAX:
+        errors["name"] = f"Keep the name under {PROGRAM_NAME_MAX} characters."
+    kind = reader.selected("kind") or "classic"
+    if kind not in ("classic", "reverse"):
+        errors["kind"] = "Choose classic or reverse mentoring."
+    topics = merge_topics(split_topics(reader.text("topics")), [])
+    if not topics:
+        errors["topics"] = "List at least one topic, one per line or separated by commas."
+    elif len(topics) > MAX_PROGRAM_TOPICS or any(len(t) > TOPIC_MAX for t in topics):
+        errors["topics"] = f"Up to {MAX_PROGRAM_TOPICS} topics, each under {TOPIC_MAX} characters."
+    length_raw = reader.text("length_weeks")
+    length = int(length_raw) if length_raw.isdigit() else 0
+    if not 1 <= length <= 52:
+        errors["length_weeks"] = "Choose a length from 1 to 52 weeks."
+    timezone = reader.text("timezone") or "UTC"
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        errors["timezone"] = "Use a timezone name such as Europe/Berlin or America/New_York."
+    choices = {
+        "cadence_weeks": (read_scale(reader, "cadence_weeks", 1, 4), "Choose every 1 to 4 weeks."),
+        "checkin_weekday": (read_scale(reader, "checkin_weekday", 0, 6), "Choose a weekday."),
+        "checkin_hour": (read_scale(reader, "checkin_hour", 0, 23), "Choose an hour."),
+        "default_capacity": (read_scale(reader, "default_capacity", 1, 5), "Choose 1 to 5 mentees."),
+        "feedback_every_weeks": (read_scale(reader, "feedback_every_weeks", 0, 12), "Choose how often."),
+    }
+    for block_id, (value, message) in choices.items():
+        if value is None:
+            errors[block_id] = message
+    starts_on = reader.date("starts_on")
+    if errors or kind not in ("classic", "reverse"):
+        return None, errors
+    return ProgramForm(
+        name=name, kind=kind, topics=topics, cadence_weeks=choices["cadence_weeks"][0] or 1, length_weeks=length,
+        starts_on=starts_on, owners=reader.users("owners"), stats_channel=reader.channel("stats_channel"),
+        checkin_weekday=choices["checkin_weekday"][0] or 0, checkin_hour=choices["checkin_hour"][0] or 0,
+        default_capacity=choices["default_capacity"][0] or 1,
+        feedback_every_weeks=choices["feedback_every_weeks"][0] or 0, timezone=timezone,
+    ), {}

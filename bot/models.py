@@ -81,6 +81,11 @@ class Program(Base):
     length_weeks: Mapped[int] = mapped_column(Integer, default=12)
     feedback_every_weeks: Mapped[int] = mapped_column(Integer, default=4)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # Before this instant requests wait for the owners' cohort match instead of being proposed at once.
+    starts_at: Mapped[datetime | None]
+    owners: Mapped[list[str]] = mapped_column(JSON, default=list)
+    stats_channel: Mapped[str | None] = mapped_column(String(32))
+    default_capacity: Mapped[int] = mapped_column(Integer, default=2)
 
 
 class Person(Base):
@@ -101,6 +106,8 @@ class Person(Base):
     manager_user_id: Mapped[str | None] = mapped_column(String(32))
     refreshed_at: Mapped[datetime | None]
     paused_until: Mapped[datetime | None]
+    email: Mapped[str | None] = mapped_column(String(254))
+    title: Mapped[str | None] = mapped_column(String(120))
 
 
 class MentorProfile(Base):
@@ -369,4 +376,21 @@ class HelpReport(Base):
     user_id: Mapped[str] = mapped_column(String(32))
     text: Mapped[str] = mapped_column(Text)
     source_key: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+
+
+class CohortPlan(Base):
+    """An owner's preview of a cohort match. Publishing it sends the proposals, once."""
+
+    __tablename__ = "cohort_plans"
+    __table_args__ = (CheckConstraint("status IN ('draft', 'published')", name="cohort_plan_status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey(TEAM_FK), index=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"))
+    created_by: Mapped[str] = mapped_column(String(32))
+    # [{"request_id", "profile_id", "score", "reasons"}]
+    assignments: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    total_score: Mapped[float] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(16), default="draft")
     created_at: Mapped[datetime]

@@ -140,6 +140,14 @@ class SlackGateway:
     def open_view(self, trigger_id: str, view: dict[str, Any]) -> None:
         self._call("views_open", trigger_id=trigger_id, view=view)
 
+    def upload_png(self, channel: str, png: bytes, filename: str, title: str) -> None:
+        self._call("files_upload_v2", channel=channel, file=png, filename=filename, title=title)
+
+    def lookup_email(self, email: str) -> dict[str, Any]:
+        data = self._call("users_lookupByEmail", email=email)
+        user = data.get("user")
+        return user if isinstance(user, dict) else {}
+
     def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
         self._call("views_publish", user_id=user_id, view=view)
 

@@ -93,10 +93,11 @@ class People:
         self.sessions = sessions
         self.gateway = gateway
 
-    def refresh(self, team_id: str, user_id: str, now: datetime) -> Person | None:
+    def refresh(self, team_id: str, user_id: str, now: datetime, max_age: timedelta = PERSON_TTL) -> Person | None:
+        """The person, re-read from users.info when older than `max_age` (keep it short for owner checks)."""
         with unit_of_work(self.sessions) as s:
             person = find_person(s, team_id, user_id)
-            if person and person.refreshed_at and now - person.refreshed_at < PERSON_TTL:
+            if person and person.refreshed_at and now - person.refreshed_at < max_age:
                 return person
         try:
             info = self.gateway.user_info(user_id)

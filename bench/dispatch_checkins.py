@@ -83,8 +83,8 @@ def run_baseline(api_url: str, database_url: str) -> dict:
 
     engine = make_engine(database_url)
     with unit_of_work(make_session_factory(engine)) as s:
-        rows = s.execute(select(Pairing.dm_channel_id, Delivery.payload).join(Pairing, Pairing.id == Delivery.pairing_id)
-                         .where(Delivery.kind == "checkin")).all()
+        rows = s.execute(select(Pairing.dm_channel_id, Delivery.payload)
+                         .join(Pairing, Pairing.id == Delivery.pairing_id).where(Delivery.kind == "checkin")).all()
     engine.dispose()
     client = make_web_client("xoxb-bench", api_url)
     began = time.perf_counter()

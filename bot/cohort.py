@@ -54,8 +54,8 @@ def score_matrix(needs: Sequence[MenteeNeeds], offers: Sequence[MentorOffer], re
     vocabulary: dict[str, int] = {}
     wanted = [{normalize_topic(t) for t in x.topics} for x in needs]
     offered = [{normalize_topic(t) for t in o.topics} for o in offers]
-    for topic in set().union(*wanted, *offered):
-        vocabulary.setdefault(topic, len(vocabulary))
+    for name in set().union(*wanted, *offered):
+        vocabulary.setdefault(name, len(vocabulary))
     want = np.zeros((n, max(len(vocabulary), 1)), dtype=np.float32)
     have = np.zeros((k, max(len(vocabulary), 1)), dtype=np.float32)
     for i, topics in enumerate(wanted):

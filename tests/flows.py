@@ -113,7 +113,8 @@ def tick(bot: RunningBot, at: Any) -> Any:
 
 
 def buttons(post: dict[str, Any]) -> list[str]:
-    return [e["text"]["text"] for b in post.get("blocks") or [] for e in b.get("elements", []) if e.get("type") == "button"]
+    elements = [e for b in post.get("blocks") or [] for e in b.get("elements", [])]
+    return [e["text"]["text"] for e in elements if e.get("type") == "button"]
 
 
 def checkins(bot: RunningBot, pairing: Any) -> list[dict[str, Any]]:

@@ -257,7 +257,7 @@ def test_reverse_programs_reword_the_prompts(bot):
 
 
 def test_feedback_every_four_weeks_reaches_only_the_other_person(bot):
-    pairing = pair(bot)
+    pair(bot)
     for week in range(3):
         tick(bot, MONDAY + week * WEEK)
     assert dms(bot, MENTEE, "Share feedback") == []
@@ -303,7 +303,7 @@ def test_the_program_ends_with_a_survey_and_a_choice(bot):
 
 
 def test_pause_skips_checkins_and_resumes_on_its_own(bot):
-    pairing = pair(bot)
+    pair(bot)
     bot.clock.at = MONDAY - timedelta(days=1)
     body = bot.slack.command(MENTEE, "pause").json()
     assert "Paused until" in body["text"]
@@ -325,7 +325,7 @@ def test_leave_ends_pairings_kindly(bot):
 
 
 def test_a_mentor_who_left_slack_ends_the_pairing_and_the_mentee_is_told(bot):
-    pairing = pair(bot)
+    pair(bot)
     tick(bot, MONDAY)
     bot.fake.gone_users.add(MENTOR)
     tick(bot, MONDAY + WEEK)  # week 2 carries the mentor's prompt, by DM
@@ -349,7 +349,7 @@ def test_tick_at_next_monday_ten_from_the_command_line(bot, tmp_path):
 
 
 def test_a_group_dm_that_cannot_be_opened_ends_the_pairing_for_the_gone_member(bot):
-    pairing = pair(bot)
+    pair(bot)
     with unit_of_work(bot.rt.sessions) as s:
         s.execute(update(Pairing).values(dm_channel_id=None))
     bot.fake.gone_users.add(MENTEE)

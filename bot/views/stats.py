@@ -32,7 +32,8 @@ def _step(figure: Figure, base: Figure, threshold: int) -> str:
 
 
 def funnel_line(stats: ProgramStats, threshold: int) -> str:
-    return (f"Requested {_shown(stats.requested, threshold)} → matched {_step(stats.matched, stats.requested, threshold)}"
+    return (f"Requested {_shown(stats.requested, threshold)}"
+            f" → matched {_step(stats.matched, stats.requested, threshold)}"
             f" → met at least once {_step(stats.met, stats.requested, threshold)}"
             f" → feedback given {_step(stats.feedback, stats.requested, threshold)}")
 

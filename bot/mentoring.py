@@ -3,30 +3,28 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import outbox
+from bot import outbox, proposals
 from bot.db import rows_changed, unit_of_work
 from bot.forms import ProfileForm, RequestForm
-from bot.matching import MenteeNeeds, MentorOffer, rank
 from bot.models import (
     OPEN_REQUEST_STATUSES,
     CheckIn,
     MentoringRequest,
     MentorProfile,
     Pairing,
-    Person,
     Program,
     Proposal,
 )
 from bot.outbox import Dispatcher
 from bot.views import messages
-from bot.workspace import ensure_person, ensure_workspace, find_person
+from bot.workspace import ensure_person, ensure_workspace
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +131,7 @@ class Mentoring:
                 s.add(request)
                 self._remember_person(s, team_id, user_id, form.level, form.department)
                 s.flush()
-                ids = self._propose_next(s, request, program, now)
+                ids = proposals.propose_next(s, request, program, now)
         except IntegrityError:
             # A concurrent delivery of the same submission, or a second request, won the race.
             with unit_of_work(self.sessions) as s:
@@ -218,7 +216,7 @@ class Mentoring:
             self.release(s, proposal.mentor_profile_id)
             request.status = "waiting"
             program = self._program(s, team_id, request.program_id)
-            ids = self._propose_next(s, request, program, now) if program else []
+            ids = proposals.propose_next(s, request, program, now) if program else []
         self.dispatcher.dispatch(ids, now)
         return ProposalOutcome("declined", proposal, request)
 
@@ -308,126 +306,12 @@ class Mentoring:
         )
         s.add(request)
         s.flush()
-        return self._propose_next(s, request, program, now)
+        return proposals.propose_next(s, request, program, now)
 
     # --- matching ------------------------------------------------------------------------
 
     def retry_waiting(self, s: Session, program: Program, now: datetime) -> list[int | None]:
-        waiting = list(
-            s.scalars(
-                select(MentoringRequest)
-                .where(
-                    MentoringRequest.team_id == program.team_id,
-                    MentoringRequest.program_id == program.id,
-                    MentoringRequest.status == "waiting",
-                )
-                .order_by(MentoringRequest.created_at, MentoringRequest.id)
-            )
-        )
-        offers = self._load_offers(s, program) if waiting else []
-        ids: list[int | None] = []
-        for request in waiting:
-            if not any(o.remaining > 0 for o in offers):
-                break
-            ids += self._propose_next(s, request, program, now, offers)
-        return ids
-
-    def _load_offers(self, s: Session, program: Program) -> list[MentorOffer]:
-        rows = s.execute(
-            select(MentorProfile, Person.tz_offset)
-            .outerjoin(
-                Person, and_(Person.team_id == MentorProfile.team_id, Person.user_id == MentorProfile.user_id)
-            )
-            .where(
-                MentorProfile.team_id == program.team_id,
-                MentorProfile.program_id == program.id,
-                MentorProfile.active.is_(True),
-                MentorProfile.load < MentorProfile.capacity,
-            )
-        ).all()
-        return [
-            MentorOffer(
-                profile_id=p.id, user_id=p.user_id, topics=tuple(p.topics), level=p.level, capacity=p.capacity,
-                load=p.load, department=p.department, tz_offset=tz, open_to_reverse=p.open_to_reverse,
-            )
-            for p, tz in rows
-        ]
-
-    def _needs(self, s: Session, request: MentoringRequest) -> MenteeNeeds:
-        person = find_person(s, request.team_id, request.mentee_user_id)
-        # Current mentors, and past ones the mentee moved on from, are not proposed again.
-        paired = s.scalars(
-            select(Pairing.mentor_user_id).where(
-                Pairing.team_id == request.team_id,
-                Pairing.mentee_user_id == request.mentee_user_id,
-                Pairing.status.in_(("active", "ended")),
-            )
-        )
-        asked = s.scalars(select(Proposal.mentor_user_id).where(Proposal.request_id == request.id))
-        return MenteeNeeds(
-            user_id=request.mentee_user_id,
-            topics=tuple(request.topics),
-            level=request.mentee_level if request.mentee_level is not None else (person.level if person else None),
-            department=request.mentee_department or (person.department if person else None),
-            tz_offset=person.tz_offset if person else None,
-            wants_outside_team=request.wants_outside_team,
-            wants_more_senior=request.wants_more_senior,
-            manager_user_id=person.manager_user_id if person else None,
-            excluded_user_ids=frozenset(paired) | frozenset(asked),
-        )
-
-    def _propose_next(
-        self,
-        s: Session,
-        request: MentoringRequest,
-        program: Program,
-        now: datetime,
-        offers: list[MentorOffer] | None = None,
-    ) -> list[int | None]:
-        """Ask the best available mentor, or leave the request waiting. Returns deliveries to send."""
-        offers = self._load_offers(s, program) if offers is None else offers
-        for match in rank(self._needs(s, request), offers, reverse=program.kind == "reverse"):
-            reserved = s.execute(
-                update(MentorProfile)
-                .where(
-                    MentorProfile.id == match.offer.profile_id,
-                    MentorProfile.active.is_(True),
-                    MentorProfile.load < MentorProfile.capacity,
-                )
-                .values(load=MentorProfile.load + 1)
-                .execution_options(synchronize_session=False)
-            )
-            index = offers.index(match.offer)
-            if not rows_changed(reserved):
-                offers[index] = replace(match.offer, load=match.offer.capacity)
-                continue
-            offers[index] = replace(match.offer, load=match.offer.load + 1)
-            proposal = Proposal(
-                team_id=request.team_id, request_id=request.id, mentor_profile_id=match.offer.profile_id,
-                mentor_user_id=match.offer.user_id, score=match.score, reasons=list(match.reasons),
-                status="pending", created_at=now,
-            )
-            s.add(proposal)
-            request.status = "proposed"
-            s.flush()
-            return [
-                outbox.enqueue(
-                    s, team_id=request.team_id, key=f"proposal:{proposal.id}", kind="proposal",
-                    payload=messages.proposal_message(proposal, request, program),
-                    target=proposal.mentor_user_id, now=now,
-                ),
-                outbox.enqueue(
-                    s, team_id=request.team_id, key=f"request:{request.id}:asked", kind="mentee_note",
-                    payload=messages.mentee_asked_note(), target=request.mentee_user_id, now=now,
-                ),
-            ]
-        request.status = "waiting"
-        return [
-            outbox.enqueue(
-                s, team_id=request.team_id, key=f"request:{request.id}:waiting", kind="mentee_note",
-                payload=messages.mentee_waiting_note(), target=request.mentee_user_id, now=now,
-            )
-        ]
+        return proposals.retry_waiting(s, program, now)
 
     # --- reading -------------------------------------------------------------------------
 

@@ -10,12 +10,16 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.cohorts import Cohorts
 from bot.config import Settings
 from bot.db import make_engine, make_session_factory
+from bot.home import Home
 from bot.lifecycle import Lifecycle
 from bot.mentoring import Mentoring
 from bot.outbox import Dispatcher
 from bot.pair_answers import PairAnswers
+from bot.programs import Programs
+from bot.reports import Reports
 from bot.rhythm import Planner
 from bot.slack_gateway import SlackGateway, make_web_client
 from bot.workspace import People
@@ -38,6 +42,10 @@ class Runtime:
     planner: Planner
     answers: PairAnswers
     lifecycle: Lifecycle
+    programs: Programs
+    reports: Reports
+    cohorts: Cohorts
+    home: Home
     now: Callable[[], datetime] = utc_now
 
     def close(self) -> None:
@@ -66,5 +74,9 @@ def build_runtime(settings: Settings, now: Callable[[], datetime] = utc_now) -> 
         planner=Planner(sessions, mentoring, settings.program_owners),
         answers=PairAnswers(sessions, dispatcher, settings.program_owners),
         lifecycle=lifecycle,
+        programs=Programs(sessions, settings.program_owners),
+        reports=Reports(sessions, dispatcher, gateway, settings.stats_min_group),
+        cohorts=Cohorts(sessions, dispatcher),
+        home=Home(sessions, mentoring, settings.stats_min_group),
         now=now,
     )

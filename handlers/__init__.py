@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.runtime import Runtime
-from handlers import actions, commands, events, fallbacks, rhythm, views
+from handlers import actions, commands, events, fallbacks, home, owners, rhythm, views
 
 
 def register(app: App, rt: Runtime) -> None:
@@ -13,5 +13,7 @@ def register(app: App, rt: Runtime) -> None:
     actions.register(app, rt)
     views.register(app, rt)
     rhythm.register(app, rt)
+    owners.register(app, rt)
     events.register(app, rt)
+    home.register(app, rt)
     fallbacks.register(app, rt)

@@ -20,6 +20,7 @@ from bot.views.messages import (
 from bot.views.modals import decline_reason_modal
 from handlers.context import int_or_none, message_location, team_of, user_of
 from handlers.forms import open_form
+from handlers.home import publish_home
 
 REFUSALS = {
     "forbidden": "This request was sent to someone else, so only they can answer it.",
@@ -61,6 +62,8 @@ def register(app: App, rt: Runtime) -> None:
             outcome = rt.mentoring.decline(team_id, user_id, proposal_id, rt.now())
         shown = outcome.proposal.status if outcome.proposal and outcome.kind != "stale" else "stale"
         _show(rt, body, outcome, shown)
+        if outcome.kind in ("accepted", "declined") and outcome.request is not None:
+            publish_home(rt, team_id, [user_id, outcome.request.mentee_user_id])
 
     def add_reason(ack: Ack, body: dict[str, Any]) -> None:
         ack()

@@ -10,7 +10,9 @@ from bot.forms import parse_pause_weeks
 from bot.lifecycle import PAUSE_WEEKS_DEFAULT, PAUSE_WEEKS_MAX
 from bot.runtime import Runtime
 from bot.views.messages import help_message, left_message, paused_message, status_message
+from handlers import owners
 from handlers.forms import open_form
+from handlers.home import publish_home
 
 
 def register(app: App, rt: Runtime) -> None:
@@ -31,9 +33,18 @@ def register(app: App, rt: Runtime) -> None:
                          f"the default is {PAUSE_WEEKS_DEFAULT}).")
                 return
             ack(**paused_message(rt.lifecycle.pause(team_id, user_id, weeks, rt.now())))
+            publish_home(rt, team_id, [user_id])
         elif sub == "leave":
             summary = rt.lifecycle.leave(team_id, user_id, rt.now())
             ack(**left_message(summary.pairings, summary.requests, summary.profiles))
+            publish_home(rt, team_id, [user_id])
+        elif sub == "program":
+            problem = owners.program_command(rt, command, words[1:])
+            ack(text=problem) if problem else ack()
+        elif sub == "stats":
+            ack(text=owners.stats_command(rt, command, words[1:]))
+        elif sub == "match":
+            ack(**owners.match_command(rt, command, words[1:]))
         elif sub == "help":
             ack(**help_message())
         else:

@@ -13,6 +13,7 @@ from bot.views.blocks import modal, section
 from bot.views.modals import DECLINE_REASON_CALLBACK, OFFER_CALLBACK, REQUEST_CALLBACK
 from bot.workspace import open_programs
 from handlers.context import int_or_none, metadata, team_of, user_of
+from handlers.home import publish_home
 
 ALREADY_OPEN = (
     "You already have a request open in this program. I'll message you as soon as a mentor accepts; "
@@ -48,6 +49,7 @@ def register(app: App, rt: Runtime) -> None:
         if errors:
             ack(response_action="errors", errors=errors)
             return
+        publish_home(rt, team_id, [user_id])
         ack(
             response_action="update",
             view=notice(
@@ -71,6 +73,8 @@ def register(app: App, rt: Runtime) -> None:
         if outcome.kind == "already_open":
             ack(response_action="errors", errors={"goals": ALREADY_OPEN})
             return
+        if outcome.kind == "created":
+            publish_home(rt, team_id, [user_id])
         ack()
 
     def reason_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:

@@ -34,10 +34,15 @@ COMMANDS = (
     ("leave", "step out of mentoring: ends your pairings kindly and withdraws your requests and offer"),
     ("help", "show this list"),
 )
+OWNER_COMMANDS = (
+    ("program [NAME | new]", "create or edit a program (owners)"),
+    ("stats [program]", "post the program's figures in this channel (owners)"),
+    ("match [program]", "preview and publish the best match for everyone waiting (owners)"),
+)
 
 
 def help_message(unknown: str | None = None) -> dict[str, Any]:
-    lines = [f"• `/mentor {name}`: {what}" for name, what in COMMANDS]
+    lines = [f"• `/mentor {name}`: {what}" for name, what in COMMANDS + OWNER_COMMANDS]
     intro = "I help you find a mentor, or become one. Here's what you can ask me:"
     if unknown:
         intro = f"I don't know `/mentor {unknown[:40]}`. Here's what I can do:"
@@ -154,6 +159,13 @@ def left_message(pairings: int, requests: int, profiles: int) -> dict[str, Any]:
     return {"response_type": "ephemeral", "text": text, "blocks": [section(text)]}
 
 
+def mentee_cohort_note(starts_at: datetime) -> dict[str, Any]:
+    when = f"<!date^{int(starts_at.timestamp())}^{{date_long}}|{starts_at:%d %B %Y}>"
+    text = (f"Thanks, your request is in! This program's cohort starts on {when}: the program owners will match "
+            "everyone together then, and I'll let you know here who has been asked.")
+    return message(text, [section(text)])
+
+
 def status_message(
     pairings_as_mentee: Sequence[Pairing],
     pairings_as_mentor: Sequence[Pairing],
@@ -180,17 +192,3 @@ def status_message(
     else:
         text = "*Your mentoring at a glance*\n" + "\n".join(lines)
     return {"response_type": "ephemeral", "text": text, "blocks": [section(text)]}
-
-
-def home_view(status_text: str) -> dict[str, Any]:
-    return {
-        "type": "home",
-        "blocks": [
-            header("Mentoring"),
-            section(status_text),
-            actions(
-                button("Find a mentor", HOME_REQUEST_ACTION, style="primary"),
-                button("Offer to mentor", HOME_OFFER_ACTION),
-            ),
-        ],
-    }

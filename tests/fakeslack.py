@@ -43,6 +43,8 @@ class FakeSlack:
     storm_share: float = 0.0
     storm_retry_after: int = 1
     delay_seconds: float = 0.0
+    uploads: dict[str, bytes] = field(default_factory=dict)
+    emails: dict[str, str] = field(default_factory=dict)  # email -> user id
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -110,6 +112,13 @@ class FakeSlack:
             def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
                 method = self.path.split("?")[0].rsplit("/", 1)[-1]
                 length = int(self.headers.get("Content-Length") or 0)
+                if self.path.startswith("/upload/"):
+                    fake.uploads[method] = self.rfile.read(length)
+                    self.send_response(200)
+                    self.send_header("Content-Length", "2")
+                    self.end_headers()
+                    self.wfile.write(b"OK")
+                    return
                 raw = self.rfile.read(length).decode()
                 args = fake._parse(raw, self.headers.get("Content-Type", ""))
                 token = (self.headers.get("Authorization") or "").removeprefix("Bearer ").strip() or args.get("token")
@@ -176,6 +185,25 @@ class FakeSlack:
     def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "url": "https://fake.slack.test/", "team": "Fake", "user": "mentorbot",
                 "team_id": DEFAULT_TEAM, "user_id": BOT_USER, "bot_id": "BMENTORBOT", "is_enterprise_install": False}
+
+    def _files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        file_id = f"F{next(self._views):08d}"
+        assert self._server is not None
+        return {"ok": True, "file_id": file_id,
+                "upload_url": f"http://127.0.0.1:{self._server.server_address[1]}/upload/{file_id}"}
+
+    def _files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        files = args.get("files")
+        files = json.loads(files) if isinstance(files, str) else files
+        return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files or []]}
+
+    def _users_lookupByEmail(self, args: dict[str, Any]) -> dict[str, Any]:
+        user_id = self.emails.get(str(args.get("email", "")).lower())
+        if not user_id:
+            return {"ok": False, "error": "users_not_found"}
+        if user_id not in self.users:
+            self.add_user(user_id)
+        return {"ok": True, "user": self.users[user_id]}
 
     def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
         # Nothing listens there: the test only needs to see Socket Mode ask this server for it.

@@ -29,6 +29,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="bring the database schema up to date and exit")
     tick = sub.add_parser("tick", help="run one scheduler tick and exit")
     tick.add_argument("--at", type=_parse_instant, help="the instant to tick at (ISO-8601); default now")
+    people = sub.add_parser("import", help="import people (department, title, level, manager, timezone) from CSV")
+    people.add_argument("file", help="CSV with email or slack_id, department, title, level, manager_email, timezone")
+    people.add_argument("--skip-bad", action="store_true", help="import the good rows even if some are bad")
+    export = sub.add_parser("export", help="write a program's figures and pairs to CSV")
+    export.add_argument("--program", required=True, help="the program's name")
+    export.add_argument("--out", required=True, help="the CSV file to write")
     return parser
 
 
@@ -67,7 +73,13 @@ def main(argv: list[str] | None = None) -> int:
               f"pairs; sent {report.sent.sent}, will retry {report.sent.retrying}, failed {report.sent.failed}")
         return 0
 
+    if command == "export":
+        return _export(rt, args.program, args.out)
+
     from bot.slack_gateway import SlackFailure
+
+    if command == "import":
+        return _import(rt, args.file, args.skip_bad)
 
     try:
         identity = rt.gateway.auth_test()
@@ -83,6 +95,59 @@ def main(argv: list[str] | None = None) -> int:
     from handlers.serve import serve
 
     serve(rt)
+    return 0
+
+
+def _import(rt, path: str, skip_bad: bool) -> int:  # type: ignore[no-untyped-def]
+    from bot.db import unit_of_work
+    from bot.hr_csv import import_people, slack_lookup
+    from bot.slack_gateway import SlackFailure
+
+    try:
+        team_id = str(rt.gateway.auth_test()["team_id"])
+    except (SlackFailure, KeyError) as exc:
+        print(f"mentor-bot: cannot tell which workspace SLACK_BOT_TOKEN belongs to ({exc}): check the token",
+              file=sys.stderr)
+        return 2
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as source, unit_of_work(rt.sessions) as s:
+            report = import_people(s, team_id, source, slack_lookup(rt.gateway), skip_bad, rt.now())
+    except OSError as exc:
+        print(f"mentor-bot: cannot read {path}: {exc.strerror}", file=sys.stderr)
+        return 2
+    for line, reason in report.problems:
+        print(f"{path}:{line}: {reason}", file=sys.stderr)
+    if report.problems and not skip_bad:
+        print(f"mentor-bot: nothing imported: {len(report.problems)} bad row(s). Fix them, or pass --skip-bad "
+              "to import the rest", file=sys.stderr)
+        return 1
+    print(f"mentor-bot: imported {report.imported} people" +
+          (f", skipped {len(report.problems)} bad row(s)" if report.problems else ""))
+    return 0
+
+
+def _export(rt, program_name: str, out: str) -> int:  # type: ignore[no-untyped-def]
+    from sqlalchemy import func, select
+
+    from bot.db import unit_of_work
+    from bot.hr_csv import export_program
+    from bot.models import Program
+
+    with unit_of_work(rt.sessions) as s:
+        programs = list(s.scalars(select(Program).where(func.lower(Program.name) == program_name.lower())))
+        if len(programs) != 1:
+            known = ", ".join(sorted({p for p in s.scalars(select(Program.name))})) or "none yet"
+            problem = "is ambiguous: several workspaces have it" if programs else "does not exist"
+            print(f"mentor-bot: program {program_name!r} {problem} (programs: {known})", file=sys.stderr)
+            return 2
+        text = export_program(s, programs[0], rt.settings.stats_min_group, rt.now())
+    try:
+        with open(out, "w", newline="", encoding="utf-8") as target:
+            target.write(text)
+    except OSError as exc:
+        print(f"mentor-bot: cannot write {out}: {exc.strerror}", file=sys.stderr)
+        return 2
+    print(f"mentor-bot: wrote {out}")
     return 0
 
 

@@ -24,7 +24,7 @@ from bot.matching import MenteeNeeds, MentorOffer, normalize_topic
 
 # Larger than any possible score difference: one more match always beats a better score.
 MATCH_BONUS = 1000.0
-DEFAULT_TOP_K = 12
+DEFAULT_TOP_K = 24
 
 
 @dataclass(frozen=True)
@@ -48,8 +48,18 @@ def _codes(values: Sequence[str | None], vocabulary: dict[str, int]) -> np.ndarr
     return np.array([vocabulary.setdefault(normalize_topic(v), len(vocabulary)) if v else -1 for v in values])
 
 
+def _lookup_codes(values: Sequence[int | None]) -> tuple[np.ndarray, list[int | None]]:
+    distinct = sorted({v for v in values if v is not None}) + [None]
+    index = {v: i for i, v in enumerate(distinct)}
+    return np.array([index[v] for v in values], dtype=np.int32), distinct
+
+
 def score_matrix(needs: Sequence[MenteeNeeds], offers: Sequence[MentorOffer], reverse: bool = False) -> np.ndarray:
-    """scores[i, j] as bot.matching.score would give, or -inf where mentor j may never mentor mentee i."""
+    """scores[i, j] as bot.matching.score would give, or -inf where mentor j may never mentor mentee i.
+
+    Every factor that depends on a small set of values (level gaps, timezone offsets) is a table
+    lookup, so the whole matrix costs a handful of passes over float32 memory.
+    """
     n, k = len(needs), len(offers)
     vocabulary: dict[str, int] = {}
     wanted = [{normalize_topic(t) for t in x.topics} for x in needs]
@@ -62,50 +72,72 @@ def score_matrix(needs: Sequence[MenteeNeeds], offers: Sequence[MentorOffer], re
         want[i, [vocabulary[t] for t in topics]] = 1
     for j, topics in enumerate(offered):
         have[j, [vocabulary[t] for t in topics]] = 1
-    wanted_count = want.sum(axis=1)[:, None]
-    covered = want @ have.T
-    topic = np.where(wanted_count > 0, m.TOPIC_POINTS * covered / np.maximum(wanted_count, 1), m.TOPIC_POINTS / 2)
+    wanted_count = want.sum(axis=1)
+    scores = want @ have.T
+    scores *= np.where(wanted_count > 0, m.TOPIC_POINTS / np.maximum(wanted_count, 1), 0).astype(np.float32)[:, None]
+    scores[wanted_count == 0] = m.TOPIC_POINTS / 2
 
-    mentee_level = np.array([x.level if x.level is not None else np.nan for x in needs], dtype=float)[:, None]
-    gap = np.array([o.level for o in offers], dtype=float)[None, :] - mentee_level
+    # Seniority: a table indexed by the level gap (mentor - mentee), one row per "wants more senior".
+    gaps = np.arange(-7, 8)
     if reverse:
-        seniority = np.select([gap < 0, gap == 0], [m.SENIORITY_POINTS, m.SENIORITY_POINTS * 0.4], 0.0)
+        table = np.select([gaps < 0, gaps == 0], [m.SENIORITY_POINTS, m.SENIORITY_POINTS * 0.4], 0.0)
+        tables = np.stack([table, table])
     else:
-        seniority = np.select([(gap >= 1) & (gap <= 2), gap >= 3, gap == 0],
-                              [m.SENIORITY_POINTS, m.SENIORITY_POINTS * 0.75, m.SENIORITY_POINTS * 0.4], 0.0)
-        wants_senior = np.array([x.wants_more_senior for x in needs])[:, None]
-        seniority = seniority - np.where(wants_senior & (gap <= 0), m.UNMET_PREFERENCE_PENALTY, 0.0)
-    seniority = np.where(np.isnan(gap), m.SENIORITY_POINTS / 2, seniority)
+        table = np.select([(gaps >= 1) & (gaps <= 2), gaps >= 3, gaps == 0],
+                          [m.SENIORITY_POINTS, m.SENIORITY_POINTS * 0.75, m.SENIORITY_POINTS * 0.4], 0.0)
+        tables = np.stack([table, table - np.where(gaps <= 0, m.UNMET_PREFERENCE_PENALTY, 0.0)])
+    tables = tables.astype(np.float32)
+    mentee_level = np.array([x.level if x.level is not None else 0 for x in needs], dtype=np.int32)
+    gap_index = np.array([o.level for o in offers], dtype=np.int32)[None, :] - mentee_level[:, None] + 7
+    np.clip(gap_index, 0, len(gaps) - 1, out=gap_index)
+    wants_senior = np.array([x.wants_more_senior for x in needs], dtype=np.int32)
+    seniority = tables[wants_senior[:, None], gap_index]
+    seniority[mentee_level == 0] = m.SENIORITY_POINTS / 2
+    scores += seniority
+    del seniority, gap_index
 
     departments: dict[str, int] = {}
-    mentee_dept = _codes([x.department for x in needs], departments)[:, None]
-    mentor_dept = _codes([o.department for o in offers], departments)[None, :]
-    known = (mentee_dept >= 0) & (mentor_dept >= 0)
-    wants_outside = np.array([x.wants_outside_team for x in needs])[:, None]
-    same_penalty = np.where(wants_outside, -m.UNMET_PREFERENCE_PENALTY, 0.0)
-    cross = np.where(known, np.where(mentee_dept != mentor_dept, m.CROSS_TEAM_POINTS, same_penalty),
-                     m.CROSS_TEAM_POINTS / 3)
+    mentee_dept = _codes([x.department for x in needs], departments)
+    mentor_dept = _codes([o.department for o in offers], departments)
+    same = mentee_dept[:, None] == mentor_dept[None, :]
+    wants_outside = np.array([x.wants_outside_team for x in needs])
+    same_points = np.where(wants_outside, -m.UNMET_PREFERENCE_PENALTY, 0.0).astype(np.float32)
+    cross = np.where(same, same_points[:, None], np.float32(m.CROSS_TEAM_POINTS))
+    cross[mentee_dept < 0] = m.CROSS_TEAM_POINTS / 3
+    cross[:, mentor_dept < 0] = m.CROSS_TEAM_POINTS / 3
+    scores += cross
+    del cross, same
 
-    mentee_tz = np.array([x.tz_offset if x.tz_offset is not None else np.nan for x in needs], dtype=float)[:, None]
-    mentor_tz = np.array([o.tz_offset if o.tz_offset is not None else np.nan for o in offers], dtype=float)[None, :]
-    hours = np.abs(mentee_tz - mentor_tz) / 3600
-    hours = np.minimum(hours, 24 - hours)
-    tz_share = np.where(hours <= 2, 1.0, np.maximum(0.0, (9 - hours) / 7))
-    timezone = np.where(np.isnan(hours), m.TIMEZONE_POINTS / 2, m.TIMEZONE_POINTS * tz_share)
+    # Timezones: a table over the few distinct offsets.
+    mentee_tz, mentee_offsets = _lookup_codes([x.tz_offset for x in needs])
+    mentor_tz, mentor_offsets = _lookup_codes([o.tz_offset for o in offers])
+    tz_table = np.full((len(mentee_offsets), len(mentor_offsets)), m.TIMEZONE_POINTS / 2, dtype=np.float32)
+    for a, offset_a in enumerate(mentee_offsets):
+        for b, offset_b in enumerate(mentor_offsets):
+            if offset_a is not None and offset_b is not None:
+                hours = m.timezone_gap_hours(offset_a, offset_b)
+                share = 1.0 if hours <= 2 else max(0.0, (9 - hours) / 7)
+                tz_table[a, b] = m.TIMEZONE_POINTS * share
+    scores += tz_table[mentee_tz[:, None], mentor_tz[None, :]]
 
-    remaining = np.array([o.remaining for o in offers], dtype=float)
-    capacity_points = m.CAPACITY_POINTS * remaining / np.array([o.capacity for o in offers], dtype=float)
+    remaining = np.array([o.remaining for o in offers], dtype=np.float32)
+    capacity = np.array([o.capacity for o in offers], dtype=np.float32)
+    scores += (m.CAPACITY_POINTS * remaining / capacity)[None, :]
+    np.round(scores, 2, out=scores)
 
-    scores = np.round(topic + seniority + cross + timezone + capacity_points[None, :], 2)
-
-    mentor_ids = np.array([o.user_id for o in offers], dtype=object)
-    for i, x in enumerate(needs):
-        banned = (mentor_ids == x.user_id)
-        if x.manager_user_id:
-            banned |= mentor_ids == x.manager_user_id
-        if x.excluded_user_ids:
-            banned |= np.isin(mentor_ids, list(x.excluded_user_ids))
-        scores[i, banned] = -np.inf
+    # Exclusions, as integer codes compared in bulk rather than strings compared per mentee.
+    people: dict[str, int] = {}
+    mentor_code = np.array([people.setdefault(o.user_id, len(people)) for o in offers])
+    mentee_code = np.array([people.setdefault(x.user_id, len(people)) for x in needs])
+    manager_code = np.array([people.setdefault(x.manager_user_id, len(people)) if x.manager_user_id else -1
+                             for x in needs])
+    scores[mentee_code[:, None] == mentor_code[None, :]] = -np.inf
+    scores[manager_code[:, None] == mentor_code[None, :]] = -np.inf
+    column_of = {o.user_id: j for j, o in enumerate(offers)}
+    pairs = [(i, column_of[u]) for i, x in enumerate(needs) for u in x.excluded_user_ids if u in column_of]
+    if pairs:
+        rows, cols = zip(*pairs, strict=True)
+        scores[list(rows), list(cols)] = -np.inf
     closed = remaining <= 0
     if reverse:
         closed |= ~np.array([o.open_to_reverse for o in offers])

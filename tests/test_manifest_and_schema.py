@@ -37,7 +37,8 @@ def test_manifest_declares_what_the_bot_uses():
     assert m["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]
     assert m["settings"]["socket_mode_enabled"] is True
     scopes = set(m["oauth_config"]["scopes"]["bot"])
-    assert scopes == {"commands", "chat:write", "im:write", "mpim:write", "users:read"}
+    assert scopes == {"commands", "chat:write", "chat:write.public", "im:write", "mpim:write", "users:read",
+                      "users:read.email", "files:write"}
 
 
 def test_migrations_build_exactly_the_models(database_url):
@@ -50,7 +51,7 @@ def test_migrations_build_exactly_the_models(database_url):
     engine.dispose()
     assert diff == []
     assert {"workspaces", "programs", "people", "mentor_profiles", "mentoring_requests", "proposals", "pairings",
-            "deliveries"} <= tables
+            "deliveries", "check_ins", "prompt_uses", "feedback", "surveys", "help_reports", "cohort_plans"} <= tables
 
 
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
@@ -59,3 +60,30 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     engine.dispose()
+
+
+def test_upgrading_a_database_with_data_keeps_it_and_fills_new_columns(database_url):
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import text
+
+    from bot.db import MIGRATIONS_DIR
+
+    engine = make_engine(database_url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.connect() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0001")
+        conn.commit()
+        conn.execute(text("INSERT INTO workspaces (team_id, created_at) VALUES ('T1', CURRENT_TIMESTAMP)"))
+        conn.execute(text("INSERT INTO programs (team_id, name, kind, status, topics, created_at) "
+                          "VALUES ('T1', 'Old', 'classic', 'open', '[]', CURRENT_TIMESTAMP)"))
+        conn.commit()
+    migrate(engine)
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT name, cadence_weeks, length_weeks, owners, default_capacity FROM programs"))
+        name, cadence, length, owners, capacity = row.one()
+    engine.dispose()
+    assert (name, cadence, length, capacity) == ("Old", 1, 12, 2)
+    assert owners in ("[]", [])

@@ -83,7 +83,8 @@ def main() -> None:
     optimum = results["dense"]["total"]
     places = sum(o.capacity for o in instance(args.mentees, args.mentors)[1])
     print(f"{args.mentees} mentees x {args.mentors} mentors ({places} places), sparse top-k {args.top_k}")
-    print(f"{'':10}{'seconds':>9}{'scoring s':>11}{'matched':>9}{'total score':>14}{'% of optimum':>14}{'peak RSS MB':>13}")
+    columns = ("seconds", 9), ("scoring s", 11), ("matched", 9), ("total score", 14), ("% of optimum", 14)
+    print(f"{'':10}" + "".join(f"{name:>{width}}" for name, width in columns) + f"{'peak RSS MB':>13}")
     for method in ("sparse", "dense", "greedy"):
         r = results[method]
         print(f"{method:10}{r['seconds']:>9.2f}{r['scoring_seconds']:>11.2f}{r['matched']:>9}{r['total']:>14,.1f}"

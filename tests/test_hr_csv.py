@@ -50,7 +50,8 @@ def test_bad_rows_are_reported_with_line_numbers_and_nothing_is_imported(bot, tm
 def test_a_file_without_identity_columns_is_refused(bot, tmp_path):
     (tmp_path / "people.csv").write_text("name,department\nDana,Sales\n")
     result = run_cli(["import", "people.csv"], env(bot), tmp_path)
-    assert result.returncode == 1 and "people.csv:1: the header needs an 'email' or a 'slack_id' column" in result.stderr
+    assert result.returncode == 1
+    assert "people.csv:1: the header needs an 'email' or a 'slack_id' column" in result.stderr
 
 
 def test_the_imported_manager_is_never_proposed(bot, tmp_path):

@@ -60,7 +60,7 @@ def _hours_between(s: Session, start: Any, end: Any) -> Any:
 
 def _week_of(s: Session, column: Any) -> Any:
     if s.get_bind().dialect.name == "postgresql":
-        return func.to_char(func.date_trunc("week", column), "YYYY-MM-DD")
+        return func.date_trunc("week", column)
     # SQLite: the Monday on or before the date.
     return func.date(column, literal_column("'weekday 0'"), literal_column("'-6 days'"))
 
@@ -147,7 +147,7 @@ def compute(s: Session, team_id: str, program_id: int, now: datetime) -> Program
 
     week = _week_of(s, CheckIn.due_at)
     weekly = [
-        WeekRow(date.fromisoformat(str(w)), n, a, m)
+        WeekRow(w.date() if isinstance(w, datetime) else date.fromisoformat(str(w)), n, a, m)
         for w, n, a, m in s.execute(
             select(week, func.count(), func.coalesce(func.sum(case((CheckIn.answer.is_not(None), 1), else_=0)), 0),
                    func.coalesce(func.sum(case((CheckIn.answer == "met", 1), else_=0)), 0))

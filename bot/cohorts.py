@@ -78,6 +78,11 @@ class Cohorts:
             unmatched = [(requests[i].mentee_user_id, why) for i, why in sorted(solved.unmatched.items())]
             return Preview(plan.id, pairs, unmatched, solved.total_score)
 
+    def program_of(self, team_id: str, plan_id: int) -> Program | None:
+        with unit_of_work(self.sessions) as s:
+            plan = s.scalar(select(CohortPlan).where(CohortPlan.id == plan_id, CohortPlan.team_id == team_id))
+            return s.get(Program, plan.program_id) if plan else None
+
     def publish(self, team_id: str, plan_id: int, now: datetime) -> Published:
         """Sends the plan's proposals through the usual Accept/Decline flow, once."""
         with unit_of_work(self.sessions) as s:

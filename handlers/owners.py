@@ -85,7 +85,11 @@ def register(app: App, rt: Runtime) -> None:
         if plan_id is None:
             rt.gateway.tell(user_id, "I can't find that cohort plan any more.", channel)
             return
-        if not owned_programs(rt, team_id, user_id):
+        program = rt.cohorts.program_of(team_id, plan_id)
+        if program is None:
+            rt.gateway.tell(user_id, "I can't find that cohort plan any more.", channel)
+            return
+        if not owned_programs(rt, team_id, user_id, [program]):
             rt.gateway.tell(user_id, REFUSAL, channel)
             return
         result = rt.cohorts.publish(team_id, plan_id, rt.now())

@@ -11,9 +11,9 @@ from bot import stats
 from bot.db import unit_of_work
 from bot.mentoring import Mentoring
 from bot.models import Program
-from bot.views.blocks import Block, actions, button, context, divider, header, mrkdwn, section
+from bot.views.blocks import Block, actions, button, context, divider, header, section
 from bot.views.messages import HOME_OFFER_ACTION, HOME_REQUEST_ACTION
-from bot.views.stats import figure_fields, funnel_line
+from bot.views.stats import figure_blocks
 
 HOME_PAUSE_ACTION = "home_pause"
 
@@ -52,14 +52,7 @@ class Home:
         for program in owned[:5]:
             with unit_of_work(self.sessions) as s:
                 figures = stats.compute(s, team_id, program.id, now)
-            fields = figure_fields(figures, self.min_group)
-            blocks += [
-                divider(),
-                header(f"Dashboard: {program.name}"),
-                section("*Funnel*\n" + funnel_line(figures, self.min_group)),
-                {"type": "section", "fields": [mrkdwn(f"*{label}*\n{value}") for label, value in fields[:10]]},
-                {"type": "section", "fields": [mrkdwn(f"*{label}*\n{value}") for label, value in fields[10:]]},
-            ]
+            blocks += [divider(), header(f"Dashboard: {program.name}"), *figure_blocks(figures, self.min_group)]
         if owned:
             blocks.append(context("You see the dashboard because you own these programs. Aggregates only."))
         return {"type": "home", "blocks": blocks}

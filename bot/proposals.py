@@ -16,7 +16,6 @@ from bot.db import rows_changed
 from bot.matching import MenteeNeeds, MentorOffer, rank
 from bot.models import MentoringRequest, MentorProfile, Pairing, Person, Program, Proposal
 from bot.views import messages
-from bot.workspace import find_person
 
 
 def retry_waiting(s: Session, program: Program, now: datetime) -> list[int | None]:
@@ -62,28 +61,10 @@ def load_offers(s: Session, program: Program) -> list[MentorOffer]:
         for p, tz in rows
     ]
 
+
 def needs_for(s: Session, request: MentoringRequest) -> MenteeNeeds:
-    person = find_person(s, request.team_id, request.mentee_user_id)
-    # Current mentors, and past ones the mentee moved on from, are not proposed again.
-    paired = s.scalars(
-        select(Pairing.mentor_user_id).where(
-            Pairing.team_id == request.team_id,
-            Pairing.mentee_user_id == request.mentee_user_id,
-            Pairing.status.in_(("active", "ended")),
-        )
-    )
-    asked = s.scalars(select(Proposal.mentor_user_id).where(Proposal.request_id == request.id))
-    return MenteeNeeds(
-        user_id=request.mentee_user_id,
-        topics=tuple(request.topics),
-        level=request.mentee_level if request.mentee_level is not None else (person.level if person else None),
-        department=request.mentee_department or (person.department if person else None),
-        tz_offset=person.tz_offset if person else None,
-        wants_outside_team=request.wants_outside_team,
-        wants_more_senior=request.wants_more_senior,
-        manager_user_id=person.manager_user_id if person else None,
-        excluded_user_ids=frozenset(paired) | frozenset(asked),
-    )
+    return needs_for_many(s, [request])[0]
+
 
 def propose(
     s: Session, request: MentoringRequest, program: Program, offer: MentorOffer, score: float,

@@ -58,15 +58,18 @@ def figure_fields(stats: ProgramStats, threshold: int) -> list[tuple[str, str]]:
     ]
 
 
-def stats_message(program_name: str, stats: ProgramStats, threshold: int) -> dict[str, Any]:
+def figure_blocks(stats: ProgramStats, threshold: int) -> list[dict[str, Any]]:
+    """The funnel and every figure, as sections (Slack allows 10 fields per section)."""
     fields = figure_fields(stats, threshold)
-    blocks = [
-        header(f"Mentoring stats: {program_name}"),
-        section("*Funnel*\n" + funnel_line(stats, threshold)),
-    ]
-    for start in range(0, len(fields), 10):  # Slack allows 10 fields per section
+    blocks = [section("*Funnel*\n" + funnel_line(stats, threshold))]
+    for start in range(0, len(fields), 10):
         blocks.append({"type": "section",
                        "fields": [mrkdwn(f"*{label}*\n{value}") for label, value in fields[start:start + 10]]})
+    return blocks
+
+
+def stats_message(program_name: str, stats: ProgramStats, threshold: int) -> dict[str, Any]:
+    blocks = [header(f"Mentoring stats: {program_name}"), *figure_blocks(stats, threshold)]
     blocks.append(context(f"Aggregates only, no names or answers. Figures from fewer than {threshold} people "
                           f"show as {HIDDEN}."))
     return message(f"Mentoring stats for {escape(program_name)}", blocks)

@@ -103,7 +103,7 @@ class ProfileForm:
     open_to_reverse: bool
 
 
-def read_profile(values: Any) -> tuple[ProfileForm | None, Errors]:
+def read_profile(values: Any, default_capacity: int = 2) -> tuple[ProfileForm | None, Errors]:
     reader = StateReader(values)
     errors: Errors = {}
     typed = split_topics(reader.text("topics_other"))
@@ -116,7 +116,8 @@ def read_profile(values: Any) -> tuple[ProfileForm | None, Errors]:
         errors["topics_other"] = f"Choose at most {MAX_TOPICS} topics, so mentees can see your strengths."
 
     capacity_raw = reader.selected("capacity")
-    capacity = int(capacity_raw) if capacity_raw and capacity_raw.isdigit() else 0
+    # The menu always carries a choice in Slack's own clients; a submission without one takes the default.
+    capacity = default_capacity if capacity_raw is None else int(capacity_raw) if capacity_raw.isdigit() else 0
     if not 1 <= capacity <= 5:
         errors["capacity"] = "Choose how many mentees you can take on: 1 to 5."
 
@@ -281,9 +282,15 @@ class ProgramForm:
     timezone: str
 
 
-def read_program(values: Any) -> tuple[ProgramForm | None, Errors]:
+PROGRAM_DEFAULTS = {"kind": "classic", "length_weeks": 12, "cadence_weeks": 1, "checkin_weekday": 0,
+                    "checkin_hour": 10, "default_capacity": 2, "feedback_every_weeks": 4, "timezone": "UTC"}
+
+
+def read_program(values: Any, current: dict[str, Any] | None = None) -> tuple[ProgramForm | None, Errors]:
+    """Name and topics are required; a setting left out keeps its current (or default) value."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+    keep = {**PROGRAM_DEFAULTS, **(current or {})}
     reader = StateReader(values)
     errors: Errors = {}
     name = reader.text("name")
@@ -291,7 +298,7 @@ def read_program(values: Any) -> tuple[ProgramForm | None, Errors]:
         errors["name"] = "Give the program a name."
     elif len(name) > PROGRAM_NAME_MAX:
         errors["name"] = f"Keep the name under {PROGRAM_NAME_MAX} characters."
-    kind = reader.selected("kind") or "classic"
+    kind = reader.selected("kind") or keep["kind"]
     if kind not in ("classic", "reverse"):
         errors["kind"] = "Choose classic or reverse mentoring."
     topics = merge_topics(split_topics(reader.text("topics")), [])
@@ -300,31 +307,34 @@ def read_program(values: Any) -> tuple[ProgramForm | None, Errors]:
     elif len(topics) > MAX_PROGRAM_TOPICS or any(len(t) > TOPIC_MAX for t in topics):
         errors["topics"] = f"Up to {MAX_PROGRAM_TOPICS} topics, each under {TOPIC_MAX} characters."
     length_raw = reader.text("length_weeks")
-    length = int(length_raw) if length_raw.isdigit() else 0
+    length = (int(length_raw) if length_raw.isdigit() else 0) if length_raw else keep["length_weeks"]
     if not 1 <= length <= 52:
         errors["length_weeks"] = "Choose a length from 1 to 52 weeks."
-    timezone = reader.text("timezone") or "UTC"
+    timezone = reader.text("timezone") or keep["timezone"]
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         errors["timezone"] = "Use a timezone name such as Europe/Berlin or America/New_York."
-    choices = {
-        "cadence_weeks": (read_scale(reader, "cadence_weeks", 1, 4), "Choose every 1 to 4 weeks."),
-        "checkin_weekday": (read_scale(reader, "checkin_weekday", 0, 6), "Choose a weekday."),
-        "checkin_hour": (read_scale(reader, "checkin_hour", 0, 23), "Choose an hour."),
-        "default_capacity": (read_scale(reader, "default_capacity", 1, 5), "Choose 1 to 5 mentees."),
-        "feedback_every_weeks": (read_scale(reader, "feedback_every_weeks", 0, 12), "Choose how often."),
-    }
-    for block_id, (value, message) in choices.items():
+    limits = {"cadence_weeks": (1, 4, "Choose every 1 to 4 weeks."), "checkin_weekday": (0, 6, "Choose a weekday."),
+              "checkin_hour": (0, 23, "Choose an hour."), "default_capacity": (1, 5, "Choose 1 to 5 mentees."),
+              "feedback_every_weeks": (0, 12, "Choose how often.")}
+    chosen: dict[str, int] = {}
+    for block_id, (low, high, problem) in limits.items():
+        if reader.selected(block_id) is None:
+            chosen[block_id] = int(keep[block_id])
+            continue
+        value = read_scale(reader, block_id, low, high)
         if value is None:
-            errors[block_id] = message
-    starts_on = reader.date("starts_on")
-    if errors or kind not in ("classic", "reverse"):
+            errors[block_id] = problem
+        else:
+            chosen[block_id] = value
+    if errors:
         return None, errors
     return ProgramForm(
-        name=name, kind=kind, topics=topics, cadence_weeks=choices["cadence_weeks"][0] or 1, length_weeks=length,
-        starts_on=starts_on, owners=reader.users("owners"), stats_channel=reader.channel("stats_channel"),
-        checkin_weekday=choices["checkin_weekday"][0] or 0, checkin_hour=choices["checkin_hour"][0] or 0,
-        default_capacity=choices["default_capacity"][0] or 1,
-        feedback_every_weeks=choices["feedback_every_weeks"][0] or 0, timezone=timezone,
+        name=name, kind=kind, topics=topics, cadence_weeks=chosen["cadence_weeks"], length_weeks=length,
+        starts_on=reader.date("starts_on"), owners=reader.users("owners"),
+        stats_channel=reader.channel("stats_channel"),
+        checkin_weekday=chosen["checkin_weekday"], checkin_hour=chosen["checkin_hour"],
+        default_capacity=chosen["default_capacity"], feedback_every_weeks=chosen["feedback_every_weeks"],
+        timezone=timezone,
     ), {}

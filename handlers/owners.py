@@ -110,7 +110,10 @@ def register(app: App, rt: Runtime) -> None:
         if not is_owner(rt.settings.program_owners, person, user_id, [target] if target else []):
             ack(response_action="errors", errors={"name": REFUSAL})
             return
-        form, errors = forms.read_program(view.get("state", {}).get("values"))
+        current = None
+        if target is not None:
+            current = {name: getattr(target, name) for name in forms.PROGRAM_DEFAULTS}
+        form, errors = forms.read_program(view.get("state", {}).get("values"), current)
         if form is not None:
             errors = rt.programs.save(team_id, program_id, form, rt.now())
         if errors:

@@ -41,7 +41,9 @@ def register(app: App, rt: Runtime) -> None:
     def offer_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         team_id, user_id = team_of(body), user_of(body)
         program_id, errors = _program_id(rt, team_id, view)
-        form, form_errors = forms.read_profile(view.get("state", {}).get("values"))
+        program = rt.programs.get(team_id, program_id) if program_id is not None else None
+        form, form_errors = forms.read_profile(view.get("state", {}).get("values"),
+                                               program.default_capacity if program else 2)
         errors = {**errors, **form_errors}
         if not errors and form is not None and program_id is not None:
             rt.people.refresh(team_id, user_id, rt.now())

@@ -170,3 +170,13 @@ def test_app_home_shows_next_checkin_and_owners_see_the_dashboard(bot):
     bot.slack.event({"type": "app_home_opened", "user": OWNER, "channel": "D2", "tab": "home", "event_ts": "1.3"})
     owner_home = json.dumps(bot.fake.calls_to("views.publish")[-1]["view"], ensure_ascii=False)
     assert "Dashboard: Mentoring" in owner_home and "<@" not in owner_home.split("Dashboard")[1]
+
+
+def test_a_program_form_without_optional_menus_keeps_current_settings(bot):
+    command_in(bot, OWNER, "program Mentoring")
+    view = bot.slack.opened_view("program_edit")
+    minimal = state(name=text_value("Mentoring"), topics=text_value("Leadership\nCareer growth"))
+    assert bot.slack.submit(view, minimal, OWNER).status == 200
+    [program] = rows(bot, Program)
+    assert program.topics == ["Leadership", "Career growth"]
+    assert (program.length_weeks, program.cadence_weeks, program.checkin_hour, program.kind) == (12, 1, 10, "classic")

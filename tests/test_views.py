@@ -21,7 +21,7 @@ NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)
 
 def program(topics=None) -> Program:
     return Program(id=1, team_id="T1", name="Mentoring", kind="classic", status="open",
-                   topics=DEFAULT_TOPICS if topics is None else topics, created_at=NOW)
+                   topics=DEFAULT_TOPICS if topics is None else topics, created_at=NOW, default_capacity=2)
 
 
 def mentoring_request(goals: str = "Lead my first project & give <better> feedback.") -> MentoringRequest:

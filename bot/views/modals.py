@@ -62,7 +62,7 @@ def offer_modal(
     listed = set(program.topics)
     chosen = list(profile.topics) if profile else []
     extra = [t for t in chosen if t not in listed]
-    capacity = profile.capacity if profile else 2
+    capacity = profile.capacity if profile else program.default_capacity
     reverse_option = option("I'm open to reverse mentoring (mentoring someone more senior)", "open")
     reverse: dict[str, Any] = {"type": "checkboxes", "options": [reverse_option]}
     if profile and profile.open_to_reverse:

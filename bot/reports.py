@@ -53,7 +53,7 @@ class Reports:
         return self._post_chart(program, figures, channel)
 
     def _post_chart(self, program: Program, figures: stats.ProgramStats, channel: str) -> str:
-        posted = f"Posted the stats for {program.name} here."
+        posted = f"Posted the stats for {program.name} in <#{channel}>."
         if figures.active_pairs.people < self.min_group or not figures.weekly:
             return posted + " The weekly chart appears once enough pairs have checked in."
         try:

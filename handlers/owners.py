@@ -64,8 +64,11 @@ def stats_command(rt: Runtime, command: dict[str, Any], words: list[str]) -> str
         return problem if owned_programs(rt, team_id, user_id, programs) else REFUSAL
     if not owned_programs(rt, team_id, user_id, [program]):
         return REFUSAL
-    key = f"{team_id}:{command.get('channel_id')}:{command.get('trigger_id')}"
-    return rt.reports.post_stats(team_id, program, command.get("channel_id", ""), key, rt.now())
+    channel = command.get("channel_id", "")
+    if channel.startswith("D") and program.stats_channel:
+        channel = program.stats_channel  # from a direct message, the program's stats channel gets the post
+    key = f"{team_id}:{channel}:{command.get('trigger_id')}"
+    return rt.reports.post_stats(team_id, program, channel, key, rt.now())
 
 
 def match_command(rt: Runtime, command: dict[str, Any], words: list[str]) -> dict[str, Any]:

@@ -180,3 +180,14 @@ def test_a_program_form_without_optional_menus_keeps_current_settings(bot):
     [program] = rows(bot, Program)
     assert program.topics == ["Leadership", "Career growth"]
     assert (program.length_weeks, program.cadence_weeks, program.checkin_hour, program.kind) == (12, 1, 10, "classic")
+
+
+def test_stats_from_a_direct_message_go_to_the_programs_stats_channel(bot):
+    with unit_of_work(bot.rt.sessions) as s:
+        from bot.workspace import open_programs
+
+        open_programs(s, "TAAAA0001", bot.rt.now())
+        s.execute(update(Program).values(stats_channel="C0PROGSTAT"))
+    response = command_in(bot, OWNER, "stats", channel="D0OWNERDM1")
+    assert "<#C0PROGSTAT>" in response.body
+    assert len(stats_post(bot, "C0PROGSTAT")) == 1 and stats_post(bot, "D0OWNERDM1") == []

@@ -48,14 +48,19 @@ def statuses(database_url: str) -> collections.Counter:
     return result
 
 
+def start_tick(fake, database_url: str, cwd, output=subprocess.DEVNULL) -> subprocess.Popen:  # type: ignore[no-untyped-def]
+    """`mentor-bot tick` as its own process, one second after the rows were queued."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "PORT"))}
+    env.update(bot_env(fake, database_url), PYTHONPATH=str(ROOT))
+    at = (T0 + timedelta(seconds=1)).isoformat()
+    return subprocess.Popen([sys.executable, "-m", "bot", "tick", "--at", at], env=env, cwd=cwd, stdout=output,
+                            stderr=output, text=True)
+
+
 def test_two_dispatcher_processes_send_each_message_exactly_once(fake_slack, database_url, tmp_path):
     queue(database_url, 600)
     fake_slack.delay_seconds = 0.002
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "PORT"))}
-    env.update(bot_env(fake_slack, database_url), PYTHONPATH=str(ROOT))
-    at = (T0 + timedelta(seconds=1)).isoformat()
-    workers = [subprocess.Popen([sys.executable, "-m", "bot", "tick", "--at", at], env=env, cwd=tmp_path,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    workers = [start_tick(fake_slack, database_url, tmp_path, subprocess.PIPE) for _ in range(2)]
     outputs = [w.communicate(timeout=300) for w in workers]
     assert [w.returncode for w in workers] == [0, 0], outputs
     counts = delivered(fake_slack)
@@ -89,11 +94,7 @@ def test_a_429_storm_delays_but_never_duplicates_or_drops(fake_slack, database_u
 def test_killed_mid_dispatch_the_rest_is_sent_after_restart(fake_slack, database_url, tmp_path):
     queue(database_url, 300)
     fake_slack.delay_seconds = 0.01
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "PORT"))}
-    env.update(bot_env(fake_slack, database_url), PYTHONPATH=str(ROOT))
-    at = (T0 + timedelta(seconds=1)).isoformat()
-    worker = subprocess.Popen([sys.executable, "-m", "bot", "tick", "--at", at], env=env, cwd=tmp_path,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = start_tick(fake_slack, database_url, tmp_path)
     deadline = time.time() + 60
     while len(delivered(fake_slack)) < 60:
         assert worker.poll() is None and time.time() < deadline

@@ -85,7 +85,7 @@ def proposal_outcome(proposal: Proposal, request: MentoringRequest, outcome: str
         blocks = [
             section(text),
             actions(button("Add a reason", REASON_ACTION, str(proposal.id)), block_id=f"reason-{proposal.id}"),
-            context("A reason is optional. It helps me make better matches."),
+            context("A reason is optional, and only kept in the program's private records."),
         ]
     else:
         text = f"{mentee}'s request has already been taken care of. Nothing more to do here."

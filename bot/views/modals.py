@@ -156,7 +156,7 @@ def request_modal(
 
 def decline_reason_modal(proposal_id: int) -> dict[str, Any]:
     blocks: list[Block] = [
-        context("Optional. It stays with the program owners and helps me make better matches."),
+        context("Optional. It is kept in the program's private records and shown to nobody else."),
         input_block(
             "reason",
             "Why wasn't this a fit?",

@@ -23,14 +23,22 @@ SORRY = "Sorry, something went wrong on my side. Nothing was lost; please try ag
 
 
 def build_app(rt: Runtime) -> App:
-    app = App(
-        client=rt.web_client,
-        signing_secret=rt.settings.signing_secret or None,
-        # Work finishes before the HTTP response, so what the user sees next is already true.
-        process_before_response=True,
-        token_verification_enabled=False,
-        logger=logging.getLogger("slack_bolt"),
-    )
+    bolt_log = logging.getLogger("slack_bolt")
+    previous = bolt_log.level
+    # Our client carries the token (and SLACK_API_URL). Bolt also reads SLACK_BOT_TOKEN from the
+    # environment and warns that it goes unused, which is exactly the intent: keep that one quiet.
+    bolt_log.setLevel(logging.ERROR)
+    try:
+        app = App(
+            client=rt.web_client,
+            signing_secret=rt.settings.signing_secret or None,
+            # Work finishes before the HTTP response, so what the user sees next is already true.
+            process_before_response=True,
+            token_verification_enabled=False,
+            logger=bolt_log,
+        )
+    finally:
+        bolt_log.setLevel(previous)
     register(app, rt)
 
     @app.error

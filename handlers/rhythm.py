@@ -149,11 +149,13 @@ def _survey_modal(pairing: Any, _round: int, _user_id: str) -> dict[str, Any]:
 
 
 def _register_views(app: App, rt: Runtime) -> None:
-    def close_or_explain(ack: Ack, result: Answer, block_id: str) -> None:
+    def close_or_explain(ack: Ack, result: Answer, block_id: str, already: str | None = None) -> None:
+        """Closes the modal on success; otherwise says why next to `block_id`."""
         if result.kind == "ok":
             ack()
-        else:
-            ack(response_action="errors", errors={block_id: REFUSALS.get(result.kind, REFUSALS["not_found"])})
+            return
+        reason = already if result.kind == "already" and already else REFUSALS.get(result.kind, REFUSALS["not_found"])
+        ack(response_action="errors", errors={block_id: reason})
 
     def pulse(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         reader = forms.StateReader(view.get("state", {}).get("values"))
@@ -182,11 +184,7 @@ def _register_views(app: App, rt: Runtime) -> None:
         meta = metadata(view)
         result = rt.answers.feedback(team_of(body), user_of(body), int_or_none(meta.get("pairing_id")) or -1,
                                      int_or_none(meta.get("round")) or 1, form.working, form.try_differently, rt.now())
-        if result.kind == "already":
-            ack(response_action="errors",
-                       errors={"working": "You've already shared feedback this round. Thank you!"})
-            return
-        close_or_explain(ack, result, "working")
+        close_or_explain(ack, result, "working", already="You've already shared feedback this round. Thank you!")
 
     def survey(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         form, errors = forms.read_survey(view.get("state", {}).get("values"))
@@ -195,10 +193,7 @@ def _register_views(app: App, rt: Runtime) -> None:
             return
         result = rt.answers.survey(team_of(body), user_of(body), int_or_none(metadata(view).get("pairing_id")) or -1,
                                    form.rating, form.recommend, form.goals, rt.now())
-        if result.kind == "already":
-            ack(response_action="errors", errors={"rating": "You've already taken this survey. Thank you!"})
-            return
-        close_or_explain(ack, result, "rating")
+        close_or_explain(ack, result, "rating", already="You've already taken this survey. Thank you!")
 
     app.view(modals.PULSE_CALLBACK)(pulse)
     app.view(modals.HELP_CALLBACK)(help_note)

@@ -20,9 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.cohort import DEFAULT_TOP_K  # noqa: E402
-from bot.matching import MenteeNeeds, MentorOffer  # noqa: E402
-from bot.workspace import DEFAULT_TOPICS  # noqa: E402
+from bot.matching.assignment import DEFAULT_TOP_K  # noqa: E402
+from bot.matching.scoring import MenteeNeeds, MentorOffer  # noqa: E402
+from bot.people.directory import DEFAULT_TOPICS  # noqa: E402
 
 DEPARTMENTS = ["Engineering", "Sales", "Finance", "Design", "Marketing", "Operations", "People", "Legal"]
 OFFSETS = [-28800, -18000, 0, 3600, 7200, 19800, 32400, 36000]
@@ -47,7 +47,7 @@ def instance(mentees: int, mentors: int, seed: int = 2026) -> tuple[list[MenteeN
 
 
 def solve(method: str, mentees: int, mentors: int, top_k: int) -> dict:
-    from bot.cohort import assign_dense, assign_greedy, assign_sparse, score_matrix
+    from bot.matching.assignment import assign_dense, assign_greedy, assign_sparse, score_matrix
 
     needs, offers = instance(mentees, mentors)
     began = time.perf_counter()

@@ -32,9 +32,9 @@ def peak_rss_mb() -> float:
 def seed(database_url: str, pairs: int) -> None:
     from sqlalchemy import insert
 
-    from bot.db import make_engine, make_session_factory, migrate, unit_of_work
-    from bot.models import MentoringRequest, MentorProfile, Pairing
-    from bot.workspace import ensure_workspace, open_programs
+    from bot.storage.database import make_engine, make_session_factory, migrate, unit_of_work
+    from bot.storage.models import MentoringRequest, MentorProfile, Pairing
+    from bot.people.directory import ensure_workspace, open_programs
 
     engine = make_engine(database_url)
     migrate(engine)
@@ -77,9 +77,9 @@ def run_ours(api_url: str, database_url: str) -> dict:
 def run_baseline(api_url: str, database_url: str) -> dict:
     from sqlalchemy import select
 
-    from bot.db import make_engine, make_session_factory, unit_of_work
-    from bot.models import Delivery, Pairing
-    from bot.slack_gateway import make_web_client
+    from bot.storage.database import make_engine, make_session_factory, unit_of_work
+    from bot.storage.models import Delivery, Pairing
+    from bot.delivery.slack_gateway import make_web_client
 
     engine = make_engine(database_url)
     with unit_of_work(make_session_factory(engine)) as s:

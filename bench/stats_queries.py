@@ -21,10 +21,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import insert, select  # noqa: E402
 
-from bot.db import make_engine, make_session_factory, migrate, unit_of_work  # noqa: E402
-from bot.models import CheckIn, Feedback, MentoringRequest, MentorProfile, Pairing, Survey  # noqa: E402
-from bot.stats import compute  # noqa: E402
-from bot.workspace import ensure_workspace, open_programs  # noqa: E402
+from bot.storage.database import make_engine, make_session_factory, migrate, unit_of_work  # noqa: E402
+from bot.storage.models import CheckIn, Feedback, MentoringRequest, MentorProfile, Pairing, Survey  # noqa: E402
+from bot.reporting.stats import compute  # noqa: E402
+from bot.people.directory import ensure_workspace, open_programs  # noqa: E402
 
 START = datetime(2026, 6, 1, 9, tzinfo=UTC)
 NOW = datetime(2026, 9, 1, 9, tzinfo=UTC)

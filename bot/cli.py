@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from sqlalchemy.exc import OperationalError
 
-    from bot.db import migrate
+    from bot.storage.database import migrate
     from bot.runtime import build_runtime
 
     rt = build_runtime(settings)
@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     if command == "export":
         return _export(rt, args.program, args.out)
 
-    from bot.slack_gateway import SlackFailure
+    from bot.delivery.slack_gateway import SlackFailure
 
     if command == "import":
         return _import(rt, args.file, args.skip_bad)
@@ -99,9 +99,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _import(rt, path: str, skip_bad: bool) -> int:  # type: ignore[no-untyped-def]
-    from bot.db import unit_of_work
-    from bot.hr_csv import import_people, slack_lookup
-    from bot.slack_gateway import SlackFailure
+    from bot.storage.database import unit_of_work
+    from bot.people.hr_csv import import_people, slack_lookup
+    from bot.delivery.slack_gateway import SlackFailure
 
     try:
         team_id = str(rt.gateway.auth_test()["team_id"])
@@ -129,9 +129,9 @@ def _import(rt, path: str, skip_bad: bool) -> int:  # type: ignore[no-untyped-de
 def _export(rt, program_name: str, out: str) -> int:  # type: ignore[no-untyped-def]
     from sqlalchemy import func, select
 
-    from bot.db import unit_of_work
-    from bot.hr_csv import export_program
-    from bot.models import Program
+    from bot.storage.database import unit_of_work
+    from bot.people.hr_csv import export_program
+    from bot.storage.models import Program
 
     with unit_of_work(rt.sessions) as s:
         programs = list(s.scalars(select(Program).where(func.lower(Program.name) == program_name.lower())))

@@ -10,19 +10,19 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.cohorts import Cohorts
+from bot.matching.cohorts import Cohorts
 from bot.config import Settings
-from bot.db import make_engine, make_session_factory
-from bot.home import Home
-from bot.lifecycle import Lifecycle
-from bot.mentoring import Mentoring
-from bot.outbox import Dispatcher
-from bot.pair_answers import PairAnswers
-from bot.programs import Programs
-from bot.reports import Reports
-from bot.rhythm import Planner
-from bot.slack_gateway import SlackGateway, make_web_client
-from bot.workspace import People
+from bot.storage.database import make_engine, make_session_factory
+from bot.reporting.home import Home
+from bot.pairing.lifecycle import Lifecycle
+from bot.matching.mentoring import Mentoring
+from bot.delivery.outbox import Dispatcher
+from bot.pairing.answers import PairAnswers
+from bot.programs.catalog import Programs
+from bot.reporting.reports import Reports
+from bot.pairing.planner import Planner
+from bot.delivery.slack_gateway import SlackGateway, make_web_client
+from bot.people.directory import People
 
 
 def utc_now() -> datetime:

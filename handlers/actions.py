@@ -6,10 +6,10 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot.mentoring import ProposalOutcome
+from bot.matching.mentoring import ProposalOutcome
 from bot.runtime import Runtime
-from bot.slack_gateway import SlackFailure
-from bot.views.messages import (
+from bot.delivery.slack_gateway import SlackFailure
+from bot.matching.messages import (
     ACCEPT_ACTION,
     DECLINE_ACTION,
     HOME_OFFER_ACTION,
@@ -17,7 +17,7 @@ from bot.views.messages import (
     REASON_ACTION,
     proposal_outcome,
 )
-from bot.views.modals import decline_reason_modal
+from bot.matching.modals import decline_reason_modal
 from handlers.context import int_or_none, message_location, team_of, user_of
 from handlers.forms import open_form
 from handlers.home import publish_home

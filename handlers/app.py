@@ -10,9 +10,9 @@ from typing import Any
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-from bot.db import ping
+from bot.storage.database import ping
 from bot.runtime import Runtime
-from bot.views.blocks import modal, section
+from bot.blockkit.blocks import modal, section
 from handlers import register
 
 log = logging.getLogger(__name__)

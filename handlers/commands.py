@@ -6,10 +6,10 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot.forms import parse_pause_weeks
-from bot.lifecycle import PAUSE_WEEKS_DEFAULT, PAUSE_WEEKS_MAX
+from bot.blockkit.forms import parse_pause_weeks
+from bot.pairing.lifecycle import PAUSE_WEEKS_DEFAULT, PAUSE_WEEKS_MAX
 from bot.runtime import Runtime
-from bot.views.messages import help_message, left_message, paused_message, status_message
+from bot.matching.messages import help_message, left_message, paused_message, status_message
 from handlers import owners
 from handlers.forms import open_form
 from handlers.home import publish_home

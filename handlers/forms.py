@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot.db import unit_of_work
+from bot.storage.database import unit_of_work
 from bot.runtime import Runtime
-from bot.slack_gateway import SlackFailure
-from bot.views.modals import offer_modal, request_modal
-from bot.workspace import open_programs
+from bot.delivery.slack_gateway import SlackFailure
+from bot.matching.modals import offer_modal, request_modal
+from bot.people.directory import open_programs
 
 
 def open_form(rt: Runtime, kind: str, team_id: str, user_id: str, trigger_id: str) -> str | None:

@@ -7,10 +7,10 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot.home import HOME_PAUSE_ACTION
-from bot.lifecycle import PAUSE_WEEKS_DEFAULT
+from bot.reporting.home import HOME_PAUSE_ACTION
+from bot.pairing.lifecycle import PAUSE_WEEKS_DEFAULT
 from bot.runtime import Runtime
-from bot.slack_gateway import SlackFailure
+from bot.delivery.slack_gateway import SlackFailure
 from handlers.context import team_of, user_of
 
 log = logging.getLogger(__name__)

@@ -7,14 +7,14 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot import forms
-from bot.models import Program
-from bot.programs import find_program, is_owner
+from bot.blockkit import forms
+from bot.storage.models import Program
+from bot.programs.catalog import find_program, is_owner
 from bot.runtime import Runtime
-from bot.slack_gateway import SlackFailure
-from bot.views.cohort import PUBLISH_ACTION, preview_message
-from bot.views.program_modal import PROGRAM_CALLBACK, program_modal
-from bot.workspace import DEFAULT_TOPICS
+from bot.delivery.slack_gateway import SlackFailure
+from bot.matching.cohort_view import PUBLISH_ACTION, preview_message
+from bot.programs.program_modal import PROGRAM_CALLBACK, program_modal
+from bot.people.directory import DEFAULT_TOPICS
 from handlers.context import int_or_none, message_location, metadata, team_of, user_of
 
 OWNER_CHECK_AGE = timedelta(minutes=10)

@@ -7,13 +7,13 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot import forms
-from bot.pair_answers import Answer
+from bot.blockkit import forms
+from bot.pairing.answers import Answer
 from bot.runtime import Runtime
-from bot.slack_gateway import SlackFailure
-from bot.views import rhythm as views
-from bot.views import rhythm_modals as modals
-from bot.views.blocks import message, section
+from bot.delivery.slack_gateway import SlackFailure
+from bot.pairing import messages as views
+from bot.pairing import modals
+from bot.blockkit.blocks import message, section
 from handlers.context import int_or_none, message_location, metadata, team_of, user_of
 
 REFUSALS = {

@@ -47,7 +47,7 @@ def _serve_http(rt: Runtime, app: object, host: str) -> None:
 def _serve_socket_mode(rt: Runtime, app: object) -> None:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    from bot.slack_gateway import make_web_client
+    from bot.delivery.slack_gateway import make_web_client
 
     # apps.connections.open must reach the same Web API as everything else.
     web_client = make_web_client(rt.settings.app_token or "", rt.settings.api_url)

@@ -6,12 +6,12 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot import forms
-from bot.db import unit_of_work
+from bot.blockkit import forms
+from bot.storage.database import unit_of_work
 from bot.runtime import Runtime
-from bot.views.blocks import modal, section
-from bot.views.modals import DECLINE_REASON_CALLBACK, OFFER_CALLBACK, REQUEST_CALLBACK
-from bot.workspace import open_programs
+from bot.blockkit.blocks import modal, section
+from bot.matching.modals import DECLINE_REASON_CALLBACK, OFFER_CALLBACK, REQUEST_CALLBACK
+from bot.people.directory import open_programs
 from handlers.context import int_or_none, metadata, team_of, user_of
 from handlers.home import publish_home
 

@@ -6,8 +6,8 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.outbox import DispatchReport
-from bot.rhythm import PlanReport
+from bot.delivery.outbox import DispatchReport
+from bot.pairing.planner import PlanReport
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)

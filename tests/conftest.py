@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from bot.config import load_settings
-from bot.db import migrate
+from bot.storage.database import migrate
 from bot.runtime import Runtime, build_runtime
 from handlers.app import build_app, build_wsgi
 from tests.fakeslack import FakeSlack

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bot.db import unit_of_work
+from bot.storage.database import unit_of_work
 from tests.conftest import RunningBot
 from tests.fakeslack import DEFAULT_TEAM
 from tests.slackclient import Response, checkbox_value, multi_value, select_value, state, text_value
@@ -93,7 +93,7 @@ def all_text(post: dict[str, Any]) -> str:
 
 def pair(bot: RunningBot, mentee_tz: str = "Europe/Berlin", mentee_offset: int = 3600, **offer_args: Any) -> Any:
     """A mentee and a mentor, matched and introduced. Returns the active Pairing."""
-    from bot.models import Pairing
+    from bot.storage.models import Pairing
 
     bot.fake.add_user(MENTEE, tz=mentee_tz, tz_offset=mentee_offset)
     bot.fake.add_user(MENTOR, tz="Europe/London", tz_offset=0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from bot.models import MentoringRequest, MentorProfile, Pairing, Proposal, Workspace
+from bot.storage.models import MentoringRequest, MentorProfile, Pairing, Proposal, Workspace
 from tests.fakeslack import DEFAULT_TEAM
 from tests.flows import GOALS, MENTEE, MENTOR, count, offer, proposals_to, request, request_values, rows
 from tests.slackclient import multi_value, select_value, state, text_value

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.models import Delivery
+from bot.storage.models import Delivery
 from tests.conftest import SIGNING_SECRET, bot_env
 from tests.flows import MENTOR, offer, proposals_to, request, rows
 from tests.slackclient import SlackClientSim

@@ -9,8 +9,8 @@ import pytest
 from scipy.optimize import LinearConstraint, milp
 from scipy.sparse import lil_matrix
 
-from bot.cohort import MATCH_BONUS, assign_dense, assign_greedy, assign_sparse, score_matrix
-from bot.matching import MenteeNeeds, MentorOffer, exclusion, score
+from bot.matching.assignment import MATCH_BONUS, assign_dense, assign_greedy, assign_sparse, score_matrix
+from bot.matching.scoring import MenteeNeeds, MentorOffer, exclusion, score
 
 TOPICS = ["Leadership", "Communication", "System design", "Product thinking", "Data and analytics",
           "Public speaking", "Career growth", "New tools and AI"]

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from bot.db import make_engine, make_session_factory, migrate, unit_of_work
-from bot.models import MentoringRequest, MentorProfile, Pairing, Program, Workspace
+from bot.storage.database import make_engine, make_session_factory, migrate, unit_of_work
+from bot.storage.models import MentoringRequest, MentorProfile, Pairing, Program, Workspace
 
 NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)
 

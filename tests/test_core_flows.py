@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.models import MentoringRequest, MentorProfile, Pairing, Proposal
+from bot.storage.models import MentoringRequest, MentorProfile, Pairing, Proposal
 from tests.flows import (
     GOALS,
     MENTEE,

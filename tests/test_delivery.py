@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.models import Delivery
+from bot.storage.models import Delivery
 from scheduler import Ticker
 from tests.flows import MENTEE, MENTOR, offer, proposals_to, request, rows
 
@@ -73,7 +73,7 @@ def test_a_claim_abandoned_by_a_dead_process_is_sent_later(bot):
     # Simulate a process that claimed the row and died before sending.
     from sqlalchemy import update
 
-    from bot.db import unit_of_work
+    from bot.storage.database import unit_of_work
 
     claimed_at = bot.rt.now()
     with unit_of_work(bot.rt.sessions) as s:

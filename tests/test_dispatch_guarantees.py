@@ -12,12 +12,12 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from bot import outbox
-from bot.db import make_engine, make_session_factory, migrate, unit_of_work
-from bot.models import Delivery
-from bot.outbox import Dispatcher
-from bot.slack_gateway import SlackGateway, make_web_client
-from bot.workspace import ensure_workspace
+from bot.delivery import outbox
+from bot.storage.database import make_engine, make_session_factory, migrate, unit_of_work
+from bot.storage.models import Delivery
+from bot.delivery.outbox import Dispatcher
+from bot.delivery.slack_gateway import SlackGateway, make_web_client
+from bot.people.directory import ensure_workspace
 from tests.conftest import bot_env
 from tests.test_cli import ROOT, run_cli
 

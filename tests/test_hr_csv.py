@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 
-from bot.models import Person
+from bot.storage.models import Person
 from tests.conftest import bot_env
 from tests.flows import GOALS, MENTEE, MENTOR, MENTOR2, offer, pair, proposals_to, request, rows
 from tests.test_cli import run_cli

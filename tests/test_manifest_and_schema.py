@@ -12,8 +12,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from bot.db import make_engine, migrate
-from bot.models import Base
+from bot.storage.database import make_engine, migrate
+from bot.storage.models import Base
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ROOT.parent / "shared" / "specs" / "slack-app-manifest.schema.v1.json"
@@ -67,7 +67,7 @@ def test_upgrading_a_database_with_data_keeps_it_and_fills_new_columns(database_
     from alembic.config import Config
     from sqlalchemy import text
 
-    from bot.db import MIGRATIONS_DIR
+    from bot.storage.database import MIGRATIONS_DIR
 
     engine = make_engine(database_url)
     config = Config()

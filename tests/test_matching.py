@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.matching import MenteeNeeds, MentorOffer, exclusion, rank, score, timezone_gap_hours
+from bot.matching.scoring import MenteeNeeds, MentorOffer, exclusion, rank, score, timezone_gap_hours
 
 
 def mentor(user_id: str = "UM1", profile_id: int = 1, **kw) -> MentorOffer:

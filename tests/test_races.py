@@ -5,7 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from bot.models import MentoringRequest, MentorProfile, Pairing, Proposal
+from bot.storage.models import MentoringRequest, MentorProfile, Pairing, Proposal
 from tests.flows import MENTEE, MENTOR, MENTOR2, count, offer, proposals_to, request, request_values, rows
 
 

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
 
-from bot.db import unit_of_work
-from bot.models import CheckIn, Feedback, HelpReport, MentoringRequest, Pairing, Program, PromptUse, Survey
-from bot.workspace import open_programs
+from bot.storage.database import unit_of_work
+from bot.storage.models import CheckIn, Feedback, HelpReport, MentoringRequest, Pairing, Program, PromptUse, Survey
+from bot.people.directory import open_programs
 from tests.conftest import OWNER
 from tests.fakeslack import DEFAULT_TEAM
 from tests.flows import (
@@ -250,7 +250,7 @@ def test_reverse_programs_reword_the_prompts(bot):
     pair(bot, level="1", reverse=True)
     tick(bot, MONDAY)
     [prompt] = dms(bot, MENTEE, "Share with my mentor")
-    from bot.prompts import LIBRARY
+    from bot.pairing.prompts import LIBRARY
 
     body = prompt["blocks"][0]["text"]["text"]
     assert any(p.reverse in body for p in LIBRARY) and not any(p.classic in body for p in LIBRARY)

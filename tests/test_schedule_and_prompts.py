@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot import prompts
-from bot.schedule import catch_up, first_slot, following_slot, zone
+from bot.pairing import prompts
+from bot.pairing.calendar import catch_up, first_slot, following_slot, zone
 
 BERLIN = zone("Europe/Berlin")
 

@@ -11,9 +11,10 @@ import pytest
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from bot.models import MentoringRequest, MentorProfile, Pairing, Program, Proposal
-from bot.views import messages, modals
-from bot.workspace import DEFAULT_TOPICS
+from bot.storage.models import MentoringRequest, MentorProfile, Pairing, Program, Proposal
+from bot.matching import messages
+from bot.matching import modals
+from bot.people.directory import DEFAULT_TOPICS
 
 GOLDEN = Path(__file__).parent / "golden"
 NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)

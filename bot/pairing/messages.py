@@ -1,0 +1,193 @@
+"""Messages of a pair's rhythm: check-ins, prompts, feedback, nudges, alerts and the closing survey."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.storage.models import Pairing, Program
+from bot.pairing.prompts import Prompt
+from bot.blockkit.blocks import Block, actions, button, context, escape, message, quote, section
+
+MET_ACTION = "checkin_met"
+NOT_YET_ACTION = "checkin_not_yet"
+HELP_ACTION = "checkin_help"
+SKIP_REMINDER_ACTION = "checkin_skip_reminder"
+CONFIDENCE_ACTION_PREFIX = "pulse_confidence_"
+SHARE_PROMPT_ACTION = "prompt_share"
+FEEDBACK_ACTION = "feedback_open"
+SURVEY_ACTION = "survey_open"
+INFORMAL_ACTION = "after_informal"
+REMATCH_ACTION = "after_rematch"
+
+
+def _checkin_buttons(checkin_id: int) -> Block:
+    value = str(checkin_id)
+    return actions(
+        button("We met", MET_ACTION, value, style="primary"),
+        button("Not yet", NOT_YET_ACTION, value),
+        button("Need help", HELP_ACTION, value),
+        block_id=f"checkin-{checkin_id}",
+    )
+
+
+def checkin_message(pairing: Pairing, checkin_id: int, period: int) -> dict[str, Any]:
+    mentee, mentor = f"<@{pairing.mentee_user_id}>", f"<@{pairing.mentor_user_id}>"
+    text = f"Check-in, week {period}: have you two met since my last message?"
+    blocks = [
+        section(f"*Check-in, week {period}* · {mentee} and {mentor}\nHave you two met since my last message?"),
+        _checkin_buttons(checkin_id),
+        context("Either of you can answer. *Need help* is private: only the program owners see what you write."),
+    ]
+    return message(text, blocks)
+
+
+def checkin_reminder(pairing: Pairing, checkin_id: int) -> dict[str, Any]:
+    text = "A friendly nudge: have you found time to meet yet?"
+    blocks = [
+        section(f"<@{pairing.mentee_user_id}> <@{pairing.mentor_user_id}>, a friendly nudge: "
+                "have you found time to meet yet? Even 20 minutes keeps the momentum going."),
+        _checkin_buttons(checkin_id),
+    ]
+    return message(text, blocks)
+
+
+def checkin_answered(answer: str, user_id: str, checkin_id: int, period: int) -> dict[str, Any]:
+    """The check-in message after an answer; the ratings themselves stay private."""
+    who = f"<@{user_id}>"
+    if answer == "met":
+        text = f"Week {period}: {who} says you met. Great to hear, keep it going!"
+        return message(text, [section(text)])
+    text = f"Week {period}: not yet, says {who}. No problem: I'll check back in 2 days."
+    return message(text, [
+        section(text),
+        actions(button("Skip the reminder", SKIP_REMINDER_ACTION, str(checkin_id)), block_id=f"remind-{checkin_id}"),
+        _checkin_buttons(checkin_id),
+    ])
+
+
+def confidence_request(checkin_id: int, mentor_user_id: str) -> dict[str, Any]:
+    text = (f"You met <@{mentor_user_id}>! A quick pulse, just for the program: "
+            "how confident do you feel about your goals?")
+    return message(text, [
+        section(text),
+        actions(*(button(str(n), f"{CONFIDENCE_ACTION_PREFIX}{n}", f"{checkin_id}:{n}") for n in range(1, 6)),
+                block_id=f"pulse-{checkin_id}"),
+        context("1 = not at all, 5 = very confident. Only aggregate trends are ever shown."),
+    ])
+
+
+def pulse_recorded(score: int) -> dict[str, Any]:
+    text = f"Thanks! I've noted {score} out of 5."
+    return message(text, [section(text)])
+
+
+def mentee_prompt(pairing: Pairing, prompt: Prompt, prompt_use_id: int, reverse: bool) -> dict[str, Any]:
+    body = prompt.text(reverse)
+    return message(f"Something to think through with your mentor: {body}", [
+        section(f"*Something to think through with <@{pairing.mentor_user_id}>*\n{body}"),
+        actions(button("Share with my mentor", SHARE_PROMPT_ACTION, str(prompt_use_id)),
+                block_id=f"prompt-{prompt_use_id}"),
+        context("Only you see this until you share it."),
+    ])
+
+
+def shared_prompt(pairing: Pairing, prompt: Prompt, reverse: bool) -> dict[str, Any]:
+    text = f"<@{pairing.mentee_user_id}> would like to talk about this next time:"
+    return message(text, [section(text + "\n" + quote(prompt.text(reverse)))])
+
+
+def mentor_prompt(pairing: Pairing, prompt: Prompt, reverse: bool) -> dict[str, Any]:
+    body = prompt.text(reverse)
+    return message(f"A thought for your mentoring: {body}", [
+        section(f"*A thought for your mentoring with <@{pairing.mentee_user_id}>*\n{body}"),
+        context("Just for you. Use it if it helps."),
+    ])
+
+
+def feedback_invitation(pairing: Pairing, user_id: str, weeks: int, round_: int) -> dict[str, Any]:
+    other = pairing.mentee_user_id if user_id == pairing.mentor_user_id else pairing.mentor_user_id
+    text = f"{weeks} weeks in with <@{other}>: time to trade feedback."
+    return message(text, [
+        section(f"*{text}*\nWhat's working, and one thing to try differently? Good feedback flows both ways."),
+        actions(button("Share feedback", FEEDBACK_ACTION, f"{pairing.id}:{round_}", style="primary"),
+                block_id=f"feedback-{pairing.id}-{round_}"),
+        context(f"Only <@{other}> will see what you write."),
+    ])
+
+
+def feedback_delivery(from_user_id: str, working: str, try_differently: str) -> dict[str, Any]:
+    text = f"<@{from_user_id}> shared some feedback with you."
+    return message(text, [
+        section(f"*{text}*"),
+        section("*What's working*\n" + quote(working)),
+        section("*One thing to try differently*\n" + quote(try_differently)),
+        context("This is private to you."),
+    ])
+
+
+def stalled_nudge(pairing: Pairing, user_id: str) -> dict[str, Any]:
+    other = pairing.mentee_user_id if user_id == pairing.mentor_user_id else pairing.mentor_user_id
+    text = f"It's been three check-ins since you and <@{other}> last met."
+    return message(text, [section(
+        f"{text} Weeks fill up fast. Could you find 30 minutes this week? If the match isn't working, "
+        "that's all right too: press *Need help* on a check-in to tell the program owners privately."
+    )])
+
+
+def owner_stalled_alert(pairing: Pairing, program: Program) -> dict[str, Any]:
+    text = (f"The pair <@{pairing.mentor_user_id}> (mentor) and <@{pairing.mentee_user_id}> (mentee) in "
+            f"{escape(program.name)} hasn't met for four check-ins in a row.")
+    return message(text, [section(text + " Both were nudged after the third. A personal word from you might help.")])
+
+
+def owner_help_report(pairing: Pairing, program: Program, reporter: str, note: str) -> dict[str, Any]:
+    text = f"<@{reporter}> asked for help with their mentoring pair."
+    return message(text, [
+        section(f"*{text}*\nPair: <@{pairing.mentor_user_id}> (mentor) and <@{pairing.mentee_user_id}> (mentee), "
+                f"{escape(program.name)}."),
+        section("*What they wrote*\n" + quote(note or "(nothing written)")),
+        context("Shared with program owners only."),
+    ])
+
+
+def rematch_offer(pairing: Pairing) -> dict[str, Any]:
+    text = "Thanks for telling me. I've passed your note to the program owners, privately."
+    return message(text, [
+        section(text + " If you'd like a fresh start, I can find you a different mentor. No one is at fault, "
+                "and your current mentor will simply hear that the pairing has ended."),
+        actions(button("Find me a new mentor", REMATCH_ACTION, str(pairing.id)), block_id=f"rematch-{pairing.id}"),
+    ])
+
+
+def help_acknowledged() -> dict[str, Any]:
+    text = "Thanks for telling me. I've passed your note to the program owners, privately."
+    return message(text, [section(text)])
+
+
+def closing_survey(pairing: Pairing, user_id: str, weeks: int) -> dict[str, Any]:
+    is_mentee = user_id == pairing.mentee_user_id
+    other = pairing.mentor_user_id if is_mentee else pairing.mentee_user_id
+    text = f"Your {weeks} weeks with <@{other}> are complete. Thank you both!"
+    buttons = [button("Take the survey", SURVEY_ACTION, str(pairing.id), style="primary"),
+               button("Keep meeting informally", INFORMAL_ACTION, str(pairing.id))]
+    if is_mentee:
+        buttons.append(button("Find me a new mentor", REMATCH_ACTION, str(pairing.id)))
+    return message(text, [
+        section(f"*{text}*\nTwo minutes for a closing survey? It helps the next pairs. "
+                "You're welcome to keep meeting on your own"
+                + (", or I can find you a new mentor." if is_mentee else ".")),
+        actions(*buttons, block_id=f"closing-{pairing.id}"),
+    ])
+
+
+def pairing_ended_notice(other_user_id: str, reason: str) -> dict[str, Any]:
+    texts = {
+        "left": f"<@{other_user_id}> has left the mentoring program, so your pairing has ended. "
+                "Thank you for the time you gave each other.",
+        "rematch": f"Your pairing with <@{other_user_id}> has ended: they asked for a fresh match. It's nobody's "
+                   "fault, and thank you for the time you gave. Your place is open for someone new.",
+        "unreachable": f"Your pairing with <@{other_user_id}> has ended because I can no longer reach them on Slack. "
+                       "They may have left the workspace.",
+    }
+    text = texts.get(reason, texts["left"])
+    return message(text, [section(text)])

@@ -1,0 +1,58 @@
+"""The App Home tab: your pairs and requests, and for owners the program dashboard."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.reporting import stats
+from bot.storage.database import unit_of_work
+from bot.matching.mentoring import Mentoring
+from bot.storage.models import Program
+from bot.blockkit.blocks import Block, actions, button, context, divider, header, section
+from bot.matching.messages import HOME_OFFER_ACTION, HOME_REQUEST_ACTION
+from bot.reporting.blocks import figure_blocks
+
+HOME_PAUSE_ACTION = "home_pause"
+
+
+def _when(at: datetime | None) -> str:
+    if at is None:
+        return "being scheduled"
+    return f"<!date^{int(at.timestamp())}^{{date_short_pretty}} at {{time}}|{at:%d %b %H:%M} UTC>"
+
+
+class Home:
+    def __init__(self, sessions: sessionmaker[Session], mentoring: Mentoring, min_group: int):
+        self.sessions = sessions
+        self.mentoring = mentoring
+        self.min_group = min_group
+
+    def view(self, team_id: str, user_id: str, owned: list[Program], now: datetime) -> dict[str, Any]:
+        status = self.mentoring.status(team_id, user_id)
+        lines = [f"• Mentored by <@{p.mentor_user_id}>. Next check-in: {_when(p.next_checkin_at)}."
+                 for p in status.as_mentee]
+        lines += [f"• Mentoring <@{p.mentee_user_id}>. Next check-in: {_when(p.next_checkin_at)}."
+                  for p in status.as_mentor]
+        for r in status.open_requests:
+            state = "a mentor has been asked" if r.status == "proposed" else "waiting for a mentor with room"
+            lines.append(f"• Your request from {r.created_at:%d %b}: {state}.")
+        if status.mentor_summary:
+            lines.append(f"• {status.mentor_summary}")
+        blocks: list[Block] = [
+            header("Mentoring"),
+            section("\n".join(lines) if lines else "You're not in a mentoring pair yet. Find a mentor, or offer "
+                    "to be one: it takes a minute."),
+            actions(button("Find a mentor", HOME_REQUEST_ACTION, style="primary"),
+                    button("Offer to mentor", HOME_OFFER_ACTION),
+                    button("Pause 2 weeks", HOME_PAUSE_ACTION)),
+        ]
+        for program in owned[:5]:
+            with unit_of_work(self.sessions) as s:
+                figures = stats.compute(s, team_id, program.id, now)
+            blocks += [divider(), header(f"Dashboard: {program.name}"), *figure_blocks(figures, self.min_group)]
+        if owned:
+            blocks.append(context("You see the dashboard because you own these programs. Aggregates only."))
+        return {"type": "home", "blocks": blocks}

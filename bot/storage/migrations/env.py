@@ -1,0 +1,34 @@
+"""Alembic environment: runs on the connection that bot.db.migrate hands over."""
+
+from alembic import context
+from sqlalchemy import create_engine
+
+from bot.storage.models import Base
+
+target_metadata = Base.metadata
+
+
+def run_migrations_online() -> None:
+    connection = context.config.attributes.get("connection")
+    if connection is None:
+        # `alembic` invoked directly: use the URL given with -x url=...
+        url = context.get_x_argument(as_dictionary=True).get("url", "sqlite:///mentor-bot.db")
+        with create_engine(url).connect() as conn:
+            _run(conn)
+            conn.commit()
+        return
+    _run(connection)
+
+
+def _run(connection) -> None:  # type: ignore[no-untyped-def]
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+run_migrations_online()

@@ -51,8 +51,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from sqlalchemy.exc import OperationalError
 
-    from bot.storage.database import migrate
     from bot.runtime import build_runtime
+    from bot.storage.database import migrate
 
     rt = build_runtime(settings)
     try:
@@ -99,9 +99,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _import(rt, path: str, skip_bad: bool) -> int:  # type: ignore[no-untyped-def]
-    from bot.storage.database import unit_of_work
-    from bot.people.hr_csv import import_people, slack_lookup
     from bot.delivery.slack_gateway import SlackFailure
+    from bot.people.hr_import import import_people, slack_lookup
+    from bot.storage.database import unit_of_work
 
     try:
         team_id = str(rt.gateway.auth_test()["team_id"])
@@ -129,8 +129,8 @@ def _import(rt, path: str, skip_bad: bool) -> int:  # type: ignore[no-untyped-de
 def _export(rt, program_name: str, out: str) -> int:  # type: ignore[no-untyped-def]
     from sqlalchemy import func, select
 
+    from bot.reporting.export import export_program
     from bot.storage.database import unit_of_work
-    from bot.people.hr_csv import export_program
     from bot.storage.models import Program
 
     with unit_of_work(rt.sessions) as s:

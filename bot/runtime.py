@@ -1,4 +1,4 @@
-"""Wires the core together from Settings: database, Slack gateway, dispatcher and services."""
+"""The composition root: builds every core service from Settings, in dependency order, with no cycles."""
 
 from __future__ import annotations
 
@@ -10,19 +10,24 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.matching.cohorts import Cohorts
 from bot.config import Settings
-from bot.storage.database import make_engine, make_session_factory
-from bot.reporting.home import Home
-from bot.pairing.lifecycle import Lifecycle
-from bot.matching.mentoring import Mentoring
-from bot.delivery.outbox import Dispatcher
-from bot.pairing.answers import PairAnswers
-from bot.programs.catalog import Programs
-from bot.reporting.reports import Reports
-from bot.pairing.planner import Planner
+from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.slack_gateway import SlackGateway, make_web_client
+from bot.matching.cohorts import Cohorts
+from bot.matching.decisions import ProposalDecisions
+from bot.matching.intake import Intake
+from bot.matching.profiles import MentorProfiles
+from bot.matching.requests import Requests
+from bot.pairing.answers import PairAnswers
+from bot.pairing.lifecycle import Departures, Lifecycle
+from bot.pairing.pairings import Pairings
+from bot.pairing.planner import Planner
 from bot.people.directory import People
+from bot.programs.catalog import Programs
+from bot.programs.owners import Owners
+from bot.reporting.home import Home
+from bot.reporting.reports import Reports
+from bot.storage.database import make_engine, make_session_factory, ping
 
 
 def utc_now() -> datetime:
@@ -38,15 +43,24 @@ class Runtime:
     gateway: SlackGateway
     dispatcher: Dispatcher
     people: People
-    mentoring: Mentoring
+    owners: Owners
+    programs: Programs
+    profiles: MentorProfiles
+    intake: Intake
+    requests: Requests
+    decisions: ProposalDecisions
+    cohorts: Cohorts
+    pairings: Pairings
     planner: Planner
     answers: PairAnswers
     lifecycle: Lifecycle
-    programs: Programs
     reports: Reports
-    cohorts: Cohorts
     home: Home
     now: Callable[[], datetime] = utc_now
+
+    def healthy(self) -> bool:
+        """Whether the database answers: what the health check reports."""
+        return ping(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -58,10 +72,16 @@ def build_runtime(settings: Settings, now: Callable[[], datetime] = utc_now) -> 
     sessions = make_session_factory(engine)
     web_client = make_web_client(settings.bot_token, settings.api_url)
     gateway = SlackGateway(web_client)
-    dispatcher = Dispatcher(sessions, gateway)
-    mentoring = Mentoring(sessions, dispatcher)
-    lifecycle = Lifecycle(sessions, dispatcher, mentoring, gateway)
-    dispatcher.on_unreachable = lifecycle.unreachable
+    people = People(sessions, gateway)
+    owners = Owners(sessions, people, settings.program_owners)
+    dispatcher = Dispatcher(
+        sessions,
+        gateway,
+        recipient_check=owners.still_receives,
+        on_unreachable=Departures(sessions, gateway).unreachable,
+    )
+    programs = Programs(sessions, owners)
+    pairings = Pairings(sessions)
     return Runtime(
         settings=settings,
         engine=engine,
@@ -69,14 +89,19 @@ def build_runtime(settings: Settings, now: Callable[[], datetime] = utc_now) -> 
         web_client=web_client,
         gateway=gateway,
         dispatcher=dispatcher,
-        people=People(sessions, gateway),
-        mentoring=mentoring,
-        planner=Planner(sessions, mentoring, settings.program_owners),
-        answers=PairAnswers(sessions, dispatcher, settings.program_owners),
-        lifecycle=lifecycle,
-        programs=Programs(sessions, settings.program_owners),
-        reports=Reports(sessions, dispatcher, gateway, settings.stats_min_group),
-        cohorts=Cohorts(sessions, dispatcher),
-        home=Home(sessions, mentoring, settings.stats_min_group),
+        people=people,
+        owners=owners,
+        programs=programs,
+        profiles=MentorProfiles(sessions, dispatcher, people),
+        intake=Intake(sessions, people),
+        requests=Requests(sessions, dispatcher, people),
+        decisions=ProposalDecisions(sessions, dispatcher),
+        cohorts=Cohorts(sessions, dispatcher, owners),
+        pairings=pairings,
+        planner=Planner(sessions, owners),
+        answers=PairAnswers(sessions, dispatcher, owners),
+        lifecycle=Lifecycle(sessions, dispatcher),
+        reports=Reports(sessions, dispatcher, gateway, owners, settings.stats_min_group),
+        home=Home(sessions, pairings, programs, owners, settings.stats_min_group),
         now=now,
     )

@@ -1,19 +1,21 @@
-"""Bolt listeners, registered by kind in one readable place. Fallbacks go last: Bolt matches in order."""
+"""Bolt listeners, grouped by kind and registered in one readable place. Fallbacks go last: Bolt matches in order.
+
+Listeners are module-level functions; they reach the runtime, and their request's `now`, through Bolt's context.
+"""
 
 from __future__ import annotations
 
 from slack_bolt import App
 
 from bot.runtime import Runtime
-from handlers import actions, commands, events, fallbacks, home, owners, rhythm, views
+from handlers import actions, commands, events, fallbacks, views
+from handlers.context import attach_runtime
 
 
 def register(app: App, rt: Runtime) -> None:
-    commands.register(app, rt)
-    actions.register(app, rt)
-    views.register(app, rt)
-    rhythm.register(app, rt)
-    owners.register(app, rt)
-    events.register(app, rt)
-    home.register(app, rt)
-    fallbacks.register(app, rt)
+    app.use(attach_runtime(rt))
+    commands.register(app)
+    actions.register(app)
+    views.register(app)
+    events.register(app)
+    fallbacks.register(app)

@@ -10,9 +10,8 @@ from typing import Any
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-from bot.storage.database import ping
-from bot.runtime import Runtime
 from bot.blockkit.blocks import modal, section
+from bot.runtime import Runtime
 from handlers import register
 
 log = logging.getLogger(__name__)
@@ -67,7 +66,7 @@ def build_wsgi(app: App, rt: Runtime) -> Callable[[dict[str, Any], StartResponse
     def wsgi(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
-            healthy = ping(rt.engine)
+            healthy = rt.healthy()
             start_response("200 OK" if healthy else "503 Service Unavailable", [("Content-Type", "text/plain")])
             return [b"ok" if healthy else b"database unavailable"]
         if path == EVENTS_PATH and environ.get("REQUEST_METHOD") == "POST":

@@ -1,9 +1,38 @@
-"""What every listener needs from a Slack payload: whose workspace, who clicked, and where."""
+"""What every listener needs: the runtime and this request's `now` from Bolt's context, and who, where, what."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
+
+from slack_bolt import BoltContext, BoltResponse
+
+from bot.runtime import Runtime
+
+
+def attach_runtime(rt: Runtime) -> Callable[[BoltContext, Callable[[], BoltResponse]], BoltResponse]:
+    """Global middleware: every listener finds the runtime, and the one clock reading of its request, in context."""
+
+    def middleware(context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse:  # noqa: A002 - Bolt's name
+        context["runtime"] = rt
+        context["now"] = rt.now()
+        return next()
+
+    return middleware
+
+
+def runtime(context: BoltContext) -> Runtime:
+    rt = context["runtime"]
+    assert isinstance(rt, Runtime)
+    return rt
+
+
+def now(context: BoltContext) -> datetime:
+    at = context["now"]
+    assert isinstance(at, datetime)
+    return at
 
 
 def team_of(body: dict[str, Any]) -> str:
@@ -33,12 +62,21 @@ def message_location(body: dict[str, Any]) -> tuple[str | None, str | None]:
     return channel, ts
 
 
+def action_value(body: dict[str, Any]) -> str:
+    actions = body.get("actions") or [{}]
+    return str(actions[0].get("value") or "")
+
+
 def metadata(view: dict[str, Any]) -> dict[str, Any]:
     try:
         data = json.loads(view.get("private_metadata") or "{}")
     except (TypeError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def state_values(view: dict[str, Any]) -> Any:
+    return (view.get("state") or {}).get("values")
 
 
 def int_or_none(raw: Any) -> int | None:

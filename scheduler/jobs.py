@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.delivery.outbox import DispatchReport
+from bot.delivery.dispatcher import DispatchReport
 from bot.pairing.planner import PlanReport
 from bot.runtime import Runtime
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from bot.storage.models import MentoringRequest, MentorProfile, Pairing, Proposal
 from tests.flows import (
     GOALS,
@@ -9,12 +11,16 @@ from tests.flows import (
     MENTOR,
     MENTOR2,
     all_text,
+    checkins,
     count,
+    dms,
     offer,
     proposals_to,
     request,
     rows,
+    tick,
 )
+from tests.slackclient import state, text_value
 
 
 def test_help_lists_every_working_subcommand(bot):
@@ -143,11 +149,44 @@ def test_mentor_capacity_counts_pending_proposals(bot):
     offer(bot, MENTOR, capacity="1")
     request(bot, user="U0MENTEE01")
     request(bot, user="U0MENTEE02")
-    assert len(proposals_to(bot, MENTOR)) == 1
+    [first] = proposals_to(bot, MENTOR)
+    assert "U0MENTEE01" in all_text(first)
     assert sorted(r.status for r in rows(bot, MentoringRequest)) == ["proposed", "waiting"]
-    # Declining frees the slot, and the waiting request is not offered back to the same mentor's first one.
+    [profile] = rows(bot, MentorProfile)
+    assert (profile.capacity, profile.load) == (1, 1)
+
+
+def test_a_declined_place_goes_to_the_next_waiting_mentee(bot):
+    offer(bot, MENTOR, capacity="1")
+    request(bot, user="U0MENTEE01")
+    request(bot, user="U0MENTEE02")
     bot.slack.click_button(proposals_to(bot, MENTOR)[0], "Decline", MENTOR)
+    # The place the decline freed is offered at once to the mentee who was waiting, never back to the first.
+    first, second = proposals_to(bot, MENTOR)
+    assert "U0MENTEE01" in all_text(first) and "U0MENTEE02" in all_text(second)
+    statuses = {r.mentee_user_id: r.status for r in rows(bot, MentoringRequest)}
+    assert statuses == {"U0MENTEE01": "waiting", "U0MENTEE02": "proposed"}
+    [profile] = rows(bot, MentorProfile)
+    assert profile.load == 1
     assert count(bot, Pairing) == 0
+
+
+def test_a_rematch_offers_the_freed_place_to_a_waiting_mentee(bot):
+    offer(bot, MENTOR, capacity="1")
+    request(bot, user="U0MENTEE01")
+    bot.slack.click_button(proposals_to(bot, MENTOR)[0], "Accept", MENTOR)
+    request(bot, user="U0MENTEE02")
+    assert {r.mentee_user_id: r.status for r in rows(bot, MentoringRequest)}["U0MENTEE02"] == "waiting"
+    [pairing] = rows(bot, Pairing)
+    tick(bot, datetime(2026, 12, 7, 10, 0, tzinfo=UTC))
+    bot.slack.click_button(checkins(bot, pairing)[0], "Need help", "U0MENTEE01")
+    view = bot.slack.opened_view("checkin_help_note")
+    assert bot.slack.submit(view, state(note=text_value("It isn't working.")), "U0MENTEE01").status == 200
+    [rematch] = dms(bot, "U0MENTEE01", "Find me a new mentor")
+    assert bot.slack.click_button(rematch, "Find me a new mentor", "U0MENTEE01").status == 200
+    assert "U0MENTEE02" in all_text(proposals_to(bot, MENTOR)[-1])
+    statuses = {r.mentee_user_id: r.status for r in rows(bot, MentoringRequest)}
+    assert statuses["U0MENTEE02"] == "proposed"
 
 
 def test_second_open_request_is_refused_in_the_modal(bot):

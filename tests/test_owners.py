@@ -124,7 +124,7 @@ def test_owners_create_a_program_and_people_choose_between_programs(bot):
 
 def test_cohort_programs_hold_requests_until_the_owner_matches_and_publishes(bot):
     with unit_of_work(bot.rt.sessions) as s:
-        from bot.people.directory import open_programs
+        from bot.programs.catalog import open_programs
 
         open_programs(s, "TAAAA0001", bot.rt.now())
         s.execute(update(Program).values(starts_at=bot.rt.now() + timedelta(days=30)))
@@ -184,7 +184,7 @@ def test_a_program_form_without_optional_menus_keeps_current_settings(bot):
 
 def test_stats_from_a_direct_message_go_to_the_programs_stats_channel(bot):
     with unit_of_work(bot.rt.sessions) as s:
-        from bot.people.directory import open_programs
+        from bot.programs.catalog import open_programs
 
         open_programs(s, "TAAAA0001", bot.rt.now())
         s.execute(update(Program).values(stats_channel="C0PROGSTAT"))

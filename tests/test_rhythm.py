@@ -8,7 +8,7 @@ from sqlalchemy import update
 
 from bot.storage.database import unit_of_work
 from bot.storage.models import CheckIn, Feedback, HelpReport, MentoringRequest, Pairing, Program, PromptUse, Survey
-from bot.people.directory import open_programs
+from bot.programs.catalog import open_programs
 from tests.conftest import OWNER
 from tests.fakeslack import DEFAULT_TEAM
 from tests.flows import (

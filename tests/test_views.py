@@ -14,7 +14,8 @@ from slack_sdk.models.views import View
 from bot.storage.models import MentoringRequest, MentorProfile, Pairing, Program, Proposal
 from bot.matching import messages
 from bot.matching import modals
-from bot.people.directory import DEFAULT_TOPICS
+from bot.programs.catalog import DEFAULT_TOPICS
+from handlers.commands.mentor import help_message
 
 GOLDEN = Path(__file__).parent / "golden"
 NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)
@@ -98,6 +99,6 @@ def test_longest_inputs_stay_within_slacks_limits():
 
 @pytest.mark.parametrize("unknown", [None, "dance"])
 def test_help_is_one_ephemeral_section(unknown):
-    payload = messages.help_message(unknown)
+    payload = help_message(unknown)
     assert payload["response_type"] == "ephemeral"
     validate_message(payload)

@@ -1,42 +1,19 @@
-"""Outbound messages as rows: enqueue inside the deciding transaction, then claim, send and mark.
+"""The outbox: every outbound message is a row, added in the same transaction as the decision behind it.
 
-Delivery guarantee: a row is claimed (status 'sending') in its own commit before the Slack call and
-marked 'sent' right after. A process killed between those two commits leaves the row 'sending';
-after STALE_CLAIM it is handed out again, so that single in-flight message may be sent twice.
-Every other row is sent exactly once.
+Its unique (team_id, key) makes each message idempotent: a Slack retry, a double click, a restart or a
+second replica finds the key taken and adds nothing. `bot.delivery.dispatcher` sends the rows.
 """
 
 from __future__ import annotations
 
-import logging
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, bindparam, exists, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from bot.storage.models import Delivery, Pairing, Workspace
-from bot.delivery.slack_gateway import UNREACHABLE_ERRORS, SlackFailure, SlackGateway
-
-# Called with (team_id, pairing_id, target, error, now) when a pair's message can never be delivered.
-UnreachableHook = Callable[[str, int, str | None, str, datetime], None]
-
-log = logging.getLogger(__name__)
-
-MAX_ATTEMPTS = 6
-# Built once: this runs after every single send, so it skips statement construction each time.
-MARK_SENT = (
-    update(Delivery)
-    .where(Delivery.id == bindparam("row_id"))
-    .values(status="sent", sent_at=bindparam("sent_at"), sent_channel=bindparam("channel"), sent_ts=bindparam("ts"),
-            last_error=None)
-)
-STALE_CLAIM = timedelta(minutes=5)
+from bot.storage.models import Delivery
+from bot.storage.statuses import DeliveryKind, DeliveryStatus
 
 
 def enqueue(
@@ -44,7 +21,7 @@ def enqueue(
     *,
     team_id: str,
     key: str,
-    kind: str,
+    kind: DeliveryKind,
     payload: dict[str, Any],
     now: datetime,
     target: str | None = None,
@@ -60,7 +37,7 @@ def enqueue(
         target=target,
         pairing_id=pairing_id,
         payload=payload,
-        status="pending",
+        status=DeliveryStatus.PENDING,
         attempts=0,
         next_attempt_at=now,
         created_at=now,
@@ -82,201 +59,10 @@ def enqueue_many(session: Session, messages: list[dict[str, Any]], now: datetime
         return
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    rows = [dict(m, status="pending", attempts=0, next_attempt_at=now, created_at=now) for m in messages]
+    rows = [dict(m, status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=now, created_at=now) for m in messages]
     # One multi-row VALUES statement per chunk: a round trip per chunk, not per message.
     for start in range(0, len(rows), 500):
         chunk = insert(Delivery).values(rows[start:start + 500])
         session.execute(chunk.on_conflict_do_nothing(index_elements=["team_id", "key"]))
 
 
-def backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(15 * 2 ** max(attempts - 1, 0), 3600))
-
-
-@dataclass(frozen=True)
-class Claimed:
-    id: int
-    team_id: str
-    payload: dict[str, Any]
-    target: str | None
-    pairing_id: int | None
-    attempts: int
-    channel: str | None  # None: the pair's group DM, not opened yet
-    members: list[str]
-
-
-@dataclass
-class DispatchReport:
-    sent: int = 0
-    retrying: int = 0
-    failed: int = 0
-
-
-class Dispatcher:
-    def __init__(self, sessions: sessionmaker[Session], gateway: SlackGateway, max_attempts: int = MAX_ATTEMPTS):
-        self.sessions = sessions
-        self.gateway = gateway
-        self.max_attempts = max_attempts
-        self.on_unreachable: UnreachableHook | None = None
-        bind = sessions.kw["bind"]
-        assert isinstance(bind, Engine)
-        self.engine: Engine = bind
-        self._local = threading.local()
-
-    @staticmethod
-    def _sendable(now: datetime):  # type: ignore[no-untyped-def]
-        """Rows that are due and whose workspace is not waiting out a rate limit."""
-        paused = exists().where(Workspace.team_id == Delivery.team_id, Workspace.send_paused_until > now)
-        return (Delivery.status == "pending", Delivery.next_attempt_at <= now, ~paused)
-
-    @contextmanager
-    def _connection(self) -> Iterator[Connection]:
-        """One connection for a whole dispatch run: per-message checkouts cost more than the write itself."""
-        held = getattr(self._local, "conn", None)
-        if held is not None:
-            yield held
-            return
-        with self.engine.connect() as conn:
-            self._local.conn = conn
-            try:
-                if conn.dialect.name == "postgresql":
-                    with self.engine.connect() as auto:
-                        # A single-statement write needs no BEGIN/COMMIT round trips of its own, and need
-                        # not wait for the WAL flush: only a crash of the database server itself could
-                        # lose the last moment of "sent" marks (see the README).
-                        auto.execution_options(isolation_level="AUTOCOMMIT")
-                        auto.exec_driver_sql("SET synchronous_commit TO OFF")
-                        self._local.auto = auto
-                        try:
-                            yield conn
-                        finally:
-                            auto.exec_driver_sql("RESET synchronous_commit")
-                            self._local.auto = None
-                else:
-                    yield conn
-            finally:
-                self._local.conn = None
-
-    @contextmanager
-    def _tx(self) -> Iterator[Connection]:
-        with self._connection() as conn, conn.begin():
-            yield conn
-
-    def _write(self, statement: Any, params: dict[str, Any] | None = None) -> None:
-        """One statement, committed on its own."""
-        with self._connection() as conn:
-            auto = getattr(self._local, "auto", None)
-            if auto is not None:
-                auto.execute(statement, params)
-            else:
-                with conn.begin():
-                    conn.execute(statement, params)
-
-    def dispatch(self, ids: list[int | None], now: datetime) -> DispatchReport:
-        """Send these rows now, if nobody else has claimed them."""
-        report = DispatchReport()
-        with self._connection():
-            for delivery_id in ids:
-                if delivery_id is not None:
-                    claimed = self._claim(select(Delivery.id).where(Delivery.id == delivery_id), now)
-                    self._send_all(claimed, now, report)
-        return report
-
-    def dispatch_due(self, now: datetime, limit: int = 100) -> DispatchReport:
-        """Send what is due, oldest first: pending rows, and claims abandoned by a dead process."""
-        with self._tx() as conn:
-            conn.execute(
-                update(Delivery)
-                .where(Delivery.status == "sending", Delivery.claimed_at < now - STALE_CLAIM)
-                .values(status="pending")
-            )
-        report = DispatchReport()
-        with self._connection():
-            while True:
-                due = select(Delivery.id).order_by(Delivery.next_attempt_at, Delivery.id).limit(limit)
-                claimed = self._claim(due, now)
-                self._send_all(claimed, now, report)
-                if len(claimed) < limit:
-                    return report
-
-    def _claim(self, which: Select[Any], now: datetime) -> list[Claimed]:
-        """Marks the chosen sendable rows 'sending' in one commit and returns what sending them needs."""
-        with self._tx() as conn:
-            query = which.where(*self._sendable(now))
-            if conn.dialect.name == "postgresql":
-                # Replicas each take rows nobody else holds, without waiting on each other.
-                query = query.with_for_update(skip_locked=True)
-            ids = list(conn.scalars(query))
-            if not ids:
-                return []
-            conn.execute(
-                update(Delivery)
-                .where(Delivery.id.in_(ids), Delivery.status == "pending")
-                .values(status="sending", claimed_at=now, attempts=Delivery.attempts + 1)
-            )
-            rows = conn.execute(
-                select(Delivery.id, Delivery.team_id, Delivery.payload, Delivery.target, Delivery.pairing_id,
-                       Delivery.attempts, Pairing.dm_channel_id, Pairing.mentor_user_id, Pairing.mentee_user_id)
-                .outerjoin(Pairing, Pairing.id == Delivery.pairing_id)
-                .where(Delivery.id.in_(ids))
-                .order_by(Delivery.next_attempt_at, Delivery.id)
-            ).all()
-        return [
-            Claimed(r.id, r.team_id, r.payload, r.target, r.pairing_id, r.attempts, r.target or r.dm_channel_id,
-                    [u for u in (r.mentor_user_id, r.mentee_user_id) if u])
-            for r in rows
-        ]
-
-    def _send_all(self, claimed: list[Claimed], now: datetime, report: DispatchReport) -> None:
-        held: set[str] = set()
-        for index, row in enumerate(claimed):
-            if row.team_id in held:
-                continue
-            if not self._send(row, now, report):
-                held.add(row.team_id)
-                # That workspace is rate-limited: hand its other claimed rows back untouched.
-                self._unclaim([r.id for r in claimed[index + 1:] if r.team_id == row.team_id])
-
-    def _unclaim(self, ids: list[int]) -> None:
-        if ids:
-            with self._tx() as conn:
-                conn.execute(update(Delivery).where(Delivery.id.in_(ids)).values(
-                    status="pending", attempts=Delivery.attempts - 1))
-
-    def _send(self, row: Claimed, now: datetime, report: DispatchReport) -> bool:
-        """Sends one claimed row. Returns False when its workspace must now wait out a rate limit."""
-        channel = row.channel
-        try:
-            if channel is None:
-                channel = self.gateway.open_conversation(row.members)
-                with self._tx() as conn:
-                    conn.execute(update(Pairing).where(Pairing.id == row.pairing_id).values(dm_channel_id=channel))
-            posted = self.gateway.post_message(channel, row.payload.get("text", ""), row.payload.get("blocks"))
-        except SlackFailure as exc:
-            self._record_failure(row.id, row.team_id, row.attempts, exc, now, report)
-            if exc.permanent and exc.error in UNREACHABLE_ERRORS and row.pairing_id and self.on_unreachable:
-                self.on_unreachable(row.team_id, row.pairing_id, row.target, exc.error, now)
-            return not exc.retry_after
-        self._write(MARK_SENT, {"row_id": row.id, "sent_at": now, "channel": posted.channel, "ts": posted.ts})
-        report.sent += 1
-        return True
-
-    def _record_failure(
-        self, delivery_id: int, team_id: str, attempts: int, exc: SlackFailure, now: datetime, report: DispatchReport
-    ) -> None:
-        give_up = exc.permanent or attempts >= self.max_attempts
-        if give_up:
-            log.error("delivery %s failed for good after %s attempt(s): %s", delivery_id, attempts, exc.error)
-            values: dict[str, Any] = {"status": "failed", "last_error": exc.error}
-            report.failed += 1
-        else:
-            wait = timedelta(seconds=exc.retry_after) if exc.retry_after else backoff(attempts)
-            log.warning("delivery %s will be retried in %s: %s", delivery_id, wait, exc.error)
-            values = {"status": "pending", "last_error": exc.error, "next_attempt_at": now + wait}
-            report.retrying += 1
-        with self._tx() as conn:
-            conn.execute(update(Delivery).where(Delivery.id == delivery_id).values(**values))
-            if exc.retry_after and not give_up:
-                # Slack rate-limits per workspace: hold every send to it, from every replica, until then.
-                conn.execute(update(Workspace).where(Workspace.team_id == team_id)
-                             .values(send_paused_until=now + timedelta(seconds=exc.retry_after)))

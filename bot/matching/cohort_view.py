@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.matching.cohorts import Preview
 from bot.blockkit.blocks import Block, actions, button, context, escape, header, section
+from bot.matching.cohorts import Preview
 
 PUBLISH_ACTION = "cohort_publish"
 SHOWN_PAIRS = 25

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.delivery.dispatcher import Dispatcher
 from bot.matching import proposals
 from bot.matching.assignment import assign_dense, assign_sparse, score_matrix
-from bot.storage.database import rows_changed, unit_of_work
 from bot.matching.scoring import score
+from bot.programs.owners import Owners
+from bot.storage.database import rows_changed, unit_of_work
 from bot.storage.models import CohortPlan, MentoringRequest, Program
-from bot.delivery.outbox import Dispatcher
+from bot.storage.statuses import CohortPlanStatus, ProgramKind, RequestStatus
 
 # Above this many (mentee, place) cells the exact dense solver gives way to the sparse one.
 DENSE_LIMIT = 2_000_000
@@ -35,31 +38,44 @@ class Preview:
     total_score: float
 
 
+class PublishResult(StrEnum):
+    PUBLISHED = "published"
+    ALREADY = "already"  # published before, from another click or replica
+    NOT_FOUND = "not_found"
+    NOT_OWNER = "not_owner"
+
+
 @dataclass(frozen=True)
 class Published:
-    proposed: int
-    skipped: int
-    already: bool = False
+    result: PublishResult
+    proposed: int = 0
+    skipped: int = 0  # the request or the mentor's place changed since the preview
 
 
 class Cohorts:
-    def __init__(self, sessions: sessionmaker[Session], dispatcher: Dispatcher):
+    """Cohort plans, for program owners only: each method checks the owner rule itself."""
+
+    def __init__(self, sessions: sessionmaker[Session], dispatcher: Dispatcher, owners: Owners):
         self.sessions = sessions
         self.dispatcher = dispatcher
+        self.owners = owners
 
-    def preview(self, team_id: str, user_id: str, program: Program, now: datetime) -> Preview:
+    def preview(self, team_id: str, user_id: str, program: Program, now: datetime) -> Preview | None:
+        """The best global assignment of the program's waiting requests, stored as a draft plan; None for non-owners."""
+        if not self.owners.may_run(team_id, user_id, program, now):
+            return None
         with unit_of_work(self.sessions) as s:
             requests = list(s.scalars(
                 select(MentoringRequest)
                 .where(MentoringRequest.team_id == team_id, MentoringRequest.program_id == program.id,
-                       MentoringRequest.status == "waiting")
+                       MentoringRequest.status == RequestStatus.WAITING)
                 .order_by(MentoringRequest.created_at, MentoringRequest.id)
             ))
             if not requests:
                 return Preview(None, [], [], 0.0)
             offers = proposals.load_offers(s, program)
             needs = proposals.needs_for_many(s, requests)
-            reverse = program.kind == "reverse"
+            reverse = program.kind == ProgramKind.REVERSE
             scores = score_matrix(needs, offers, reverse)
             places = sum(max(o.remaining, 0) for o in offers)
             solved = (assign_dense(scores, offers) if len(requests) * places <= DENSE_LIMIT
@@ -72,29 +88,27 @@ class Cohorts:
                 assignments.append({"request_id": request.id, "profile_id": offer.profile_id,
                                     "mentor_user_id": offer.user_id, "score": pick.score, "reasons": reasons})
             plan = CohortPlan(team_id=team_id, program_id=program.id, created_by=user_id, assignments=assignments,
-                              total_score=solved.total_score, status="draft", created_at=now)
+                              total_score=solved.total_score, status=CohortPlanStatus.DRAFT, created_at=now)
             s.add(plan)
             s.flush()
             unmatched = [(requests[i].mentee_user_id, why) for i, why in sorted(solved.unmatched.items())]
             return Preview(plan.id, pairs, unmatched, solved.total_score)
 
-    def program_of(self, team_id: str, plan_id: int) -> Program | None:
-        with unit_of_work(self.sessions) as s:
-            plan = s.scalar(select(CohortPlan).where(CohortPlan.id == plan_id, CohortPlan.team_id == team_id))
-            return s.get(Program, plan.program_id) if plan else None
-
-    def publish(self, team_id: str, plan_id: int, now: datetime) -> Published:
+    def publish(self, team_id: str, user_id: str, plan_id: int, now: datetime) -> Published:
         """Sends the plan's proposals through the usual Accept/Decline flow, once."""
         with unit_of_work(self.sessions) as s:
             plan = s.scalar(select(CohortPlan).where(CohortPlan.id == plan_id, CohortPlan.team_id == team_id))
-            if plan is None:
-                return Published(0, 0, already=True)
-            won = s.execute(update(CohortPlan).where(CohortPlan.id == plan.id, CohortPlan.status == "draft")
-                            .values(status="published"))
+            program = s.get(Program, plan.program_id) if plan is not None else None
+        if plan is None or program is None:
+            return Published(PublishResult.NOT_FOUND)
+        if not self.owners.may_run(team_id, user_id, program, now):
+            return Published(PublishResult.NOT_OWNER)
+        with unit_of_work(self.sessions) as s:
+            won = s.execute(update(CohortPlan)
+                            .where(CohortPlan.id == plan_id, CohortPlan.status == CohortPlanStatus.DRAFT)
+                            .values(status=CohortPlanStatus.PUBLISHED))
             if not rows_changed(won):
-                return Published(0, 0, already=True)
-            program = s.get(Program, plan.program_id)
-            assert program is not None
+                return Published(PublishResult.ALREADY)
             offers = {o.profile_id: o for o in proposals.load_offers(s, program)}
             ids: list[int | None] = []
             skipped = 0
@@ -102,11 +116,11 @@ class Cohorts:
                 request = s.get(MentoringRequest, item["request_id"])
                 offer = offers.get(item["profile_id"])
                 queued = None
-                if request is not None and request.status == "waiting" and offer is not None:
+                if request is not None and request.status == RequestStatus.WAITING and offer is not None:
                     queued = proposals.propose(s, request, program, offer, item["score"], item["reasons"], now)
                 if queued is None:
                     skipped += 1
                 else:
                     ids += queued
         self.dispatcher.dispatch(ids, now)
-        return Published(len(plan.assignments) - skipped, skipped)
+        return Published(PublishResult.PUBLISHED, len(plan.assignments) - skipped, skipped)

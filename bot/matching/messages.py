@@ -1,4 +1,4 @@
-"""Messages: help, proposals, introductions, notes to mentees and the status summary."""
+"""Messages of matching: the proposal to a mentor, its outcome, the introduction, and notes to the mentee."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.storage.models import MentoringRequest, Pairing, Program, Proposal
 from bot.blockkit.blocks import (
     Block,
     actions,
@@ -19,36 +18,12 @@ from bot.blockkit.blocks import (
     quote,
     section,
 )
+from bot.storage.models import MentoringRequest, Pairing, Program, Proposal
+from bot.storage.statuses import ProposalStatus
 
 ACCEPT_ACTION = "proposal_accept"
 DECLINE_ACTION = "proposal_decline"
 REASON_ACTION = "proposal_reason"
-HOME_REQUEST_ACTION = "home_request"
-HOME_OFFER_ACTION = "home_offer"
-
-COMMANDS = (
-    ("request", "tell me your goals and I'll match you with a mentor who fits"),
-    ("offer", "volunteer as a mentor, or edit your mentor profile"),
-    ("status", "see your pairings and any request that is still waiting"),
-    ("pause [weeks]", "pause your check-ins and prompts, 2 weeks unless you say otherwise"),
-    ("leave", "step out of mentoring: ends your pairings kindly and withdraws your requests and offer"),
-    ("help", "show this list"),
-)
-OWNER_COMMANDS = (
-    ("program [NAME | new]", "create or edit a program (owners)"),
-    ("stats [program]", "post the program's figures in this channel (owners)"),
-    ("match [program]", "preview and publish the best match for everyone waiting (owners)"),
-)
-
-
-def help_message(unknown: str | None = None) -> dict[str, Any]:
-    lines = [f"• `/mentor {name}`: {what}" for name, what in COMMANDS + OWNER_COMMANDS]
-    intro = "I help you find a mentor, or become one. Here's what you can ask me:"
-    if unknown:
-        intro = f"I don't know `/mentor {unknown[:40]}`. Here's what I can do:"
-    text = intro + "\n" + "\n".join(lines)
-    return {"response_type": "ephemeral", "text": text, "blocks": [section(text)]}
-
 
 def _topics_line(topics: Sequence[str]) -> str:
     return escape(", ".join(topics)) if topics else "none chosen"
@@ -74,13 +49,13 @@ def proposal_message(proposal: Proposal, request: MentoringRequest, program: Pro
     return message(f"Would you mentor {mentee}? They're looking for help with their goals.", blocks)
 
 
-def proposal_outcome(proposal: Proposal, request: MentoringRequest, outcome: str) -> dict[str, Any]:
+def proposal_outcome(proposal: Proposal, request: MentoringRequest, outcome: ProposalStatus | None) -> dict[str, Any]:
     """Replaces a proposal once it is decided, so its buttons cannot be pressed again."""
     mentee = f"<@{request.mentee_user_id}>"
-    if outcome == "accepted":
+    if outcome == ProposalStatus.ACCEPTED:
         text = f"You're now mentoring {mentee}. I've introduced you both in a group DM. Thank you!"
         blocks: list[Block] = [section(text)]
-    elif outcome == "declined":
+    elif outcome == ProposalStatus.DECLINED:
         text = f"You declined {mentee}'s request. No problem: I'll ask someone else."
         blocks = [
             section(text),
@@ -137,58 +112,8 @@ def mentee_waiting_note() -> dict[str, Any]:
     return message(text, [section(text)])
 
 
-def paused_message(until: datetime) -> dict[str, Any]:
-    # Slack renders the date in each reader's own timezone.
-    when = f"<!date^{int(until.timestamp())}^{{date_long}}|{until:%d %B %Y}>"
-    text = f"Paused until {when}. Your check-ins and prompts stop until then and start again on their own. Enjoy!"
-    return {"response_type": "ephemeral", "text": text, "blocks": [section(text)]}
-
-
-def left_message(pairings: int, requests: int, profiles: int) -> dict[str, Any]:
-    if not (pairings or requests or profiles):
-        text = "You weren't part of any mentoring, so there was nothing to leave. You're welcome back any time."
-    else:
-        parts = []
-        if pairings:
-            parts.append(f"ended {pairings} pairing(s) and let the other person know")
-        if requests:
-            parts.append("withdrawn your request")
-        if profiles:
-            parts.append("hidden your mentor profile")
-        text = f"Done: I've {', '.join(parts)}. Thank you for taking part; you're welcome back any time."
-    return {"response_type": "ephemeral", "text": text, "blocks": [section(text)]}
-
-
 def mentee_cohort_note(starts_at: datetime) -> dict[str, Any]:
     when = f"<!date^{int(starts_at.timestamp())}^{{date_long}}|{starts_at:%d %B %Y}>"
     text = (f"Thanks, your request is in! This program's cohort starts on {when}: the program owners will match "
             "everyone together then, and I'll let you know here who has been asked.")
     return message(text, [section(text)])
-
-
-def status_message(
-    pairings_as_mentee: Sequence[Pairing],
-    pairings_as_mentor: Sequence[Pairing],
-    open_requests: Sequence[MentoringRequest],
-    mentor_summary: str | None,
-) -> dict[str, Any]:
-    lines: list[str] = []
-    for p in pairings_as_mentee:
-        lines.append(f"• You're being mentored by <@{p.mentor_user_id}> since {p.started_at:%d %b %Y}.")
-    for p in pairings_as_mentor:
-        lines.append(f"• You're mentoring <@{p.mentee_user_id}> since {p.started_at:%d %b %Y}.")
-    for r in open_requests:
-        state = "a mentor has been asked and I'm waiting for their answer" if r.status == "proposed" else (
-            "waiting for a mentor with room"
-        )
-        lines.append(f"• Your request from {r.created_at:%d %b %Y}: {state}.")
-    if mentor_summary:
-        lines.append(f"• {mentor_summary}")
-    if not lines:
-        text = (
-            "You're not part of a mentoring pair yet. "
-            "Try `/mentor request` to find a mentor or `/mentor offer` to become one."
-        )
-    else:
-        text = "*Your mentoring at a glance*\n" + "\n".join(lines)
-    return {"response_type": "ephemeral", "text": text, "blocks": [section(text)]}

@@ -1,4 +1,4 @@
-"""Modals: the mentor profile, the mentee request and the optional decline reason."""
+"""Modals of matching (the mentor profile, the mentee request, the decline reason): builders, block ids, readers."""
 
 from __future__ import annotations
 
@@ -6,14 +6,20 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from bot.blockkit import forms
-from bot.matching.scoring import LEVELS
-from bot.storage.models import MentorProfile, Program
 from bot.blockkit.blocks import Block, context, input_block, modal, option, plain
+from bot.blockkit.state import Errors, StateReader
+from bot.matching.profiles import ProfileForm, ProfileProblem
+from bot.matching.requests import RequestForm
+from bot.people.vocabulary import DEPARTMENT_MAX, LEVELS, TOPIC_MAX, merge_topics, parse_level, split_topics
+from bot.storage.models import MentorProfile, Program
+from bot.storage.statuses import ProgramKind
 
 OFFER_CALLBACK = "mentor_offer"
 REQUEST_CALLBACK = "mentee_request"
 DECLINE_REASON_CALLBACK = "decline_reason"
+GOALS_MIN, GOALS_MAX = 10, 1000
+BIO_MAX = 500
+MAX_TOPICS = 20
 
 
 def _level_options() -> list[dict[str, Any]]:
@@ -23,7 +29,7 @@ def _level_options() -> list[dict[str, Any]]:
 def _program_block(programs: Sequence[Program], chosen_id: int) -> list[Block]:
     if len(programs) < 2:
         return []
-    options = [option(p.name + (" (reverse mentoring)" if p.kind == "reverse" else ""), str(p.id)) for p in programs]
+    options = [option(p.name + (" (reverse mentoring)" if p.kind == ProgramKind.REVERSE else ""), str(p.id)) for p in programs]
     element: dict[str, Any] = {"type": "static_select", "options": options[:100]}
     initial = next((o for o in options if o["value"] == str(chosen_id)), None)
     if initial:
@@ -32,7 +38,7 @@ def _program_block(programs: Sequence[Program], chosen_id: int) -> list[Block]:
 
 
 def _topic_block(program: Program, chosen: Sequence[str], label: str, optional: bool) -> list[Block]:
-    options = [option(t, t[: forms.TOPIC_MAX]) for t in program.topics[:100]]
+    options = [option(t, t[: TOPIC_MAX]) for t in program.topics[:100]]
     if not options:
         return []
     element: dict[str, Any] = {"type": "multi_static_select", "options": options, "placeholder": plain("Choose")}
@@ -93,14 +99,14 @@ def offer_modal(
         input_block(
             "department",
             "Your department or team",
-            _text(profile.department if profile else department, forms.DEPARTMENT_MAX),
+            _text(profile.department if profile else department, DEPARTMENT_MAX),
             optional=True,
             hint="Mentees often value a view from outside their own team.",
         ),
         input_block(
             "bio",
             "A short bio",
-            _text(profile.bio if profile else None, forms.BIO_MAX, multiline=True),
+            _text(profile.bio if profile else None, BIO_MAX, multiline=True),
             optional=True,
             hint="What you've done, what you enjoy helping with. Your mentee sees this.",
         ),
@@ -133,9 +139,9 @@ def request_modal(
             "Your goals",
             _text(
                 None,
-                forms.GOALS_MAX,
+                GOALS_MAX,
                 multiline=True,
-                min_length=forms.GOALS_MIN,
+                min_length=GOALS_MIN,
                 placeholder=plain("e.g. I'd like to lead my first project and get better at giving feedback."),
             ),
             hint="Your mentor sees this, so write it for them.",
@@ -143,7 +149,7 @@ def request_modal(
         *_topic_block(program, [], "Topics", optional=True),
         input_block("preferences", "Preferences", preferences, optional=True),
         input_block("level", "Your level", _level_select(level), optional=True),
-        input_block("department", "Your department or team", _text(department, forms.DEPARTMENT_MAX), optional=True),
+        input_block("department", "Your department or team", _text(department, DEPARTMENT_MAX), optional=True),
     ]
     return modal(
         REQUEST_CALLBACK,
@@ -160,7 +166,7 @@ def decline_reason_modal(proposal_id: int) -> dict[str, Any]:
         input_block(
             "reason",
             "Why wasn't this a fit?",
-            _text(None, forms.BIO_MAX, multiline=True),
+            _text(None, BIO_MAX, multiline=True),
             optional=True,
         ),
     ]
@@ -171,3 +177,117 @@ def decline_reason_modal(proposal_id: int) -> dict[str, Any]:
         "Save",
         private_metadata=json.dumps({"proposal_id": proposal_id}),
     )
+
+
+def chosen_program(view: dict[str, Any], programs: Sequence[Program]) -> tuple[Program | None, Errors]:
+    """The program a submitted offer or request form is for: its menu, else the one it was opened for."""
+    allowed = {p.id: p for p in programs}
+    raw = StateReader(view.get("state", {}).get("values")).selected("program")
+    if raw is None:
+        opened_for = _metadata(view).get("program_id")
+        fallback = allowed.get(opened_for) if isinstance(opened_for, int) else None
+        fallback = fallback or (programs[0] if len(programs) == 1 else None)
+        return fallback, ({} if fallback is not None else {"program": "Choose a program."})
+    program = allowed.get(int(raw)) if raw.isdigit() else None
+    if program is None:
+        return None, {"program": "That program is not open. Choose another one."}
+    return program, {}
+
+
+def _metadata(view: dict[str, Any]) -> dict[str, Any]:
+    try:
+        data = json.loads(view.get("private_metadata") or "{}")
+    except (TypeError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def profile_errors(problem: ProfileProblem, load: int) -> Errors:
+    if problem == ProfileProblem.CAPACITY_BELOW_LOAD:
+        held = "mentee or pending request" if load == 1 else "mentees or pending requests"
+        return {"capacity": f"You already have {load} {held}. Choose at least {load}."}
+    return {"program": "That program is not open any more. Choose another one."}
+
+
+REQUEST_ALREADY_OPEN = (
+    "You already have a request open in this program. I'll message you as soon as a mentor accepts; "
+    "`/mentor status` shows where it stands."
+)
+
+
+def read_profile(values: Any, default_capacity: int = 2) -> tuple[ProfileForm | None, Errors]:
+    reader = StateReader(values)
+    errors: Errors = {}
+    typed = split_topics(reader.text("topics_other"))
+    topics = merge_topics(reader.selected_many("topics"), typed)
+    if any(len(t) > TOPIC_MAX for t in typed):
+        errors["topics_other"] = f"Keep each topic under {TOPIC_MAX} characters, separated by commas."
+    elif not topics:
+        errors["topics"] = "Pick at least one topic you'd like to mentor on, or type your own below."
+    elif len(topics) > MAX_TOPICS:
+        errors["topics_other"] = f"Choose at most {MAX_TOPICS} topics, so mentees can see your strengths."
+
+    capacity_raw = reader.selected("capacity")
+    # The menu always carries a choice in Slack's own clients; a submission without one takes the default.
+    capacity = default_capacity if capacity_raw is None else int(capacity_raw) if capacity_raw.isdigit() else 0
+    if not 1 <= capacity <= 5:
+        errors["capacity"] = "Choose how many mentees you can take on: 1 to 5."
+
+    level = parse_level(reader.selected("level"))
+    if level is None:
+        errors["level"] = "Choose your level, so mentees are matched with the right experience."
+
+    department = reader.text("department")
+    if len(department) > DEPARTMENT_MAX:
+        errors["department"] = f"Keep your department under {DEPARTMENT_MAX} characters."
+    bio = reader.text("bio")
+    if len(bio) > BIO_MAX:
+        errors["bio"] = f"Keep your bio under {BIO_MAX} characters (it has {len(bio)})."
+
+    if errors:
+        return None, errors
+    assert level is not None
+    return (
+        ProfileForm(
+            topics=topics,
+            capacity=capacity,
+            level=level,
+            department=department or None,
+            bio=bio or None,
+            open_to_reverse="open" in reader.selected_many("reverse"),
+        ),
+        {},
+    )
+
+
+def read_request(values: Any) -> tuple[RequestForm | None, Errors]:
+    reader = StateReader(values)
+    errors: Errors = {}
+    goals = reader.text("goals")
+    if len(goals) < GOALS_MIN:
+        errors["goals"] = (
+            f"Tell your mentor a little more: at least {GOALS_MIN} characters about what you'd like to grow in."
+        )
+    elif len(goals) > GOALS_MAX:
+        errors["goals"] = f"Please keep your goals under {GOALS_MAX} characters (you have {len(goals)})."
+    department = reader.text("department")
+    if len(department) > DEPARTMENT_MAX:
+        errors["department"] = f"Keep your department under {DEPARTMENT_MAX} characters."
+    if errors:
+        return None, errors
+    preferences = reader.selected_many("preferences")
+    return (
+        RequestForm(
+            goals=goals,
+            topics=merge_topics(reader.selected_many("topics"), []),
+            wants_outside_team="outside_team" in preferences,
+            wants_more_senior="more_senior" in preferences,
+            level=parse_level(reader.selected("level")),
+            department=department or None,
+        ),
+        {},
+    )
+
+
+def read_reason(values: Any) -> str:
+    return StateReader(values).text("reason")[:BIO_MAX]

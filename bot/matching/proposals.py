@@ -1,6 +1,7 @@
-"""Proposing mentors: who is available, what a mentee needs, and asking the best one.
+"""Asking mentors: who is available, what a mentee needs, reserving and freeing a mentor's places.
 
-Called inside the caller's transaction; each function returns the deliveries it queued.
+Called inside the caller's transaction; each function returns the ids of the deliveries it queued.
+Freeing a place (`free_place`) always offers the new room to the program's waiting requests.
 """
 
 from __future__ import annotations
@@ -10,37 +11,39 @@ from datetime import datetime
 
 from sqlalchemy import and_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
 
 from bot.delivery import outbox
-from bot.storage.database import rows_changed
-from bot.matching.scoring import MenteeNeeds, MentorOffer, rank
-from bot.storage.models import MentoringRequest, MentorProfile, Pairing, Person, Program, Proposal
 from bot.matching import messages
+from bot.matching.scoring import MenteeNeeds, MentorOffer, rank
+from bot.storage.database import rows_changed
+from bot.storage.models import MentoringRequest, MentorProfile, Pairing, Person, Program, Proposal
+from bot.storage.statuses import (
+    DeliveryKind,
+    PairingStatus,
+    ProgramKind,
+    ProgramStatus,
+    ProposalStatus,
+    RequestStatus,
+)
+
+DeliveryIds = list[int | None]
 
 
-def retry_waiting(s: Session, program: Program, now: datetime) -> list[int | None]:
-    if holds_for_cohort(program, now):
-        return []
-    waiting = list(
-        s.scalars(
-            select(MentoringRequest)
-            .where(
-                MentoringRequest.team_id == program.team_id,
-                MentoringRequest.program_id == program.id,
-                MentoringRequest.status == "waiting",
-            )
-            .order_by(MentoringRequest.created_at, MentoringRequest.id)
-        )
+def holds_for_cohort(program: Program, now: datetime) -> bool:
+    """Before a program's cohort start, requests wait for the owners' global match."""
+    return program.starts_at is not None and now < program.starts_at
+
+
+def open_program(s: Session, team_id: str, program_id: int) -> Program | None:
+    return s.scalar(
+        select(Program).where(Program.id == program_id, Program.team_id == team_id,
+                              Program.status == ProgramStatus.OPEN)
     )
-    offers = load_offers(s, program) if waiting else []
-    ids: list[int | None] = []
-    for request in waiting:
-        if not any(o.remaining > 0 for o in offers):
-            break
-        ids += propose_next(s, request, program, now, offers)
-    return ids
+
 
 def load_offers(s: Session, program: Program) -> list[MentorOffer]:
+    """Every active mentor of the program with a free place, with the timezone we know for them."""
     rows = s.execute(
         select(MentorProfile, Person.tz_offset)
         .outerjoin(
@@ -62,89 +65,8 @@ def load_offers(s: Session, program: Program) -> list[MentorOffer]:
     ]
 
 
-def needs_for(s: Session, request: MentoringRequest) -> MenteeNeeds:
-    return needs_for_many(s, [request])[0]
-
-
-def propose(
-    s: Session, request: MentoringRequest, program: Program, offer: MentorOffer, score: float,
-    reasons: list[str], now: datetime,
-) -> list[int | None] | None:
-    """Asks this mentor, if a place is still free (checked in the database, so races cannot overfill)."""
-    reserved = s.execute(
-        update(MentorProfile)
-        .where(
-            MentorProfile.id == offer.profile_id,
-            MentorProfile.active.is_(True),
-            MentorProfile.load < MentorProfile.capacity,
-        )
-        .values(load=MentorProfile.load + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if not rows_changed(reserved):
-        return None
-    proposal = Proposal(
-        team_id=request.team_id, request_id=request.id, mentor_profile_id=offer.profile_id,
-        mentor_user_id=offer.user_id, score=score, reasons=reasons, status="pending", created_at=now,
-    )
-    s.add(proposal)
-    request.status = "proposed"
-    s.flush()
-    return [
-        outbox.enqueue(
-            s, team_id=request.team_id, key=f"proposal:{proposal.id}", kind="proposal",
-            payload=messages.proposal_message(proposal, request, program),
-            target=proposal.mentor_user_id, now=now,
-        ),
-        outbox.enqueue(
-            s, team_id=request.team_id, key=f"request:{request.id}:asked", kind="mentee_note",
-            payload=messages.mentee_asked_note(), target=request.mentee_user_id, now=now,
-        ),
-    ]
-
-
-def holds_for_cohort(program: Program, now: datetime) -> bool:
-    """Before a program's cohort start, requests wait for the owners' global match."""
-    return program.starts_at is not None and now < program.starts_at
-
-
-def propose_next(
-    s: Session,
-    request: MentoringRequest,
-    program: Program,
-    now: datetime,
-    offers: list[MentorOffer] | None = None,
-) -> list[int | None]:
-    """Ask the best available mentor, or leave the request waiting. Returns deliveries to send."""
-    if holds_for_cohort(program, now):
-        request.status = "waiting"
-        assert program.starts_at is not None
-        return [
-            outbox.enqueue(
-                s, team_id=request.team_id, key=f"request:{request.id}:cohort", kind="mentee_note",
-                payload=messages.mentee_cohort_note(program.starts_at), target=request.mentee_user_id, now=now,
-            )
-        ]
-    offers = load_offers(s, program) if offers is None else offers
-    for match in rank(needs_for(s, request), offers, reverse=program.kind == "reverse"):
-        index = offers.index(match.offer)
-        queued = propose(s, request, program, match.offer, match.score, list(match.reasons), now)
-        if queued is None:
-            offers[index] = replace(match.offer, load=match.offer.capacity)
-            continue
-        offers[index] = replace(match.offer, load=match.offer.load + 1)
-        return queued
-    request.status = "waiting"
-    return [
-        outbox.enqueue(
-            s, team_id=request.team_id, key=f"request:{request.id}:waiting", kind="mentee_note",
-            payload=messages.mentee_waiting_note(), target=request.mentee_user_id, now=now,
-        )
-    ]
-
-
 def needs_for_many(s: Session, requests: list[MentoringRequest]) -> list[MenteeNeeds]:
-    """needs_for() for a whole cohort in three queries, not three per mentee."""
+    """What each request needs, for a whole cohort in three queries, not three per mentee."""
     if not requests:
         return []
     team_id = requests[0].team_id
@@ -154,7 +76,7 @@ def needs_for_many(s: Session, requests: list[MentoringRequest]) -> list[MenteeN
     excluded: dict[str, set[str]] = {}
     for mentee, mentor in s.execute(select(Pairing.mentee_user_id, Pairing.mentor_user_id).where(
             Pairing.team_id == team_id, Pairing.mentee_user_id.in_(mentees),
-            Pairing.status.in_(("active", "ended")))):
+            Pairing.status.in_((PairingStatus.ACTIVE, PairingStatus.ENDED)))):
         excluded.setdefault(mentee, set()).add(mentor)
     asked: dict[int, set[str]] = {}
     for request_id, mentor in s.execute(select(Proposal.request_id, Proposal.mentor_user_id).where(
@@ -175,3 +97,147 @@ def needs_for_many(s: Session, requests: list[MentoringRequest]) -> list[MenteeN
             excluded_user_ids=frozenset(excluded.get(r.mentee_user_id, set()) | asked.get(r.id, set())),
         ))
     return needs
+
+
+def _reserve_place(s: Session, profile_id: int) -> bool:
+    """Takes one of the mentor's places, if one is still free (checked in the database, so races cannot overfill)."""
+    reserved = s.execute(
+        update(MentorProfile)
+        .where(
+            MentorProfile.id == profile_id,
+            MentorProfile.active.is_(True),
+            MentorProfile.load < MentorProfile.capacity,
+        )
+        .values(load=MentorProfile.load + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(rows_changed(reserved))
+
+
+def _give_back(s: Session, profile_id: int) -> None:
+    s.execute(
+        update(MentorProfile)
+        .where(MentorProfile.id == profile_id, MentorProfile.load > 0)
+        .values(load=MentorProfile.load - 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _offer_room(s: Session, profile_ids: set[int], now: datetime) -> DeliveryIds:
+    programs = s.scalars(
+        select(Program).where(
+            Program.id.in_(select(MentorProfile.program_id).where(MentorProfile.id.in_(profile_ids))),
+            Program.status == ProgramStatus.OPEN,
+        )
+    )
+    return [i for program in programs for i in retry_waiting(s, program, now)]
+
+
+def free_place(s: Session, profile_id: int, now: datetime) -> DeliveryIds:
+    """Gives back one of the mentor's places and offers the room to the program's waiting requests."""
+    _give_back(s, profile_id)
+    return _offer_room(s, {profile_id}, now)
+
+
+def propose(
+    s: Session, request: MentoringRequest, program: Program, offer: MentorOffer, score: float,
+    reasons: list[str], now: datetime,
+) -> DeliveryIds | None:
+    """Asks this mentor, or returns None when their last place was taken meanwhile."""
+    if not _reserve_place(s, offer.profile_id):
+        return None
+    proposal = Proposal(
+        team_id=request.team_id, request_id=request.id, mentor_profile_id=offer.profile_id,
+        mentor_user_id=offer.user_id, score=score, reasons=reasons, status=ProposalStatus.PENDING, created_at=now,
+    )
+    s.add(proposal)
+    request.status = RequestStatus.PROPOSED
+    s.flush()
+    return [
+        outbox.enqueue(
+            s, team_id=request.team_id, key=f"proposal:{proposal.id}", kind=DeliveryKind.PROPOSAL,
+            payload=messages.proposal_message(proposal, request, program),
+            target=proposal.mentor_user_id, now=now,
+        ),
+        outbox.enqueue(
+            s, team_id=request.team_id, key=f"request:{request.id}:asked", kind=DeliveryKind.MENTEE_NOTE,
+            payload=messages.mentee_asked_note(), target=request.mentee_user_id, now=now,
+        ),
+    ]
+
+
+def propose_next(
+    s: Session,
+    request: MentoringRequest,
+    program: Program,
+    now: datetime,
+    offers: list[MentorOffer] | None = None,
+) -> DeliveryIds:
+    """Asks the best available mentor, or leaves the request waiting and tells the mentee."""
+    if holds_for_cohort(program, now):
+        request.status = RequestStatus.WAITING
+        assert program.starts_at is not None
+        return [
+            outbox.enqueue(
+                s, team_id=request.team_id, key=f"request:{request.id}:cohort", kind=DeliveryKind.MENTEE_NOTE,
+                payload=messages.mentee_cohort_note(program.starts_at), target=request.mentee_user_id, now=now,
+            )
+        ]
+    offers = load_offers(s, program) if offers is None else offers
+    [needs] = needs_for_many(s, [request])
+    for match in rank(needs, offers, reverse=program.kind == ProgramKind.REVERSE):
+        index = offers.index(match.offer)
+        queued = propose(s, request, program, match.offer, match.score, list(match.reasons), now)
+        if queued is None:
+            offers[index] = replace(match.offer, load=match.offer.capacity)
+            continue
+        offers[index] = replace(match.offer, load=match.offer.load + 1)
+        return queued
+    request.status = RequestStatus.WAITING
+    return [
+        outbox.enqueue(
+            s, team_id=request.team_id, key=f"request:{request.id}:waiting", kind=DeliveryKind.MENTEE_NOTE,
+            payload=messages.mentee_waiting_note(), target=request.mentee_user_id, now=now,
+        )
+    ]
+
+
+def retry_waiting(s: Session, program: Program, now: datetime) -> DeliveryIds:
+    """Offers every free place in the program to its waiting requests, oldest first."""
+    if holds_for_cohort(program, now):
+        return []
+    waiting = list(
+        s.scalars(
+            select(MentoringRequest)
+            .where(
+                MentoringRequest.team_id == program.team_id,
+                MentoringRequest.program_id == program.id,
+                MentoringRequest.status == RequestStatus.WAITING,
+            )
+            .order_by(MentoringRequest.created_at, MentoringRequest.id)
+        )
+    )
+    offers = load_offers(s, program) if waiting else []
+    ids: DeliveryIds = []
+    for request in waiting:
+        if not any(o.remaining > 0 for o in offers):
+            break
+        ids += propose_next(s, request, program, now, offers)
+    return ids
+
+
+def withdraw_pending(s: Session, which: ColumnElement[bool], now: datetime) -> DeliveryIds:
+    """Withdraws the pending proposals `which` selects, then frees their places like `free_place`.
+
+    A request that was waiting on one of them goes back to waiting (unless the caller already closed it)
+    and takes its turn for the freed room with everyone else.
+    """
+    pending = list(s.scalars(select(Proposal).where(which, Proposal.status == ProposalStatus.PENDING)))
+    for proposal in pending:
+        proposal.status = ProposalStatus.WITHDRAWN
+        _give_back(s, proposal.mentor_profile_id)
+        request = s.get(MentoringRequest, proposal.request_id)
+        if request is not None and request.status == RequestStatus.PROPOSED:
+            request.status = RequestStatus.WAITING
+    s.flush()
+    return _offer_room(s, {p.mentor_profile_id for p in pending}, now) if pending else []

@@ -5,14 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-LEVELS = {
-    1: "Early career",
-    2: "Mid-level",
-    3: "Senior",
-    4: "Staff / Lead",
-    5: "Principal / Manager",
-    6: "Director / Executive",
-}
+from bot.people.vocabulary import normalize_topic
 
 # Points each factor can add; a perfect match scores 100.
 TOPIC_POINTS = 45.0
@@ -23,10 +16,6 @@ CAPACITY_POINTS = 8.0
 # Penalties when a stated preference is not met: such mentors are still possible, but come last.
 UNMET_PREFERENCE_PENALTY = 20.0
 MAX_REASONS = 4
-
-
-def normalize_topic(topic: str) -> str:
-    return " ".join(topic.split()).casefold()
 
 
 @dataclass(frozen=True)

@@ -8,27 +8,47 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from enum import StrEnum
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.delivery import outbox
+from bot.delivery.dispatcher import Dispatcher
+from bot.pairing import messages as views
 from bot.pairing import prompts
+from bot.programs.owners import Owners
 from bot.storage.database import rows_changed, unit_of_work
 from bot.storage.models import CheckIn, Feedback, HelpReport, Pairing, Program, PromptUse, Survey
-from bot.delivery.outbox import Dispatcher
-from bot.pairing.planner import REMINDER_DELAY, owners_of
-from bot.pairing import messages as views
+from bot.storage.statuses import (
+    Afterwards,
+    CheckInAnswer,
+    CheckInStatus,
+    DeliveryKind,
+    GoalsReached,
+    PairingStatus,
+    ProgramKind,
+)
 
 log = logging.getLogger(__name__)
+
+REMINDER_DELAY = timedelta(days=2)
+
+
+class AnswerKind(StrEnum):
+    OK = "ok"
+    ALREADY = "already"  # answered before; nothing changed
+    FORBIDDEN = "forbidden"  # the person is not in this pair
+    NOT_FOUND = "not_found"
+    SUPERSEDED = "superseded"  # a newer check-in replaced this one
+    ENDED = "ended"  # the pairing is over
 
 
 @dataclass(frozen=True)
 class Answer:
-    # "ok", "already", "forbidden", "not_found", "superseded" or "ended"
-    kind: str
+    kind: AnswerKind
     pairing: Pairing | None = None
     checkin: CheckIn | None = None
 
@@ -38,7 +58,7 @@ def _member(pairing: Pairing | None, user_id: str) -> bool:
 
 
 class PairAnswers:
-    def __init__(self, sessions: sessionmaker[Session], dispatcher: Dispatcher, owners: frozenset[str]):
+    def __init__(self, sessions: sessionmaker[Session], dispatcher: Dispatcher, owners: Owners):
         self.sessions = sessions
         self.dispatcher = dispatcher
         self.owners = owners
@@ -47,50 +67,50 @@ class PairAnswers:
         checkin = s.scalar(select(CheckIn).where(CheckIn.id == checkin_id, CheckIn.team_id == team_id))
         pairing = s.get(Pairing, checkin.pairing_id) if checkin else None
         if checkin is None or pairing is None:
-            return Answer("not_found")
+            return Answer(AnswerKind.NOT_FOUND)
         if not _member(pairing, user_id):
-            return Answer("forbidden", pairing, checkin)
-        if checkin.status == "superseded":
-            return Answer("superseded", pairing, checkin)
-        if pairing.status != "active" or checkin.status == "closed":
-            return Answer("ended", pairing, checkin)
-        return Answer("ok", pairing, checkin)
+            return Answer(AnswerKind.FORBIDDEN, pairing, checkin)
+        if checkin.status == CheckInStatus.SUPERSEDED:
+            return Answer(AnswerKind.SUPERSEDED, pairing, checkin)
+        if pairing.status != PairingStatus.ACTIVE or checkin.status == CheckInStatus.CLOSED:
+            return Answer(AnswerKind.ENDED, pairing, checkin)
+        return Answer(AnswerKind.OK, pairing, checkin)
 
     def checkin_for(self, team_id: str, user_id: str, checkin_id: int) -> Answer:
         with unit_of_work(self.sessions) as s:
             return self._checkin(s, team_id, user_id, checkin_id)
 
-    def answer(self, team_id: str, user_id: str, checkin_id: int, answer: str, now: datetime) -> Answer:
-        """Records "met", "not_yet" or "need_help". A "met" is never overwritten by a later answer."""
+    def answer(self, team_id: str, user_id: str, checkin_id: int, answer: CheckInAnswer, now: datetime) -> Answer:
+        """Records the answer and who gave it. A "we met" is never overwritten by a later answer."""
         ids: list[int | None] = []
         with unit_of_work(self.sessions) as s:
             found = self._checkin(s, team_id, user_id, checkin_id)
-            if found.kind != "ok":
+            if found.kind != AnswerKind.OK:
                 return found
             checkin, pairing = found.checkin, found.pairing
             assert checkin is not None and pairing is not None
-            if checkin.answer == "met":
-                return Answer("already", pairing, checkin)
+            if checkin.answer == CheckInAnswer.MET:
+                return Answer(AnswerKind.ALREADY, pairing, checkin)
             checkin.answer, checkin.answered_by, checkin.answered_at = answer, user_id, now
-            if answer == "met":
-                checkin.status = "answered"
+            if answer == CheckInAnswer.MET:
+                checkin.status = CheckInStatus.ANSWERED
                 checkin.remind_at = None
                 if user_id == pairing.mentor_user_id:
                     # The confidence pulse belongs to the mentee: ask them privately.
                     ids.append(outbox.enqueue(
-                        s, team_id=team_id, key=f"pulse:{checkin.id}", kind="pulse",
+                        s, team_id=team_id, key=f"pulse:{checkin.id}", kind=DeliveryKind.PULSE,
                         payload=views.confidence_request(checkin.id, pairing.mentor_user_id),
                         target=pairing.mentee_user_id, pairing_id=pairing.id, now=now,
                     ))
-            elif answer == "not_yet":
+            elif answer == CheckInAnswer.NOT_YET:
                 checkin.remind_at = now + REMINDER_DELAY
         self.dispatcher.dispatch(ids, now)
-        return Answer("ok", pairing, checkin)
+        return Answer(AnswerKind.OK, pairing, checkin)
 
     def skip_reminder(self, team_id: str, user_id: str, checkin_id: int) -> Answer:
         with unit_of_work(self.sessions) as s:
             found = self._checkin(s, team_id, user_id, checkin_id)
-            if found.checkin is not None and found.kind == "ok":
+            if found.checkin is not None and found.kind == AnswerKind.OK:
                 found.checkin.remind_at = None
             return found
 
@@ -98,13 +118,13 @@ class PairAnswers:
               confidence: int | None) -> Answer:
         with unit_of_work(self.sessions) as s:
             found = self._checkin(s, team_id, user_id, checkin_id)
-            if found.kind not in ("ok", "superseded") or found.checkin is None or found.pairing is None:
+            if found.kind not in (AnswerKind.OK, AnswerKind.SUPERSEDED) or found.checkin is None or found.pairing is None:
                 return found
             if usefulness is not None:
                 found.checkin.usefulness = usefulness
             if confidence is not None and user_id == found.pairing.mentee_user_id:
                 found.checkin.confidence = confidence
-            return Answer("ok", found.pairing, found.checkin)
+            return Answer(AnswerKind.OK, found.pairing, found.checkin)
 
     def need_help(self, team_id: str, user_id: str, checkin_id: int, note: str, source_key: str,
                   now: datetime) -> Answer:
@@ -112,36 +132,36 @@ class PairAnswers:
         try:
             with unit_of_work(self.sessions) as s:
                 found = self._checkin(s, team_id, user_id, checkin_id)
-                if found.kind not in ("ok", "superseded") or found.pairing is None:
+                if found.kind not in (AnswerKind.OK, AnswerKind.SUPERSEDED) or found.pairing is None:
                     return found
                 pairing = found.pairing
                 checkin = found.checkin
-                if checkin is not None and checkin.answer != "met":
-                    checkin.answer, checkin.answered_by, checkin.answered_at = "need_help", user_id, now
+                if checkin is not None and checkin.answer != CheckInAnswer.MET:
+                    checkin.answer, checkin.answered_by, checkin.answered_at = CheckInAnswer.NEED_HELP, user_id, now
                 report = HelpReport(team_id=team_id, pairing_id=pairing.id, user_id=user_id, text=note,
                                     source_key=source_key, created_at=now)
                 s.add(report)
                 s.flush()
                 program = s.get(Program, pairing.program_id)
                 assert program is not None
-                owners = owners_of(s, team_id, self.owners)
+                owners = self.owners.recipients(s, program)
                 if not owners:
                     log.error("help report %s in workspace %s has no program owner to go to; set MENTOR_PROGRAM_OWNERS",
                               report.id, team_id)
                 ids = [
-                    outbox.enqueue(s, team_id=team_id, key=f"help:{report.id}:{owner}", kind="owner_help",
+                    outbox.enqueue(s, team_id=team_id, key=f"help:{report.id}:{owner}", kind=DeliveryKind.OWNER_HELP,
                                    payload=views.owner_help_report(pairing, program, user_id, note), target=owner,
-                                   now=now)
+                                   pairing_id=pairing.id, now=now)
                     for owner in owners
                 ]
                 offer = (views.rematch_offer(pairing) if user_id == pairing.mentee_user_id
                          else views.help_acknowledged())
-                ids.append(outbox.enqueue(s, team_id=team_id, key=f"help:{report.id}:ack", kind="help_ack",
+                ids.append(outbox.enqueue(s, team_id=team_id, key=f"help:{report.id}:ack", kind=DeliveryKind.HELP_ACK,
                                           payload=offer, target=user_id, now=now))
         except IntegrityError:
-            return Answer("already")
+            return Answer(AnswerKind.ALREADY)
         self.dispatcher.dispatch(ids, now)
-        return Answer("ok", pairing, found.checkin)
+        return Answer(AnswerKind.OK, pairing, found.checkin)
 
     def share_prompt(self, team_id: str, user_id: str, prompt_use_id: int, now: datetime) -> Answer:
         with unit_of_work(self.sessions) as s:
@@ -149,32 +169,32 @@ class PairAnswers:
             pairing = s.get(Pairing, use.pairing_id) if use else None
             prompt = prompts.by_key(use.prompt_key) if use else None
             if use is None or pairing is None or prompt is None:
-                return Answer("not_found")
+                return Answer(AnswerKind.NOT_FOUND)
             if user_id != pairing.mentee_user_id:
-                return Answer("forbidden", pairing)
-            if pairing.status != "active":
-                return Answer("ended", pairing)
+                return Answer(AnswerKind.FORBIDDEN, pairing)
+            if pairing.status != PairingStatus.ACTIVE:
+                return Answer(AnswerKind.ENDED, pairing)
             program = s.get(Program, pairing.program_id)
-            reverse = program is not None and program.kind == "reverse"
-            delivery = outbox.enqueue(s, team_id=team_id, key=f"share:{use.id}", kind="shared_prompt",
+            reverse = program is not None and program.kind == ProgramKind.REVERSE
+            delivery = outbox.enqueue(s, team_id=team_id, key=f"share:{use.id}", kind=DeliveryKind.SHARED_PROMPT,
                                       payload=views.shared_prompt(pairing, prompt, reverse), pairing_id=pairing.id,
                                       now=now)
         self.dispatcher.dispatch([delivery], now)
-        return Answer("ok" if delivery else "already", pairing)
+        return Answer(AnswerKind.OK if delivery else AnswerKind.ALREADY, pairing)
 
     def pairing_for(self, team_id: str, user_id: str, pairing_id: int) -> Answer:
         with unit_of_work(self.sessions) as s:
             pairing = s.scalar(select(Pairing).where(Pairing.id == pairing_id, Pairing.team_id == team_id))
             if pairing is None:
-                return Answer("not_found")
-            return Answer("ok" if _member(pairing, user_id) else "forbidden", pairing)
+                return Answer(AnswerKind.NOT_FOUND)
+            return Answer(AnswerKind.OK if _member(pairing, user_id) else AnswerKind.FORBIDDEN, pairing)
 
     def feedback(self, team_id: str, user_id: str, pairing_id: int, round_: int, working: str, try_differently: str,
                  now: datetime) -> Answer:
         try:
             with unit_of_work(self.sessions) as s:
                 found = self.pairing_for(team_id, user_id, pairing_id)
-                if found.kind != "ok" or found.pairing is None:
+                if found.kind != AnswerKind.OK or found.pairing is None:
                     return found
                 pairing = found.pairing
                 other = pairing.mentor_user_id if user_id == pairing.mentee_user_id else pairing.mentee_user_id
@@ -182,28 +202,28 @@ class PairAnswers:
                                 to_user_id=other, working=working, try_differently=try_differently, created_at=now)
                 s.add(item)
                 s.flush()
-                delivery = outbox.enqueue(s, team_id=team_id, key=f"feedback:{item.id}", kind="feedback",
+                delivery = outbox.enqueue(s, team_id=team_id, key=f"feedback:{item.id}", kind=DeliveryKind.FEEDBACK,
                                           payload=views.feedback_delivery(user_id, working, try_differently),
                                           target=other, pairing_id=pairing.id, now=now)
         except IntegrityError:
-            return Answer("already")
+            return Answer(AnswerKind.ALREADY)
         self.dispatcher.dispatch([delivery], now)
-        return Answer("ok", pairing)
+        return Answer(AnswerKind.OK, pairing)
 
-    def survey(self, team_id: str, user_id: str, pairing_id: int, rating: int, recommend: int, goals: str,
+    def survey(self, team_id: str, user_id: str, pairing_id: int, rating: int, recommend: int, goals: GoalsReached,
                now: datetime) -> Answer:
         try:
             with unit_of_work(self.sessions) as s:
                 found = self.pairing_for(team_id, user_id, pairing_id)
-                if found.kind != "ok":
+                if found.kind != AnswerKind.OK:
                     return found
                 s.add(Survey(team_id=team_id, pairing_id=pairing_id, user_id=user_id, rating=rating,
                              recommend=recommend, goals_reached=goals, created_at=now))
         except IntegrityError:
-            return Answer("already")
-        return Answer("ok", found.pairing)
+            return Answer(AnswerKind.ALREADY)
+        return Answer(AnswerKind.OK, found.pairing)
 
-    def afterwards(self, team_id: str, user_id: str, pairing_id: int, choice: str) -> Answer:
+    def afterwards(self, team_id: str, user_id: str, pairing_id: int, choice: Afterwards) -> Answer:
         with unit_of_work(self.sessions) as s:
             changed = s.execute(
                 update(Pairing)
@@ -211,4 +231,4 @@ class PairAnswers:
                        (Pairing.mentee_user_id == user_id) | (Pairing.mentor_user_id == user_id))
                 .values(afterwards=choice)
             )
-            return Answer("ok" if rows_changed(changed) else "not_found")
+            return Answer(AnswerKind.OK if rows_changed(changed) else AnswerKind.NOT_FOUND)

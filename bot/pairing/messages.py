@@ -1,12 +1,17 @@
-"""Messages of a pair's rhythm: check-ins, prompts, feedback, nudges, alerts and the closing survey."""
+"""Messages of a pair's life: check-ins, prompts, feedback, nudges, alerts, the closing survey, and where you stand."""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-from bot.storage.models import Pairing, Program
-from bot.pairing.prompts import Prompt
 from bot.blockkit.blocks import Block, actions, button, context, escape, message, quote, section
+from bot.pairing.prompts import Prompt
+from bot.storage.models import Pairing, Program
+from bot.storage.statuses import CheckInAnswer, EndReason, RequestStatus
+
+if TYPE_CHECKING:
+    from bot.pairing.pairings import Standing
 
 MET_ACTION = "checkin_met"
 NOT_YET_ACTION = "checkin_not_yet"
@@ -51,10 +56,10 @@ def checkin_reminder(pairing: Pairing, checkin_id: int) -> dict[str, Any]:
     return message(text, blocks)
 
 
-def checkin_answered(answer: str, user_id: str, checkin_id: int, period: int) -> dict[str, Any]:
+def checkin_answered(answer: CheckInAnswer, user_id: str, checkin_id: int, period: int) -> dict[str, Any]:
     """The check-in message after an answer; the ratings themselves stay private."""
     who = f"<@{user_id}>"
-    if answer == "met":
+    if answer == CheckInAnswer.MET:
         text = f"Week {period}: {who} says you met. Great to hear, keep it going!"
         return message(text, [section(text)])
     text = f"Week {period}: not yet, says {who}. No problem: I'll check back in 2 days."
@@ -180,14 +185,71 @@ def closing_survey(pairing: Pairing, user_id: str, weeks: int) -> dict[str, Any]
     ])
 
 
-def pairing_ended_notice(other_user_id: str, reason: str) -> dict[str, Any]:
+def pairing_ended_notice(other_user_id: str, reason: EndReason) -> dict[str, Any]:
     texts = {
-        "left": f"<@{other_user_id}> has left the mentoring program, so your pairing has ended. "
+        EndReason.LEFT: f"<@{other_user_id}> has left the mentoring program, so your pairing has ended. "
                 "Thank you for the time you gave each other.",
-        "rematch": f"Your pairing with <@{other_user_id}> has ended: they asked for a fresh match. It's nobody's "
+        EndReason.REMATCH: f"Your pairing with <@{other_user_id}> has ended: they asked for a fresh match. It's nobody's "
                    "fault, and thank you for the time you gave. Your place is open for someone new.",
-        "unreachable": f"Your pairing with <@{other_user_id}> has ended because I can no longer reach them on Slack. "
+        EndReason.UNREACHABLE: f"Your pairing with <@{other_user_id}> has ended because I can no longer reach them on Slack. "
                        "They may have left the workspace.",
     }
-    text = texts.get(reason, texts["left"])
+    text = texts.get(reason, texts[EndReason.LEFT])
     return message(text, [section(text)])
+
+
+def paused_message(until: datetime) -> dict[str, Any]:
+    # Slack renders the date in each reader's own timezone.
+    when = f"<!date^{int(until.timestamp())}^{{date_long}}|{until:%d %B %Y}>"
+    text = f"Paused until {when}. Your check-ins and prompts stop until then and start again on their own. Enjoy!"
+    return {"response_type": "ephemeral", "text": text, "blocks": [section(text)]}
+
+
+def left_message(pairings: int, requests: int, profiles: int) -> dict[str, Any]:
+    if not (pairings or requests or profiles):
+        text = "You weren't part of any mentoring, so there was nothing to leave. You're welcome back any time."
+    else:
+        parts = []
+        if pairings:
+            parts.append(f"ended {_plural(pairings, 'pairing', 'pairings')} and let the other person know")
+        if requests:
+            parts.append("withdrawn your request" if requests == 1 else "withdrawn your requests")
+        if profiles:
+            parts.append("hidden your mentor profile")
+        text = f"Done: I've {', '.join(parts)}. Thank you for taking part; you're welcome back any time."
+    return {"response_type": "ephemeral", "text": text, "blocks": [section(text)]}
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def mentor_room_line(standing: Standing) -> str | None:
+    if not standing.mentor_capacity:
+        return None
+    room = standing.mentor_capacity - standing.mentor_load
+    return f"You're a mentor with room for {room} more of {_plural(standing.mentor_capacity, 'mentee', 'mentees')}."
+
+
+def status_message(standing: Standing) -> dict[str, Any]:
+    lines: list[str] = []
+    for p in standing.as_mentee:
+        lines.append(f"• You're being mentored by <@{p.mentor_user_id}> since {p.started_at:%d %b %Y}.")
+    for p in standing.as_mentor:
+        lines.append(f"• You're mentoring <@{p.mentee_user_id}> since {p.started_at:%d %b %Y}.")
+    for r in standing.open_requests:
+        state = "a mentor has been asked and I'm waiting for their answer" if r.status == RequestStatus.PROPOSED else (
+            "waiting for a mentor with room"
+        )
+        lines.append(f"• Your request from {r.created_at:%d %b %Y}: {state}.")
+    room = mentor_room_line(standing)
+    if room:
+        lines.append(f"• {room}")
+    if not lines:
+        text = (
+            "You're not part of a mentoring pair yet. "
+            "Try `/mentor request` to find a mentor or `/mentor offer` to become one."
+        )
+    else:
+        text = "*Your mentoring at a glance*\n" + "\n".join(lines)
+    return {"response_type": "ephemeral", "text": text, "blocks": [section(text)]}

@@ -1,17 +1,20 @@
-"""Modals of a pair's rhythm: after "We met", "Need help", feedback and the closing survey."""
+"""Modals of a pair's rhythm (after "We met", "Need help", feedback, the closing survey): builders and readers."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
-from bot.blockkit.forms import NOTE_MAX
 from bot.blockkit.blocks import Block, context, input_block, modal, option
+from bot.blockkit.state import Errors, StateReader, read_scale
+from bot.storage.statuses import GoalsReached
 
 PULSE_CALLBACK = "checkin_pulse"
 HELP_CALLBACK = "checkin_help_note"
 FEEDBACK_CALLBACK = "feedback_submit"
 SURVEY_CALLBACK = "survey_submit"
+NOTE_MAX = 1000
 
 
 
@@ -65,3 +68,53 @@ def survey_modal(pairing_id: int) -> dict[str, Any]:
         context("Anonymous in every report."),
     ]
     return modal(SURVEY_CALLBACK, "Closing survey", blocks, "Send", json.dumps({"pairing_id": pairing_id}))
+
+
+@dataclass(frozen=True)
+class FeedbackForm:
+    working: str
+    try_differently: str
+
+
+def read_feedback(values: Any) -> tuple[FeedbackForm | None, Errors]:
+    reader = StateReader(values)
+    working, try_differently = reader.text("working"), reader.text("try")
+    errors: Errors = {}
+    for block_id, text, what in (("working", working, "what's working"), ("try", try_differently, "one thing to try")):
+        if len(text) < 3:
+            errors[block_id] = f"Please write a few words about {what}."
+        elif len(text) > NOTE_MAX:
+            errors[block_id] = f"Please keep it under {NOTE_MAX} characters."
+    return (None, errors) if errors else (FeedbackForm(working, try_differently), {})
+
+
+@dataclass(frozen=True)
+class SurveyForm:
+    rating: int
+    recommend: int
+    goals: GoalsReached
+
+
+def read_survey(values: Any) -> tuple[SurveyForm | None, Errors]:
+    reader = StateReader(values)
+    rating, recommend = read_scale(reader, "rating", 1, 5), read_scale(reader, "recommend", 0, 10)
+    goals = reader.selected("goals")
+    errors: Errors = {}
+    if rating is None:
+        errors["rating"] = "Choose a rating from 1 to 5."
+    if recommend is None:
+        errors["recommend"] = "Choose a number from 0 to 10."
+    if goals not in set(GoalsReached):
+        errors["goals"] = "Choose yes, partly or no."
+    if errors or rating is None or recommend is None or goals is None:
+        return None, errors
+    return SurveyForm(rating, recommend, GoalsReached(goals)), {}
+
+
+def read_note(values: Any) -> tuple[str | None, Errors]:
+    note = StateReader(values).text("note")
+    if not note:
+        return None, {"note": "Tell the program owners a little about what's going on."}
+    if len(note) > NOTE_MAX:
+        return None, {"note": f"Please keep it under {NOTE_MAX} characters."}
+    return note, {}

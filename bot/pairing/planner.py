@@ -18,17 +18,26 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.delivery import outbox
-from bot.pairing import prompts
-from bot.storage.database import unit_of_work
-from bot.matching.mentoring import Mentoring
-from bot.storage.models import CheckIn, Pairing, Person, Program, PromptUse
-from bot.pairing.calendar import catch_up, first_slot, following_slot, zone
 from bot.pairing import messages as views
+from bot.pairing import prompts
+from bot.pairing.calendar import catch_up, first_slot, following_slot, zone
+from bot.pairing.pairings import end_pairing
+from bot.programs.owners import Owners
+from bot.storage.database import unit_of_work
+from bot.storage.models import CheckIn, Pairing, Person, Program, PromptUse
+from bot.storage.statuses import (
+    Audience,
+    CheckInAnswer,
+    CheckInStatus,
+    DeliveryKind,
+    EndReason,
+    PairingStatus,
+    ProgramKind,
+)
 
 log = logging.getLogger(__name__)
 
 BATCH = 500
-REMINDER_DELAY = timedelta(days=2)
 NUDGE_AFTER_MISSES = 3
 ALERT_AFTER_MISSES = 4
 
@@ -46,21 +55,15 @@ def trailing_misses(checkins: Iterable[CheckIn]) -> int:
     """How many of the latest check-ins in a row ended without a "We met"."""
     misses = 0
     for checkin in sorted(checkins, key=lambda c: -c.period):
-        if checkin.answer == "met":
+        if checkin.answer == CheckInAnswer.MET:
             break
         misses += 1
     return misses
 
 
-def owners_of(s: Session, team_id: str, configured: frozenset[str]) -> list[str]:
-    admins = s.scalars(select(Person.user_id).where(Person.team_id == team_id, Person.is_admin.is_(True)))
-    return sorted(set(configured) | set(admins))
-
-
 class Planner:
-    def __init__(self, sessions: sessionmaker[Session], mentoring: Mentoring, owners: frozenset[str]):
+    def __init__(self, sessions: sessionmaker[Session], owners: Owners):
         self.sessions = sessions
-        self.mentoring = mentoring
         self.owners = owners
 
     def plan(self, now: datetime) -> PlanReport:
@@ -85,7 +88,7 @@ class Planner:
                     select(Pairing, Program, Person.tz)
                     .join(Program, Program.id == Pairing.program_id)
                     .outerjoin(Person, (Person.team_id == Pairing.team_id) & (Person.user_id == Pairing.mentee_user_id))
-                    .where(Pairing.status == "active", Pairing.next_checkin_at.is_(None)),
+                    .where(Pairing.status == PairingStatus.ACTIVE, Pairing.next_checkin_at.is_(None)),
                     s,
                 )
             ).all()
@@ -104,7 +107,7 @@ class Planner:
                 s.scalars(
                     self._lock(
                         select(Pairing)
-                        .where(Pairing.status == "active", Pairing.next_checkin_at <= now)
+                        .where(Pairing.status == PairingStatus.ACTIVE, Pairing.next_checkin_at <= now)
                         .order_by(Pairing.next_checkin_at, Pairing.id)
                         .limit(BATCH),
                         s,
@@ -148,20 +151,20 @@ class Planner:
                     report.skipped_paused += 1
                     continue
                 checkin = CheckIn(team_id=pairing.team_id, pairing_id=pairing.id, period=period, due_at=slot,
-                                  status="open")
+                                  status=CheckInStatus.OPEN)
                 fresh.append((pairing, program, checkin, trailing_misses(history[pairing.id])))
             if not fresh:
                 return len(pairings)
             s.execute(
                 update(CheckIn)
-                .where(CheckIn.pairing_id.in_([f[0].id for f in fresh]), CheckIn.status == "open")
-                .values(status="superseded")
+                .where(CheckIn.pairing_id.in_([f[0].id for f in fresh]), CheckIn.status == CheckInStatus.OPEN)
+                .values(status=CheckInStatus.SUPERSEDED)
                 .execution_options(synchronize_session=False)
             )
             # Alternate weeks: the mentee's sounding board on odd weeks, the mentor's prompt on even ones.
             uses = []
             for pairing, _program, checkin, _misses in fresh:
-                audience = prompts.MENTEE if checkin.period % 2 else prompts.MENTOR
+                audience = Audience.MENTEE if checkin.period % 2 else Audience.MENTOR
                 prompt = prompts.pick(audience, used[(pairing.id, audience)], seed=pairing.id)
                 uses.append(PromptUse(team_id=pairing.team_id, pairing_id=pairing.id, audience=audience,
                                       prompt_key=prompt.key, period=checkin.period, created_at=now))
@@ -178,38 +181,38 @@ class Planner:
     def _period_messages(self, s: Session, pairing: Pairing, program: Program, checkin: CheckIn, misses: int,
                          use: PromptUse) -> list[dict[str, Any]]:
         """Everything one pair gets for one period, as delivery rows."""
-        period, reverse = checkin.period, program.kind == "reverse"
+        period, reverse = checkin.period, program.kind == ProgramKind.REVERSE
         messages: list[dict[str, Any]] = []
 
-        def send(key: str, kind: str, payload: dict[str, Any], target: str | None = None) -> None:
+        def send(key: str, kind: DeliveryKind, payload: dict[str, Any], target: str | None = None) -> None:
             messages.append(dict(team_id=pairing.team_id, key=key, kind=kind, payload=payload, target=target,
                                  pairing_id=pairing.id))
 
-        send(f"checkin:{pairing.id}:{period}", "checkin", views.checkin_message(pairing, checkin.id, period))
+        send(f"checkin:{pairing.id}:{period}", DeliveryKind.CHECKIN, views.checkin_message(pairing, checkin.id, period))
         prompt = prompts.by_key(use.prompt_key)
         assert prompt is not None
-        if use.audience == prompts.MENTEE:
-            send(f"prompt:{pairing.id}:mentee:{period}", "prompt",
+        if use.audience == Audience.MENTEE:
+            send(f"prompt:{pairing.id}:mentee:{period}", DeliveryKind.PROMPT,
                  views.mentee_prompt(pairing, prompt, use.id, reverse), target=pairing.mentee_user_id)
         else:
-            send(f"prompt:{pairing.id}:mentor:{period}", "prompt", views.mentor_prompt(pairing, prompt, reverse),
+            send(f"prompt:{pairing.id}:mentor:{period}", DeliveryKind.PROMPT, views.mentor_prompt(pairing, prompt, reverse),
                  target=pairing.mentor_user_id)
         weeks = period * program.cadence_weeks
         if program.feedback_every_weeks and weeks % program.feedback_every_weeks == 0:
             round_ = weeks // program.feedback_every_weeks
             for user in (pairing.mentee_user_id, pairing.mentor_user_id):
-                send(f"feedback-invite:{pairing.id}:{round_}:{user}", "feedback_invite",
+                send(f"feedback-invite:{pairing.id}:{round_}:{user}", DeliveryKind.FEEDBACK_INVITE,
                      views.feedback_invitation(pairing, user, weeks, round_), target=user)
         if misses == NUDGE_AFTER_MISSES:
             for user in (pairing.mentee_user_id, pairing.mentor_user_id):
-                send(f"nudge:{pairing.id}:{period}:{user}", "nudge", views.stalled_nudge(pairing, user), target=user)
+                send(f"nudge:{pairing.id}:{period}:{user}", DeliveryKind.NUDGE, views.stalled_nudge(pairing, user), target=user)
         elif misses == ALERT_AFTER_MISSES:
-            owners = owners_of(s, pairing.team_id, self.owners)
+            owners = self.owners.recipients(s, program)
             if not owners:
                 log.error("pair %s has stalled but workspace %s has no program owner to alert; "
                           "set MENTOR_PROGRAM_OWNERS", pairing.id, pairing.team_id)
             for owner in owners:
-                send(f"stalled:{pairing.id}:{period}:{owner}", "owner_alert",
+                send(f"stalled:{pairing.id}:{period}:{owner}", DeliveryKind.OWNER_ALERT,
                      views.owner_stalled_alert(pairing, program), target=owner)
         return messages
 
@@ -218,13 +221,13 @@ class Planner:
             due = s.execute(
                 select(CheckIn, Pairing)
                 .join(Pairing, Pairing.id == CheckIn.pairing_id)
-                .where(CheckIn.status == "open", CheckIn.remind_at <= now, Pairing.status == "active")
+                .where(CheckIn.status == CheckInStatus.OPEN, CheckIn.remind_at <= now, Pairing.status == PairingStatus.ACTIVE)
             ).all()
             for checkin, pairing in due:
                 assert checkin.remind_at is not None
                 outbox.enqueue(
                     s, team_id=checkin.team_id, key=f"reminder:{checkin.id}:{int(checkin.remind_at.timestamp())}",
-                    kind="checkin_reminder", payload=views.checkin_reminder(pairing, checkin.id),
+                    kind=DeliveryKind.CHECKIN_REMINDER, payload=views.checkin_reminder(pairing, checkin.id),
                     pairing_id=pairing.id, now=now,
                 )
                 checkin.remind_at = None
@@ -236,18 +239,18 @@ class Planner:
                 self._lock(
                     select(Pairing, Program)
                     .join(Program, Program.id == Pairing.program_id)
-                    .where(Pairing.status == "active", Pairing.ends_at <= now),
+                    .where(Pairing.status == PairingStatus.ACTIVE, Pairing.ends_at <= now),
                     s,
                 )
             ).all()
             for pairing, program in ending:
-                self.mentoring.end_pairing(s, pairing, "completed", "program finished", now)
+                freed = end_pairing(s, pairing, PairingStatus.COMPLETED, EndReason.PROGRAM_FINISHED, now)
+                if freed is None:
+                    continue
                 for user in (pairing.mentee_user_id, pairing.mentor_user_id):
                     outbox.enqueue(
-                        s, team_id=pairing.team_id, key=f"survey:{pairing.id}:{user}", kind="closing_survey",
+                        s, team_id=pairing.team_id, key=f"survey:{pairing.id}:{user}", kind=DeliveryKind.CLOSING_SURVEY,
                         payload=views.closing_survey(pairing, user, program.length_weeks), target=user,
                         pairing_id=pairing.id, now=now,
                     )
                 report.completed += 1
-            for program in {program.id: program for _, program in ending}.values():
-                self.mentoring.retry_waiting(s, program, now)

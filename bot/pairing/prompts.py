@@ -12,14 +12,15 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-MENTEE = "mentee"
-MENTOR = "mentor"
+from bot.storage.statuses import Audience
+
+MENTEE, MENTOR = Audience.MENTEE, Audience.MENTOR
 
 
 @dataclass(frozen=True)
 class Prompt:
     key: str
-    audience: str
+    audience: Audience
     theme: str
     classic: str
     reverse: str
@@ -28,7 +29,7 @@ class Prompt:
         return self.reverse if reverse else self.classic
 
 
-def _p(key: str, audience: str, theme: str, classic: str, reverse: str) -> Prompt:
+def _p(key: str, audience: Audience, theme: str, classic: str, reverse: str) -> Prompt:
     return Prompt(key, audience, theme, classic, reverse)
 
 
@@ -116,7 +117,7 @@ LIBRARY: tuple[Prompt, ...] = (
 )
 
 
-def library(audience: str) -> list[Prompt]:
+def library(audience: Audience) -> list[Prompt]:
     return [p for p in LIBRARY if p.audience == audience]
 
 
@@ -124,7 +125,7 @@ def by_key(key: str) -> Prompt | None:
     return next((p for p in LIBRARY if p.key == key), None)
 
 
-def pick(audience: str, used: Sequence[str], seed: int) -> Prompt:
+def pick(audience: Audience, used: Sequence[str], seed: int) -> Prompt:
     """The next prompt for one side of a pair: none repeats until every prompt for that audience is used.
 
     `used` lists the keys already sent, oldest first. The order is shuffled per pair (by `seed`), so

@@ -1,4 +1,4 @@
-"""Workspaces, their programs and their people: created on first use, people cached from users.info."""
+"""Workspaces and their people: created on first use, people cached from users.info."""
 
 from __future__ import annotations
 
@@ -10,68 +10,22 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.storage.database import unit_of_work
-from bot.storage.models import Person, Program, Workspace
 from bot.delivery.slack_gateway import SlackFailure, SlackGateway
+from bot.storage.database import unit_of_work
+from bot.storage.models import Person, Workspace
 
 log = logging.getLogger(__name__)
 
-DEFAULT_PROGRAM_NAME = "Mentoring"
-DEFAULT_TOPICS = [
-    "Career growth",
-    "Leadership",
-    "People management",
-    "Communication",
-    "Giving and receiving feedback",
-    "Navigating the organisation",
-    "Public speaking",
-    "Product thinking",
-    "Software engineering",
-    "System design",
-    "Data and analytics",
-    "Design and UX",
-    "Sales and customers",
-    "Work-life balance",
-    "New tools and AI",
-]
 PERSON_TTL = timedelta(hours=24)
 
 
-def _insert_ignore(session: Session, model: type, conflict: list[str], **values: object) -> None:
+def insert_ignore(session: Session, model: type, conflict: list[str], **values: object) -> None:
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     session.execute(insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict))
 
 
 def ensure_workspace(session: Session, team_id: str, now: datetime) -> None:
-    _insert_ignore(session, Workspace, ["team_id"], team_id=team_id, created_at=now)
-
-
-def open_programs(session: Session, team_id: str, now: datetime) -> list[Program]:
-    """The workspace's open programs, oldest first. A workspace gets a default program on first use."""
-    ensure_workspace(session, team_id, now)
-    programs = list(
-        session.scalars(
-            select(Program).where(Program.team_id == team_id, Program.status == "open").order_by(Program.id)
-        )
-    )
-    if programs:
-        return programs
-    _insert_ignore(
-        session,
-        Program,
-        ["team_id", "name"],
-        team_id=team_id,
-        name=DEFAULT_PROGRAM_NAME,
-        kind="classic",
-        status="open",
-        topics=DEFAULT_TOPICS,
-        created_at=now,
-    )
-    return list(
-        session.scalars(
-            select(Program).where(Program.team_id == team_id, Program.status == "open").order_by(Program.id)
-        )
-    )
+    insert_ignore(session, Workspace, ["team_id"], team_id=team_id, created_at=now)
 
 
 def find_person(session: Session, team_id: str, user_id: str) -> Person | None:
@@ -79,11 +33,20 @@ def find_person(session: Session, team_id: str, user_id: str) -> Person | None:
 
 
 def ensure_person(session: Session, team_id: str, user_id: str) -> Person:
-    _insert_ignore(session, Person, ["team_id", "user_id"], team_id=team_id, user_id=user_id, display_name="",
+    insert_ignore(session, Person, ["team_id", "user_id"], team_id=team_id, user_id=user_id, display_name="",
                    is_admin=False)
     person = find_person(session, team_id, user_id)
     assert person is not None
     return person
+
+
+def remember_person(s: Session, team_id: str, user_id: str, level: int | None, department: str | None) -> None:
+    """Keeps what a person told us in a form (level, department) for their next form and for matching."""
+    person = ensure_person(s, team_id, user_id)
+    if level is not None:
+        person.level = level
+    if department:
+        person.department = department
 
 
 class People:
@@ -94,16 +57,20 @@ class People:
         self.gateway = gateway
 
     def refresh(self, team_id: str, user_id: str, now: datetime, max_age: timedelta = PERSON_TTL) -> Person | None:
-        """The person, re-read from users.info when older than `max_age` (keep it short for owner checks)."""
+        """The person, re-read from users.info when older than `max_age`; the cached row if Slack fails."""
         with unit_of_work(self.sessions) as s:
             person = find_person(s, team_id, user_id)
             if person and person.refreshed_at and now - person.refreshed_at < max_age:
                 return person
         try:
-            info = self.gateway.user_info(user_id)
+            return self.reread(team_id, user_id, now)
         except SlackFailure as exc:
             log.warning("users.info failed for %s: %s", user_id, exc.error)
             return person
+
+    def reread(self, team_id: str, user_id: str, now: datetime) -> Person | None:
+        """The person as Slack has them right now. Raises SlackFailure when Slack can't say."""
+        info = self.gateway.user_info(user_id)
         try:
             with unit_of_work(self.sessions) as s:
                 ensure_workspace(s, team_id, now)
@@ -115,7 +82,9 @@ class People:
                 person.tz = info.get("tz") or person.tz
                 offset = info.get("tz_offset")
                 person.tz_offset = int(offset) if isinstance(offset, int | float) else person.tz_offset
-                person.is_admin = bool(info.get("is_admin") or info.get("is_owner") or info.get("is_primary_owner"))
+                person.is_admin = not info.get("deleted") and bool(
+                    info.get("is_admin") or info.get("is_owner") or info.get("is_primary_owner")
+                )
                 person.refreshed_at = now
                 s.add(person)
                 return person

@@ -1,26 +1,74 @@
-"""Programs and who owns them: create, edit and look up, with the owner check every owner command uses."""
+"""Programs: the default one every workspace gets, creating and editing others, and finding one by name."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, time
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.people.directory import ensure_workspace, insert_ignore
+from bot.programs.owners import Owners
+from bot.programs.program_modal import ProgramForm
 from bot.storage.database import unit_of_work
-from bot.blockkit.forms import ProgramForm
-from bot.storage.models import Person, Program
-from bot.people.directory import ensure_workspace, open_programs
+from bot.storage.models import Program
+from bot.storage.statuses import ProgramKind, ProgramStatus
+
+DEFAULT_PROGRAM_NAME = "Mentoring"
+DEFAULT_TOPICS = [
+    "Career growth",
+    "Leadership",
+    "People management",
+    "Communication",
+    "Giving and receiving feedback",
+    "Navigating the organisation",
+    "Public speaking",
+    "Product thinking",
+    "Software engineering",
+    "System design",
+    "Data and analytics",
+    "Design and UX",
+    "Sales and customers",
+    "Work-life balance",
+    "New tools and AI",
+]
 
 
-def is_owner(configured: frozenset[str], person: Person | None, user_id: str,
-             programs: Sequence[Program] = ()) -> bool:
-    """MENTOR_PROGRAM_OWNERS, workspace admins and owners, and the named owners of these programs."""
-    if user_id in configured or (person is not None and person.is_admin):
-        return True
-    return any(user_id in (p.owners or []) for p in programs)
+class ProgramProblem(StrEnum):
+    NOT_OWNER = "not_owner"
+    NAME_TAKEN = "name_taken"
+    GONE = "gone"
+
+
+def open_programs(session: Session, team_id: str, now: datetime) -> list[Program]:
+    """The workspace's open programs, oldest first. A workspace gets a default program on first use."""
+    ensure_workspace(session, team_id, now)
+    programs = list(
+        session.scalars(
+            select(Program).where(Program.team_id == team_id, Program.status == ProgramStatus.OPEN).order_by(Program.id)
+        )
+    )
+    if programs:
+        return programs
+    insert_ignore(
+        session,
+        Program,
+        ["team_id", "name"],
+        team_id=team_id,
+        name=DEFAULT_PROGRAM_NAME,
+        kind=ProgramKind.CLASSIC,
+        status=ProgramStatus.OPEN,
+        topics=DEFAULT_TOPICS,
+        created_at=now,
+    )
+    return list(
+        session.scalars(
+            select(Program).where(Program.team_id == team_id, Program.status == ProgramStatus.OPEN).order_by(Program.id)
+        )
+    )
 
 
 def find_program(programs: Sequence[Program], name: str | None) -> Program | None:
@@ -32,28 +80,39 @@ def find_program(programs: Sequence[Program], name: str | None) -> Program | Non
 
 
 class Programs:
-    def __init__(self, sessions: sessionmaker[Session], configured_owners: frozenset[str]):
+    """Reading programs, and saving them for their owners."""
+
+    def __init__(self, sessions: sessionmaker[Session], owners: Owners):
         self.sessions = sessions
-        self.configured_owners = configured_owners
+        self.owners = owners
 
     def all_open(self, team_id: str, now: datetime) -> list[Program]:
         with unit_of_work(self.sessions) as s:
             return open_programs(s, team_id, now)
 
-    def save(self, team_id: str, program_id: int | None, form: ProgramForm, now: datetime) -> dict[str, str]:
+    def get(self, team_id: str, program_id: int) -> Program | None:
+        with unit_of_work(self.sessions) as s:
+            return s.scalar(select(Program).where(Program.id == program_id, Program.team_id == team_id))
+
+    def save(self, team_id: str, user_id: str, program_id: int | None, form: ProgramForm,
+             now: datetime) -> ProgramProblem | None:
+        """Creates (no `program_id`) or updates a program from the form of one of its owners."""
+        target = self.get(team_id, program_id) if program_id else None
+        if not self.owners.may_run(team_id, user_id, target, now):
+            return ProgramProblem.NOT_OWNER
         with unit_of_work(self.sessions) as s:
             ensure_workspace(s, team_id, now)
             clash = s.scalar(select(Program.id).where(
                 Program.team_id == team_id, func.lower(Program.name) == form.name.lower(),
                 Program.id != (program_id or -1)))
             if clash is not None:
-                return {"name": "Another program already has that name."}
+                return ProgramProblem.NAME_TAKEN
             program = (s.scalar(select(Program).where(Program.id == program_id, Program.team_id == team_id))
                        if program_id else None)
             if program_id and program is None:
-                return {"name": "That program no longer exists."}
+                return ProgramProblem.GONE
             if program is None:
-                program = Program(team_id=team_id, status="open", created_at=now)
+                program = Program(team_id=team_id, status=ProgramStatus.OPEN, created_at=now)
                 s.add(program)
             program.name, program.kind, program.topics = form.name, form.kind, form.topics
             program.cadence_weeks, program.length_weeks = form.cadence_weeks, form.length_weeks
@@ -64,8 +123,4 @@ class Programs:
                 datetime.combine(datetime.fromisoformat(form.starts_on).date(), time(0), ZoneInfo(form.timezone))
                 if form.starts_on else None
             )
-            return {}
-
-    def get(self, team_id: str, program_id: int) -> Program | None:
-        with unit_of_work(self.sessions) as s:
-            return s.scalar(select(Program).where(Program.id == program_id, Program.team_id == team_id))
+            return None

@@ -1,16 +1,20 @@
-"""The program modal: everything an owner can set for a program."""
+"""The program modal: everything an owner can set for a program, its block ids, and reading it back."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.blockkit.forms import WEEKDAYS
-from bot.storage.models import Program
 from bot.blockkit.blocks import Block, context, input_block, modal, option, plain
+from bot.blockkit.state import Errors, StateReader, read_scale
+from bot.people.vocabulary import TOPIC_MAX, merge_topics, split_topics
+from bot.storage.models import PROGRAM_DEFAULTS, Program
+from bot.storage.statuses import ProgramKind
 
 PROGRAM_CALLBACK = "program_edit"
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 def _select(options: list[tuple[str, str]], initial: str) -> dict[str, Any]:
@@ -44,9 +48,9 @@ def program_modal(program: Program | None, default_topics: list[str]) -> dict[st
         starts["initial_date"] = p.starts_at.astimezone(ZoneInfo(p.timezone)).date().isoformat()
     blocks: list[Block] = [
         input_block("name", "Name", _text(p.name if p else "", 80)),
-        input_block("kind", "Kind", _select([("Classic: experienced mentors guide others", "classic"),
-                                             ("Reverse: junior colleagues mentor seniors on tech", "reverse")],
-                                            p.kind if p else "classic")),
+        input_block("kind", "Kind", _select([("Classic: experienced mentors guide others", ProgramKind.CLASSIC),
+                                             ("Reverse: junior colleagues mentor seniors on tech", ProgramKind.REVERSE)],
+                                            p.kind if p else PROGRAM_DEFAULTS["kind"])),
         input_block("topics", "Topics", _text(topics, 3000, multiline=True), hint="One per line."),
         input_block("starts_on", "Cohort start", starts, optional=True,
                     hint="Until then, requests wait and you match the whole cohort with /mentor match."),
@@ -71,3 +75,78 @@ def program_modal(program: Program | None, default_topics: list[str]) -> dict[st
     ]
     return modal(PROGRAM_CALLBACK, "Edit program" if p else "New program", blocks, "Save",
                  json.dumps({"program_id": p.id if p else None}))
+
+
+PROGRAM_NAME_MAX = 80
+MAX_PROGRAM_TOPICS = 100
+
+
+@dataclass(frozen=True)
+class ProgramForm:
+    name: str
+    kind: ProgramKind
+    topics: list[str]
+    cadence_weeks: int
+    length_weeks: int
+    starts_on: str | None  # YYYY-MM-DD, in the program's timezone
+    owners: list[str]
+    stats_channel: str | None
+    checkin_weekday: int
+    checkin_hour: int
+    default_capacity: int
+    feedback_every_weeks: int
+    timezone: str
+
+
+def read_program(values: Any, current: dict[str, Any] | None = None) -> tuple[ProgramForm | None, Errors]:
+    """Name and topics are required; a setting left out keeps its current (or default) value."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    keep = {**PROGRAM_DEFAULTS, **(current or {})}
+    reader = StateReader(values)
+    errors: Errors = {}
+    name = reader.text("name")
+    if not name:
+        errors["name"] = "Give the program a name."
+    elif len(name) > PROGRAM_NAME_MAX:
+        errors["name"] = f"Keep the name under {PROGRAM_NAME_MAX} characters."
+    kind = reader.selected("kind") or keep["kind"]
+    if kind not in set(ProgramKind):
+        errors["kind"] = "Choose classic or reverse mentoring."
+    topics = merge_topics(split_topics(reader.text("topics")), [])
+    if not topics:
+        errors["topics"] = "List at least one topic, one per line or separated by commas."
+    elif len(topics) > MAX_PROGRAM_TOPICS or any(len(t) > TOPIC_MAX for t in topics):
+        errors["topics"] = f"Up to {MAX_PROGRAM_TOPICS} topics, each under {TOPIC_MAX} characters."
+    length_raw = reader.text("length_weeks")
+    length = (int(length_raw) if length_raw.isdigit() else 0) if length_raw else keep["length_weeks"]
+    if not 1 <= length <= 52:
+        errors["length_weeks"] = "Choose a length from 1 to 52 weeks."
+    timezone = reader.text("timezone") or keep["timezone"]
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        errors["timezone"] = "Use a timezone name such as Europe/Berlin or America/New_York."
+    limits = {"cadence_weeks": (1, 4, "Choose every 1 to 4 weeks."), "checkin_weekday": (0, 6, "Choose a weekday."),
+              "checkin_hour": (0, 23, "Choose an hour."), "default_capacity": (1, 5, "Choose 1 to 5 mentees."),
+              "feedback_every_weeks": (0, 12, "Choose how often.")}
+    chosen: dict[str, int] = {}
+    for block_id, (low, high, problem) in limits.items():
+        if reader.selected(block_id) is None:
+            chosen[block_id] = int(keep[block_id])
+            continue
+        value = read_scale(reader, block_id, low, high)
+        if value is None:
+            errors[block_id] = problem
+        else:
+            chosen[block_id] = value
+    if errors:
+        return None, errors
+    return ProgramForm(
+        name=name, kind=ProgramKind(kind), topics=topics, cadence_weeks=chosen["cadence_weeks"], length_weeks=length,
+        starts_on=reader.date("starts_on"), owners=reader.users("owners"),
+        stats_channel=reader.channel("stats_channel"),
+        checkin_weekday=chosen["checkin_weekday"], checkin_hour=chosen["checkin_hour"],
+        default_capacity=chosen["default_capacity"], feedback_every_weeks=chosen["feedback_every_weeks"],
+        timezone=timezone,
+    ), {}

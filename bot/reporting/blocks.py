@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.reporting.stats import Figure, ProgramStats
 from bot.blockkit.blocks import context, escape, header, message, mrkdwn, section
+from bot.reporting.stats import Figure, ProgramStats
 
 HIDDEN = "–"
 
@@ -73,3 +73,4 @@ def stats_message(program_name: str, stats: ProgramStats, threshold: int) -> dic
     blocks.append(context(f"Aggregates only, no names or answers. Figures from fewer than {threshold} people "
                           f"show as {HIDDEN}."))
     return message(f"Mentoring stats for {escape(program_name)}", blocks)
+

@@ -7,14 +7,18 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.reporting import stats
-from bot.storage.database import unit_of_work
-from bot.matching.mentoring import Mentoring
-from bot.storage.models import Program
 from bot.blockkit.blocks import Block, actions, button, context, divider, header, section
-from bot.matching.messages import HOME_OFFER_ACTION, HOME_REQUEST_ACTION
+from bot.pairing.messages import mentor_room_line
+from bot.pairing.pairings import Pairings
+from bot.programs.catalog import Programs
+from bot.programs.owners import Owners
+from bot.reporting import stats
 from bot.reporting.blocks import figure_blocks
+from bot.storage.database import unit_of_work
+from bot.storage.statuses import RequestStatus
 
+HOME_REQUEST_ACTION = "home_request"
+HOME_OFFER_ACTION = "home_offer"
 HOME_PAUSE_ACTION = "home_pause"
 
 
@@ -25,22 +29,28 @@ def _when(at: datetime | None) -> str:
 
 
 class Home:
-    def __init__(self, sessions: sessionmaker[Session], mentoring: Mentoring, min_group: int):
+    def __init__(self, sessions: sessionmaker[Session], pairings: Pairings, programs: Programs, owners: Owners,
+                 min_group: int):
         self.sessions = sessions
-        self.mentoring = mentoring
+        self.pairings = pairings
+        self.programs = programs
+        self.owners = owners
         self.min_group = min_group
 
-    def view(self, team_id: str, user_id: str, owned: list[Program], now: datetime) -> dict[str, Any]:
-        status = self.mentoring.status(team_id, user_id)
+    def view(self, team_id: str, user_id: str, now: datetime) -> dict[str, Any]:
+        """The person's App Home: their pairs and requests, and a dashboard for each program they own."""
+        status = self.pairings.standing(team_id, user_id)
+        owned = self.owners.owned(team_id, user_id, self.programs.all_open(team_id, now), now)
         lines = [f"• Mentored by <@{p.mentor_user_id}>. Next check-in: {_when(p.next_checkin_at)}."
                  for p in status.as_mentee]
         lines += [f"• Mentoring <@{p.mentee_user_id}>. Next check-in: {_when(p.next_checkin_at)}."
                   for p in status.as_mentor]
         for r in status.open_requests:
-            state = "a mentor has been asked" if r.status == "proposed" else "waiting for a mentor with room"
+            state = "a mentor has been asked" if r.status == RequestStatus.PROPOSED else "waiting for a mentor with room"
             lines.append(f"• Your request from {r.created_at:%d %b}: {state}.")
-        if status.mentor_summary:
-            lines.append(f"• {status.mentor_summary}")
+        room = mentor_room_line(status)
+        if room:
+            lines.append(f"• {room}")
         blocks: list[Block] = [
             header("Mentoring"),
             section("\n".join(lines) if lines else "You're not in a mentoring pair yet. Find a mentor, or offer "

@@ -10,6 +10,7 @@ from sqlalchemy import Float, and_, case, cast, distinct, func, literal_column, 
 from sqlalchemy.orm import Session, aliased
 
 from bot.storage.models import CheckIn, Feedback, MentoringRequest, MentorProfile, Pairing, Survey
+from bot.storage.statuses import OPEN_REQUEST_STATUSES, CheckInAnswer, CheckInStatus, PairingStatus, RequestStatus
 
 RECENT = timedelta(weeks=4)
 CHART_WEEKS = 12
@@ -78,14 +79,14 @@ def compute(s: Session, team_id: str, program_id: int, now: datetime) -> Program
     r = MentoringRequest
     requested, mentees, open_requests, matched = s.execute(
         select(func.count(), func.count(distinct(r.mentee_user_id)),
-               func.coalesce(func.sum(case((r.status.in_(("waiting", "proposed")), 1), else_=0)), 0),
-               func.coalesce(func.sum(case((r.status == "matched", 1), else_=0)), 0))
+               func.coalesce(func.sum(case((r.status.in_(OPEN_REQUEST_STATUSES), 1), else_=0)), 0),
+               func.coalesce(func.sum(case((r.status == RequestStatus.MATCHED, 1), else_=0)), 0))
         .where(r.team_id == team_id, r.program_id == program_id)
     ).one()
 
-    active_pairs = s.scalar(select(func.count()).select_from(Pairing).where(in_program, Pairing.status == "active"))
+    active_pairs = s.scalar(select(func.count()).select_from(Pairing).where(in_program, Pairing.status == PairingStatus.ACTIVE))
     met = s.scalar(select(func.count(distinct(CheckIn.pairing_id))).join(Pairing, Pairing.id == CheckIn.pairing_id)
-                   .where(in_program, CheckIn.answer == "met"))
+                   .where(in_program, CheckIn.answer == CheckInAnswer.MET))
     feedback = s.scalar(select(func.count(distinct(Feedback.pairing_id)))
                         .join(Pairing, Pairing.id == Feedback.pairing_id).where(in_program))
 
@@ -103,7 +104,7 @@ def compute(s: Session, team_id: str, program_id: int, now: datetime) -> Program
     recent = and_(in_program, CheckIn.due_at >= now - RECENT, CheckIn.due_at <= now)
     sent, answered, met_recent, recent_pairs = s.execute(
         select(func.count(), func.coalesce(func.sum(case((CheckIn.answer.is_not(None), 1), else_=0)), 0),
-               func.coalesce(func.sum(case((CheckIn.answer == "met", 1), else_=0)), 0),
+               func.coalesce(func.sum(case((CheckIn.answer == CheckInAnswer.MET, 1), else_=0)), 0),
                func.count(distinct(CheckIn.pairing_id)))
         .join(Pairing, Pairing.id == CheckIn.pairing_id).where(recent)
     ).one()
@@ -127,13 +128,13 @@ def compute(s: Session, team_id: str, program_id: int, now: datetime) -> Program
     ).one()
 
     last_met = (select(CheckIn.pairing_id, func.max(CheckIn.period).label("period"))
-                .where(CheckIn.answer == "met").group_by(CheckIn.pairing_id).subquery())
+                .where(CheckIn.answer == CheckInAnswer.MET).group_by(CheckIn.pairing_id).subquery())
     missed = aliased(CheckIn)
     stalled_ids = (
         select(missed.pairing_id)
         .join(Pairing, Pairing.id == missed.pairing_id)
         .outerjoin(last_met, last_met.c.pairing_id == missed.pairing_id)
-        .where(in_program, Pairing.status == "active", missed.status != "open",
+        .where(in_program, Pairing.status == PairingStatus.ACTIVE, missed.status != CheckInStatus.OPEN,
                missed.period > func.coalesce(last_met.c.period, 0))
         .group_by(missed.pairing_id).having(func.count() >= STALLED_AFTER).subquery()
     )
@@ -150,7 +151,7 @@ def compute(s: Session, team_id: str, program_id: int, now: datetime) -> Program
         WeekRow(w.date() if isinstance(w, datetime) else date.fromisoformat(str(w)), n, a, m)
         for w, n, a, m in s.execute(
             select(week, func.count(), func.coalesce(func.sum(case((CheckIn.answer.is_not(None), 1), else_=0)), 0),
-                   func.coalesce(func.sum(case((CheckIn.answer == "met", 1), else_=0)), 0))
+                   func.coalesce(func.sum(case((CheckIn.answer == CheckInAnswer.MET, 1), else_=0)), 0))
             .join(Pairing, Pairing.id == CheckIn.pairing_id)
             .where(in_program, CheckIn.due_at >= now - timedelta(weeks=CHART_WEEKS), CheckIn.due_at <= now)
             .group_by(week).order_by(week)

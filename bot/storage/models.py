@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -22,6 +23,22 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
+
+from bot.storage.statuses import (
+    Afterwards,
+    Audience,
+    CheckInAnswer,
+    CheckInStatus,
+    CohortPlanStatus,
+    DeliveryKind,
+    DeliveryStatus,
+    GoalsReached,
+    PairingStatus,
+    ProgramKind,
+    ProgramStatus,
+    ProposalStatus,
+    RequestStatus,
+)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -44,11 +61,40 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+class EnumText(TypeDecorator[StrEnum]):
+    """A StrEnum stored as its plain value in a VARCHAR, handed back as the enum member."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[StrEnum], length: int = 16):
+        super().__init__(length)
+        self.enum = enum
+
+    def process_bind_param(self, value: StrEnum | str | None, dialect: Dialect) -> str | None:
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> StrEnum | None:
+        return None if value is None else self.enum(value)
+
+
 class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[str]: JSON}
 
 
 TEAM_FK = "workspaces.team_id"
+
+# A program's settings until its owners change them: the one place these defaults live.
+PROGRAM_DEFAULTS: dict[str, Any] = {
+    "kind": ProgramKind.CLASSIC,
+    "length_weeks": 12,
+    "cadence_weeks": 1,
+    "checkin_weekday": 0,  # Monday
+    "checkin_hour": 10,
+    "default_capacity": 2,
+    "feedback_every_weeks": 4,
+    "timezone": "UTC",
+}
 
 
 class Workspace(Base):
@@ -71,21 +117,21 @@ class Program(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(ForeignKey(TEAM_FK), index=True)
     name: Mapped[str] = mapped_column(String(80))
-    kind: Mapped[str] = mapped_column(String(16), default="classic")
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    kind: Mapped[ProgramKind] = mapped_column(EnumText(ProgramKind), default=PROGRAM_DEFAULTS["kind"])
+    status: Mapped[ProgramStatus] = mapped_column(EnumText(ProgramStatus), default=ProgramStatus.OPEN)
     topics: Mapped[list[str]]
     created_at: Mapped[datetime]
-    cadence_weeks: Mapped[int] = mapped_column(Integer, default=1)
-    checkin_weekday: Mapped[int] = mapped_column(Integer, default=0)  # Monday
-    checkin_hour: Mapped[int] = mapped_column(Integer, default=10)
-    length_weeks: Mapped[int] = mapped_column(Integer, default=12)
-    feedback_every_weeks: Mapped[int] = mapped_column(Integer, default=4)
-    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    cadence_weeks: Mapped[int] = mapped_column(Integer, default=PROGRAM_DEFAULTS["cadence_weeks"])
+    checkin_weekday: Mapped[int] = mapped_column(Integer, default=PROGRAM_DEFAULTS["checkin_weekday"])
+    checkin_hour: Mapped[int] = mapped_column(Integer, default=PROGRAM_DEFAULTS["checkin_hour"])
+    length_weeks: Mapped[int] = mapped_column(Integer, default=PROGRAM_DEFAULTS["length_weeks"])
+    feedback_every_weeks: Mapped[int] = mapped_column(Integer, default=PROGRAM_DEFAULTS["feedback_every_weeks"])
+    timezone: Mapped[str] = mapped_column(String(64), default=PROGRAM_DEFAULTS["timezone"])
     # Before this instant requests wait for the owners' cohort match instead of being proposed at once.
     starts_at: Mapped[datetime | None]
     owners: Mapped[list[str]] = mapped_column(JSON, default=list)
     stats_channel: Mapped[str | None] = mapped_column(String(32))
-    default_capacity: Mapped[int] = mapped_column(Integer, default=2)
+    default_capacity: Mapped[int] = mapped_column(Integer, default=PROGRAM_DEFAULTS["default_capacity"])
 
 
 class Person(Base):
@@ -136,9 +182,6 @@ class MentorProfile(Base):
     updated_at: Mapped[datetime]
 
 
-OPEN_REQUEST_STATUSES = ("waiting", "proposed")
-
-
 class MentoringRequest(Base):
     __tablename__ = "mentoring_requests"
     __table_args__ = (
@@ -169,7 +212,7 @@ class MentoringRequest(Base):
     wants_more_senior: Mapped[bool] = mapped_column(Boolean, default=False)
     mentee_level: Mapped[int | None] = mapped_column(Integer)
     mentee_department: Mapped[str | None] = mapped_column(String(80))
-    status: Mapped[str] = mapped_column(String(16), default="waiting")
+    status: Mapped[RequestStatus] = mapped_column(EnumText(RequestStatus), default=RequestStatus.WAITING)
     # Identifies the Slack submission that created the request, so a redelivery creates nothing.
     source_key: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
@@ -201,7 +244,7 @@ class Proposal(Base):
     mentor_user_id: Mapped[str] = mapped_column(String(32))
     score: Mapped[float] = mapped_column(Float)
     reasons: Mapped[list[str]]
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[ProposalStatus] = mapped_column(EnumText(ProposalStatus), default=ProposalStatus.PENDING)
     decline_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     decided_at: Mapped[datetime | None]
@@ -232,7 +275,7 @@ class Pairing(Base):
     mentor_profile_id: Mapped[int] = mapped_column(ForeignKey("mentor_profiles.id"))
     mentor_user_id: Mapped[str] = mapped_column(String(32))
     mentee_user_id: Mapped[str] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(16), default="active")
+    status: Mapped[PairingStatus] = mapped_column(EnumText(PairingStatus), default=PairingStatus.ACTIVE)
     # Cached group DM: conversations.open is rate-limited far harder than chat.postMessage.
     dm_channel_id: Mapped[str | None] = mapped_column(String(32))
     started_at: Mapped[datetime]
@@ -244,7 +287,7 @@ class Pairing(Base):
     next_period: Mapped[int] = mapped_column(Integer, default=1)
     ends_at: Mapped[datetime | None] = mapped_column(index=True)
     # After the program: "informal" or "rematch", as the pair chose.
-    afterwards: Mapped[str | None] = mapped_column(String(16))
+    afterwards: Mapped[Afterwards | None] = mapped_column(EnumText(Afterwards))
 
 
 class Delivery(Base):
@@ -264,12 +307,12 @@ class Delivery(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(ForeignKey(TEAM_FK))
     key: Mapped[str] = mapped_column(String(160))
-    kind: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[DeliveryKind] = mapped_column(EnumText(DeliveryKind, 40))
     # A channel or user ID; or, when `pairing_id` is set and the target is empty, the pair's group DM.
     target: Mapped[str | None] = mapped_column(String(32))
     pairing_id: Mapped[int | None] = mapped_column(ForeignKey("pairings.id"))
     payload: Mapped[dict[str, Any]]
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[DeliveryStatus] = mapped_column(EnumText(DeliveryStatus), default=DeliveryStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]
     claimed_at: Mapped[datetime | None]
@@ -305,8 +348,8 @@ class CheckIn(Base):
     pairing_id: Mapped[int] = mapped_column(ForeignKey("pairings.id"))
     period: Mapped[int] = mapped_column(Integer)
     due_at: Mapped[datetime]
-    status: Mapped[str] = mapped_column(String(16), default="open")
-    answer: Mapped[str | None] = mapped_column(String(16))
+    status: Mapped[CheckInStatus] = mapped_column(EnumText(CheckInStatus), default=CheckInStatus.OPEN)
+    answer: Mapped[CheckInAnswer | None] = mapped_column(EnumText(CheckInAnswer))
     answered_by: Mapped[str | None] = mapped_column(String(32))
     answered_at: Mapped[datetime | None]
     usefulness: Mapped[int | None] = mapped_column(Integer)
@@ -323,7 +366,7 @@ class PromptUse(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(ForeignKey(TEAM_FK), index=True)
     pairing_id: Mapped[int] = mapped_column(ForeignKey("pairings.id"), index=True)
-    audience: Mapped[str] = mapped_column(String(16))
+    audience: Mapped[Audience] = mapped_column(EnumText(Audience))
     prompt_key: Mapped[str] = mapped_column(String(40))
     period: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime]
@@ -361,7 +404,7 @@ class Survey(Base):
     user_id: Mapped[str] = mapped_column(String(32))
     rating: Mapped[int] = mapped_column(Integer)
     recommend: Mapped[int] = mapped_column(Integer)
-    goals_reached: Mapped[str] = mapped_column(String(8))
+    goals_reached: Mapped[GoalsReached] = mapped_column(EnumText(GoalsReached, 8))
     created_at: Mapped[datetime]
 
 
@@ -392,5 +435,5 @@ class CohortPlan(Base):
     # [{"request_id", "profile_id", "score", "reasons"}]
     assignments: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     total_score: Mapped[float] = mapped_column(Float)
-    status: Mapped[str] = mapped_column(String(16), default="draft")
+    status: Mapped[CohortPlanStatus] = mapped_column(EnumText(CohortPlanStatus), default=CohortPlanStatus.DRAFT)
     created_at: Mapped[datetime]

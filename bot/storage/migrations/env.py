@@ -1,4 +1,4 @@
-"""Alembic environment: runs on the connection that bot.db.migrate hands over."""
+"""Alembic environment: runs on the connection that bot.storage.database.migrate hands over."""
 
 from alembic import context
 from sqlalchemy import create_engine

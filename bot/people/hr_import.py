@@ -1,25 +1,20 @@
-"""HR files: import people (department, level, manager...) from CSV, export a program's pairs and figures."""
+"""HR files: import people (department, title, level, manager, timezone) from CSV, all or nothing."""
 
 from __future__ import annotations
 
 import csv
-import io
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.matching.scoring import LEVELS
-from bot.storage.models import Pairing, Person, Program
 from bot.delivery.slack_gateway import SlackFailure
-from bot.reporting.stats import compute
-from bot.reporting.blocks import HIDDEN, figure_fields, funnel_line
 from bot.people.directory import ensure_person, ensure_workspace
+from bot.people.vocabulary import LEVELS
 
 COLUMNS = ("email", "slack_id", "department", "title", "level", "manager_email", "timezone")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -166,27 +161,3 @@ def slack_lookup(gateway: object) -> Callable[[str], str | None]:
         return str(user["id"]) if user.get("id") else None
 
     return lookup
-
-
-def export_program(s: Session, program: Program, min_group: int, now: datetime) -> str:
-    """Aggregates and the list of pairs (names, dates, status). No private text, ever."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    figures = compute(s, program.team_id, program.id, now)
-    writer.writerow(["figure", "value"])
-    writer.writerow(["program", program.name])
-    writer.writerow(["funnel", funnel_line(figures, min_group)])
-    for label, value in figure_fields(figures, min_group):
-        writer.writerow([label, value])
-    writer.writerow([f"figures from fewer than {min_group} people show as", HIDDEN])
-    writer.writerow([])
-    names = {p.user_id: p.display_name for p in s.scalars(select(Person).where(Person.team_id == program.team_id))}
-    writer.writerow(["mentor", "mentor_id", "mentee", "mentee_id", "started", "ended", "status", "end_reason"])
-    pairings: Iterable[Pairing] = s.scalars(select(Pairing).where(Pairing.program_id == program.id)
-                                            .order_by(Pairing.started_at, Pairing.id))
-    for p in pairings:
-        reason = p.end_reason if p.end_reason in ("left", "rematch", "unreachable", "program finished") else ""
-        writer.writerow([names.get(p.mentor_user_id, ""), p.mentor_user_id, names.get(p.mentee_user_id, ""),
-                         p.mentee_user_id, p.started_at.date().isoformat(),
-                         p.ended_at.date().isoformat() if p.ended_at else "", p.status, reason])
-    return out.getvalue()

@@ -1,0 +1,121 @@
+"""Mentees' requests: create one from the form, or again with the same goals for a no-fault rematch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.delivery.dispatcher import Dispatcher
+from bot.matching.proposals import DeliveryIds, open_program, propose_next
+from bot.people.directory import People, ensure_workspace, remember_person
+from bot.storage.database import unit_of_work
+from bot.storage.models import MentoringRequest
+from bot.storage.statuses import OPEN_REQUEST_STATUSES, RequestStatus
+
+
+@dataclass(frozen=True)
+class RequestForm:
+    goals: str
+    topics: list[str]
+    wants_outside_team: bool
+    wants_more_senior: bool
+    level: int | None
+    department: str | None
+
+
+class RequestResult(StrEnum):
+    CREATED = "created"
+    DUPLICATE = "duplicate"  # the same submission again (a Slack retry or a double click)
+    ALREADY_OPEN = "already_open"  # the mentee already has an open request in this program
+
+
+@dataclass(frozen=True)
+class RequestOutcome:
+    result: RequestResult
+    request: MentoringRequest | None = None
+
+
+def _existing(s: Session, team_id: str, user_id: str, program_id: int, source_key: str) -> RequestOutcome | None:
+    same = s.scalar(
+        select(MentoringRequest).where(MentoringRequest.team_id == team_id, MentoringRequest.source_key == source_key)
+    )
+    if same is not None:
+        return RequestOutcome(RequestResult.DUPLICATE, same)
+    open_one = s.scalar(
+        select(MentoringRequest).where(
+            MentoringRequest.team_id == team_id,
+            MentoringRequest.program_id == program_id,
+            MentoringRequest.mentee_user_id == user_id,
+            MentoringRequest.status.in_(OPEN_REQUEST_STATUSES),
+        )
+    )
+    return RequestOutcome(RequestResult.ALREADY_OPEN, open_one) if open_one is not None else None
+
+
+def request_again(s: Session, previous: MentoringRequest, now: datetime) -> DeliveryIds:
+    """A new request with the same goals and topics, proposed at once. Returns the deliveries it queued."""
+    program = open_program(s, previous.team_id, previous.program_id)
+    source_key = f"again:{previous.id}"
+    if program is None or _existing(s, previous.team_id, previous.mentee_user_id, previous.program_id, source_key):
+        return []
+    request = MentoringRequest(
+        team_id=previous.team_id, program_id=previous.program_id, mentee_user_id=previous.mentee_user_id,
+        goals=previous.goals, topics=list(previous.topics), wants_outside_team=previous.wants_outside_team,
+        wants_more_senior=previous.wants_more_senior, mentee_level=previous.mentee_level,
+        mentee_department=previous.mentee_department, status=RequestStatus.WAITING, source_key=source_key,
+        created_at=now,
+    )
+    s.add(request)
+    s.flush()
+    return propose_next(s, request, program, now)
+
+
+class Requests:
+    def __init__(self, sessions: sessionmaker[Session], dispatcher: Dispatcher, people: People):
+        self.sessions = sessions
+        self.dispatcher = dispatcher
+        self.people = people
+
+    def create(
+        self, team_id: str, user_id: str, program_id: int, form: RequestForm, source_key: str, now: datetime
+    ) -> RequestOutcome:
+        """Stores the request and asks the best mentor, once per submission (`source_key`)."""
+        self.people.refresh(team_id, user_id, now)  # their timezone, for matching
+        try:
+            with unit_of_work(self.sessions) as s:
+                ensure_workspace(s, team_id, now)
+                program = open_program(s, team_id, program_id)
+                seen = _existing(s, team_id, user_id, program_id, source_key)
+                if seen is not None or program is None:
+                    return seen or RequestOutcome(RequestResult.ALREADY_OPEN)
+                request = MentoringRequest(
+                    team_id=team_id,
+                    program_id=program_id,
+                    mentee_user_id=user_id,
+                    goals=form.goals,
+                    topics=form.topics,
+                    wants_outside_team=form.wants_outside_team,
+                    wants_more_senior=form.wants_more_senior,
+                    mentee_level=form.level,
+                    mentee_department=form.department,
+                    status=RequestStatus.WAITING,
+                    source_key=source_key,
+                    created_at=now,
+                )
+                s.add(request)
+                remember_person(s, team_id, user_id, form.level, form.department)
+                s.flush()
+                ids = propose_next(s, request, program, now)
+        except IntegrityError:
+            # A concurrent delivery of the same submission, or a second request, won the race.
+            with unit_of_work(self.sessions) as s:
+                return _existing(s, team_id, user_id, program_id, source_key) or RequestOutcome(
+                    RequestResult.ALREADY_OPEN
+                )
+        self.dispatcher.dispatch(ids, now)
+        return RequestOutcome(RequestResult.CREATED, request)

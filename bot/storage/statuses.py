@@ -1,0 +1,116 @@
+"""Every status and outcome the database stores, as StrEnums: one spelling each, checked by mypy."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ProgramKind(StrEnum):
+    CLASSIC = "classic"
+    REVERSE = "reverse"  # junior colleagues mentor seniors, usually on tech
+
+
+class ProgramStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class RequestStatus(StrEnum):
+    WAITING = "waiting"
+    PROPOSED = "proposed"
+    MATCHED = "matched"
+    WITHDRAWN = "withdrawn"
+
+
+OPEN_REQUEST_STATUSES = (RequestStatus.WAITING, RequestStatus.PROPOSED)
+
+
+class ProposalStatus(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+
+class PairingStatus(StrEnum):
+    ACTIVE = "active"
+    ENDED = "ended"  # before the program's end: someone left, asked for a rematch or became unreachable
+    COMPLETED = "completed"  # the program ran its course
+
+
+class EndReason(StrEnum):
+    LEFT = "left"
+    REMATCH = "rematch"
+    UNREACHABLE = "unreachable"
+    PROGRAM_FINISHED = "program finished"
+
+
+class Afterwards(StrEnum):
+    """What a pair chose once the program ended."""
+
+    INFORMAL = "informal"
+    REMATCH = "rematch"
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class CheckInStatus(StrEnum):
+    OPEN = "open"
+    ANSWERED = "answered"
+    SUPERSEDED = "superseded"
+    CLOSED = "closed"
+
+
+class CheckInAnswer(StrEnum):
+    MET = "met"
+    NOT_YET = "not_yet"
+    NEED_HELP = "need_help"
+
+
+class GoalsReached(StrEnum):
+    YES = "yes"
+    PARTLY = "partly"
+    NO = "no"
+
+
+class CohortPlanStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+
+
+class Audience(StrEnum):
+    """Who a prompt is written for."""
+
+    MENTEE = "mentee"
+    MENTOR = "mentor"
+
+
+class DeliveryKind(StrEnum):
+    """What an outbound message is, for logs and for the rules that depend on it."""
+
+    PROPOSAL = "proposal"
+    MENTEE_NOTE = "mentee_note"
+    INTRO = "intro"
+    PAIRING_ENDED = "pairing_ended"
+    CHECKIN = "checkin"
+    CHECKIN_REMINDER = "checkin_reminder"
+    PROMPT = "prompt"
+    SHARED_PROMPT = "shared_prompt"
+    PULSE = "pulse"
+    FEEDBACK_INVITE = "feedback_invite"
+    FEEDBACK = "feedback"
+    NUDGE = "nudge"
+    HELP_ACK = "help_ack"
+    CLOSING_SURVEY = "closing_survey"
+    STATS = "stats"
+    # Private to the program owners: re-checked against the owner rule just before sending.
+    OWNER_HELP = "owner_help"
+    OWNER_ALERT = "owner_alert"
+
+
+OWNER_ONLY_KINDS = frozenset({DeliveryKind.OWNER_HELP, DeliveryKind.OWNER_ALERT})

@@ -1,0 +1,142 @@
+"""Buttons of a pair's rhythm: check-in answers, the pulse, prompts, feedback, surveys, rematches."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, BoltContext
+
+from bot.blockkit.blocks import message, section
+from bot.pairing import messages as views
+from bot.pairing import modals
+from bot.pairing.answers import AnswerKind
+from bot.runtime import Runtime
+from bot.storage.models import Pairing
+from bot.storage.statuses import Afterwards, CheckInAnswer
+from handlers.context import action_value, int_or_none, now, runtime, team_of, user_of
+from handlers.replies import open_modal, replace_message, tell
+
+REFUSALS = {
+    AnswerKind.FORBIDDEN: "This belongs to another mentoring pair, so I can't take your answer here.",
+    AnswerKind.NOT_FOUND: "I can't find that any more. It may be from an older message.",
+    AnswerKind.SUPERSEDED: "A newer check-in has replaced this one. Please answer the latest.",
+    AnswerKind.ENDED: "This pairing has ended, so there's nothing more to answer here.",
+    AnswerKind.ALREADY: "Already noted. Thank you!",
+}
+
+
+def refuse(rt: Runtime, body: dict[str, Any], kind: AnswerKind) -> None:
+    tell(rt, body, REFUSALS.get(kind, REFUSALS[AnswerKind.NOT_FOUND]))
+
+
+def _answer(ack: Ack, body: dict[str, Any], context: BoltContext, answer: CheckInAnswer) -> None:
+    ack()
+    rt, user_id = runtime(context), user_of(body)
+    checkin_id = int_or_none(action_value(body))
+    if checkin_id is None:
+        return refuse(rt, body, AnswerKind.NOT_FOUND)
+    result = rt.answers.answer(team_of(body), user_id, checkin_id, answer, now(context))
+    if result.kind != AnswerKind.OK or result.checkin is None or result.pairing is None:
+        return refuse(rt, body, result.kind)
+    replace_message(rt, body, views.checkin_answered(answer, user_id, checkin_id, result.checkin.period))
+    if answer == CheckInAnswer.MET:
+        open_modal(rt, body, modals.pulse_modal(checkin_id, ask_confidence=user_id == result.pairing.mentee_user_id))
+
+
+def met(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    _answer(ack, body, context, CheckInAnswer.MET)
+
+
+def not_yet(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    _answer(ack, body, context, CheckInAnswer.NOT_YET)
+
+
+def need_help(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    ack()
+    rt = runtime(context)
+    checkin_id = int_or_none(action_value(body)) or -1
+    found = rt.answers.checkin_for(team_of(body), user_of(body), checkin_id)
+    if found.kind not in (AnswerKind.OK, AnswerKind.SUPERSEDED):
+        return refuse(rt, body, found.kind)
+    open_modal(rt, body, modals.help_modal(checkin_id))
+
+
+def skip_reminder(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    ack()
+    rt = runtime(context)
+    result = rt.answers.skip_reminder(team_of(body), user_of(body), int_or_none(action_value(body)) or -1)
+    if result.kind != AnswerKind.OK:
+        return refuse(rt, body, result.kind)
+    text = "Reminder skipped. I'll check in again next week."
+    replace_message(rt, body, message(text, [section(text)]))
+
+
+def confidence(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    ack()
+    rt = runtime(context)
+    checkin_id, _, score = action_value(body).partition(":")
+    checkin, value = int_or_none(checkin_id), int_or_none(score)
+    if checkin is None or value is None or not 1 <= value <= 5:
+        return refuse(rt, body, AnswerKind.NOT_FOUND)
+    result = rt.answers.pulse(team_of(body), user_of(body), checkin, None, value)
+    if result.kind != AnswerKind.OK:
+        return refuse(rt, body, result.kind)
+    replace_message(rt, body, views.pulse_recorded(value))
+
+
+def share(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    ack()
+    rt = runtime(context)
+    result = rt.answers.share_prompt(team_of(body), user_of(body), int_or_none(action_value(body)) or -1,
+                                     now(context))
+    if result.kind not in (AnswerKind.OK, AnswerKind.ALREADY):
+        return refuse(rt, body, result.kind)
+    text = "Shared with your mentor in your group DM."
+    replace_message(rt, body, message(text, [section(text)]))
+
+
+def _pairing_modal(body: dict[str, Any], context: BoltContext, build: Any) -> None:
+    rt = runtime(context)
+    pairing_id, _, round_ = action_value(body).partition(":")
+    found = rt.answers.pairing_for(team_of(body), user_of(body), int_or_none(pairing_id) or -1)
+    if found.kind != AnswerKind.OK or found.pairing is None:
+        return refuse(rt, body, found.kind)
+    open_modal(rt, body, build(found.pairing, int_or_none(round_) or 1, user_of(body)))
+
+
+def _feedback_modal(pairing: Pairing, round_: int, user_id: str) -> dict[str, Any]:
+    other = pairing.mentor_user_id if user_id == pairing.mentee_user_id else pairing.mentee_user_id
+    return modals.feedback_modal(pairing.id, round_, other)
+
+
+def open_feedback(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    ack()
+    _pairing_modal(body, context, _feedback_modal)
+
+
+def open_survey(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    ack()
+    _pairing_modal(body, context, lambda pairing, _round, _user: modals.survey_modal(pairing.id))
+
+
+def keep_informally(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    ack()
+    rt = runtime(context)
+    result = rt.answers.afterwards(team_of(body), user_of(body), int_or_none(action_value(body)) or -1,
+                                   Afterwards.INFORMAL)
+    if result.kind != AnswerKind.OK:
+        return refuse(rt, body, result.kind)
+    tell(rt, body, "Lovely. Keep meeting as long as it helps; I'll step back from here.")
+
+
+def rematch(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    ack()
+    rt = runtime(context)
+    outcome = rt.lifecycle.rematch(team_of(body), user_of(body), int_or_none(action_value(body)) or -1, now(context))
+    if outcome == AnswerKind.FORBIDDEN:
+        tell(rt, body, "Only the mentee can ask for a new mentor.")
+        return
+    if outcome != AnswerKind.OK:
+        return refuse(rt, body, AnswerKind.ALREADY if outcome == AnswerKind.ALREADY else AnswerKind.NOT_FOUND)
+    text = "Done. I'm looking for a new mentor for you, with the same goals. No fault on anyone's side."
+    replace_message(rt, body, message(text, [section(text)]))

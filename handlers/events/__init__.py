@@ -1,0 +1,21 @@
+"""Events: the App Home tab being opened."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import App, BoltContext
+
+from handlers.context import now, runtime
+from handlers.replies import publish_home
+
+
+def home_opened(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
+    team_id = body.get("team_id") or (event.get("view") or {}).get("team_id")
+    user_id = event.get("user")
+    if event.get("tab", "home") == "home" and team_id and user_id:
+        publish_home(runtime(context), team_id, [user_id], now(context))
+
+
+def register(app: App) -> None:
+    app.event("app_home_opened")(home_opened)

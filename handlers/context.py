@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -65,14 +64,6 @@ def message_location(body: dict[str, Any]) -> tuple[str | None, str | None]:
 def action_value(body: dict[str, Any]) -> str:
     actions = body.get("actions") or [{}]
     return str(actions[0].get("value") or "")
-
-
-def metadata(view: dict[str, Any]) -> dict[str, Any]:
-    try:
-        data = json.loads(view.get("private_metadata") or "{}")
-    except (TypeError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def state_values(view: dict[str, Any]) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 # Field errors for `response_action: errors`, keyed by block id.
@@ -56,3 +57,12 @@ def read_scale(reader: StateReader, block_id: str, low: int, high: int) -> int |
         return None
     value = int(raw)
     return value if low <= value <= high else None
+
+
+def private_metadata(view: dict[str, Any]) -> dict[str, Any]:
+    """The JSON object a modal carries in `private_metadata`; empty if it is missing or not an object."""
+    try:
+        data = json.loads(view.get("private_metadata") or "{}")
+    except (TypeError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}

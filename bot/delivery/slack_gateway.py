@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import random
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,15 +53,50 @@ def retry_after_seconds(headers: dict[str, Any] | None) -> float | None:
     return None
 
 
-class BoundedRateLimitRetryHandler(RateLimitErrorRetryHandler):
+# How retry handlers wait: time.sleep in production; tests hand in a recorder and wait zero seconds.
+Sleep = Callable[[float], None]
+
+
+class _InjectedSleep(RetryHandler):
+    """Waits between attempts through `sleep` instead of calling time.sleep directly."""
+
+    def __init__(self, *args: Any, sleep: Sleep = time.sleep, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.sleep = sleep
+
+    def wait_seconds(self, state: RetryState, response: HttpResponse | None) -> float:
+        return self.interval_calculator.calculate_sleep_duration(state.current_attempt)
+
+    def prepare_for_next_attempt(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        state.next_attempt_requested = True
+        self.sleep(self.wait_seconds(state, response))
+        state.increment_current_attempt()
+
+
+class QuickConnectionRetryHandler(_InjectedSleep, ConnectionErrorRetryHandler):
+    """slack_sdk's connection-error retry, waiting through `sleep`."""
+
+
+class QuickServerErrorRetryHandler(_InjectedSleep, ServerErrorRetryHandler):
+    """slack_sdk's 500/503 retry, waiting through `sleep`."""
+
+
+class BoundedRateLimitRetryHandler(_InjectedSleep, RateLimitErrorRetryHandler):
     """Waits out a 429's Retry-After in place only when it is short.
 
-    A longer wait is handed back to the caller as a SlackUnavailable carrying Retry-After, so the
+    A longer wait is handed back to the caller as a SlackFailure carrying Retry-After, so the
     delivery is rescheduled instead of holding a request thread (and every send behind it).
     """
 
-    def __init__(self, max_retry_count: int = 2, max_wait_seconds: float = 3.0):
-        super().__init__(max_retry_count=max_retry_count)
+    def __init__(self, max_retry_count: int = 2, max_wait_seconds: float = 3.0, sleep: Sleep = time.sleep):
+        super().__init__(max_retry_count=max_retry_count, sleep=sleep)
         self.max_wait_seconds = max_wait_seconds
 
     def _can_retry(
@@ -74,23 +112,30 @@ class BoundedRateLimitRetryHandler(RateLimitErrorRetryHandler):
         wait = retry_after_seconds(dict(response.headers)) if response is not None else None
         return wait is None or wait <= self.max_wait_seconds
 
+    def wait_seconds(self, state: RetryState, response: HttpResponse | None) -> float:
+        wait = retry_after_seconds(dict(response.headers)) if response is not None else None
+        # Retry-After plus up to a second of jitter, as slack_sdk does, so clients do not retry in step.
+        return (1.0 if wait is None else wait) + random.random()
 
-def default_retry_handlers(max_rate_limit_wait: float = 3.0) -> list[RetryHandler]:
+
+def default_retry_handlers(max_rate_limit_wait: float = 3.0, sleep: Sleep = time.sleep) -> list[RetryHandler]:
     # One quick retry smooths over a blip; longer outages are the outbox's job (it backs off for hours).
     quick = BackoffRetryIntervalCalculator(backoff_factor=0.2)
     return [
-        ConnectionErrorRetryHandler(max_retry_count=1, interval_calculator=quick),
-        BoundedRateLimitRetryHandler(max_retry_count=2, max_wait_seconds=max_rate_limit_wait),
-        ServerErrorRetryHandler(max_retry_count=1, interval_calculator=quick),
+        QuickConnectionRetryHandler(max_retry_count=1, interval_calculator=quick, sleep=sleep),
+        BoundedRateLimitRetryHandler(max_retry_count=2, max_wait_seconds=max_rate_limit_wait, sleep=sleep),
+        QuickServerErrorRetryHandler(max_retry_count=1, interval_calculator=quick, sleep=sleep),
     ]
 
 
-def make_web_client(token: str, api_url: str, max_rate_limit_wait: float = 3.0) -> WebClient:
+def make_web_client(
+    token: str, api_url: str, max_rate_limit_wait: float = 3.0, sleep: Sleep = time.sleep
+) -> WebClient:
     return WebClient(
         token=token,
         base_url=api_url,
         timeout=15,
-        retry_handlers=default_retry_handlers(max_rate_limit_wait),
+        retry_handlers=default_retry_handlers(max_rate_limit_wait, sleep),
     )
 
 

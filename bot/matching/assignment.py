@@ -7,20 +7,23 @@ score; a mentee left unmatched counts as 0. Two solvers share it:
 - `dense`: scipy's linear_sum_assignment over every mentor place; exact, but O(n·places) memory.
 - `sparse`: each mentee's top-K mentors plus a private "unmatched" column, solved with
   scipy.sparse.csgraph.min_weight_full_bipartite_matching; near-exact at a fraction of the cost.
+
+numpy and scipy are imported inside the functions that use them: every process that imports the
+core (each `mentor-bot tick`, `migrate` or `run`) would otherwise pay for them at start, while only
+/mentor match needs them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-import numpy as np
-from scipy.optimize import linear_sum_assignment
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+from typing import TYPE_CHECKING
 
 from bot.matching import scoring as m
 from bot.matching.scoring import MenteeNeeds, MentorOffer, normalize_topic
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # Larger than any possible score difference: one more match always beats a better score.
 MATCH_BONUS = 1000.0
@@ -45,10 +48,14 @@ class Assignment:
 
 
 def _codes(values: Sequence[str | None], vocabulary: dict[str, int]) -> np.ndarray:
+    import numpy as np
+
     return np.array([vocabulary.setdefault(normalize_topic(v), len(vocabulary)) if v else -1 for v in values])
 
 
 def _lookup_codes(values: Sequence[int | None]) -> tuple[np.ndarray, list[int | None]]:
+    import numpy as np
+
     distinct = sorted({v for v in values if v is not None}) + [None]
     index = {v: i for i, v in enumerate(distinct)}
     return np.array([index[v] for v in values], dtype=np.int32), distinct
@@ -60,6 +67,8 @@ def score_matrix(needs: Sequence[MenteeNeeds], offers: Sequence[MentorOffer], re
     Every factor that depends on a small set of values (level gaps, timezone offsets) is a table
     lookup, so the whole matrix costs a handful of passes over float32 memory.
     """
+    import numpy as np
+
     n, k = len(needs), len(offers)
     vocabulary: dict[str, int] = {}
     wanted = [{normalize_topic(t) for t in x.topics} for x in needs]
@@ -147,10 +156,14 @@ def score_matrix(needs: Sequence[MenteeNeeds], offers: Sequence[MentorOffer], re
 
 def _slots(offers: Sequence[MentorOffer]) -> np.ndarray:
     """Column j of the slot matrices belongs to offer slots[j]: one column per free place."""
+    import numpy as np
+
     return np.repeat(np.arange(len(offers)), [max(o.remaining, 0) for o in offers])
 
 
 def _result(scores: np.ndarray, pairs: list[tuple[int, int]]) -> Assignment:
+    import numpy as np
+
     picks = [Pick(i, j, float(scores[i, j])) for i, j in pairs if np.isfinite(scores[i, j])]
     matched = {p.mentee for p in picks}
     unmatched = {}
@@ -162,6 +175,9 @@ def _result(scores: np.ndarray, pairs: list[tuple[int, int]]) -> Assignment:
 
 
 def assign_dense(scores: np.ndarray, offers: Sequence[MentorOffer]) -> Assignment:
+    import numpy as np
+    from scipy.optimize import linear_sum_assignment
+
     slots = _slots(offers)
     if scores.shape[0] == 0 or len(slots) == 0:
         return _result(scores, [])
@@ -172,6 +188,10 @@ def assign_dense(scores: np.ndarray, offers: Sequence[MentorOffer]) -> Assignmen
 
 
 def assign_sparse(scores: np.ndarray, offers: Sequence[MentorOffer], top_k: int = DEFAULT_TOP_K) -> Assignment:
+    import numpy as np
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+
     n, k = scores.shape
     if n == 0:
         return _result(scores, [])
@@ -203,6 +223,8 @@ def assign_sparse(scores: np.ndarray, offers: Sequence[MentorOffer], top_k: int 
 
 def assign_greedy(scores: np.ndarray, offers: Sequence[MentorOffer]) -> Assignment:
     """The baseline: each mentee in turn takes their best mentor with a free place."""
+    import numpy as np
+
     remaining = [max(o.remaining, 0) for o in offers]
     pairs = []
     for i in range(scores.shape[0]):

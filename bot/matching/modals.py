@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.blockkit.blocks import Block, context, input_block, modal, option, plain
-from bot.blockkit.state import Errors, StateReader
+from bot.blockkit.state import Errors, StateReader, private_metadata
 from bot.matching.profiles import ProfileForm, ProfileProblem
 from bot.matching.requests import RequestForm
 from bot.people.vocabulary import DEPARTMENT_MAX, LEVELS, TOPIC_MAX, merge_topics, parse_level, split_topics
@@ -184,7 +184,7 @@ def chosen_program(view: dict[str, Any], programs: Sequence[Program]) -> tuple[P
     allowed = {p.id: p for p in programs}
     raw = StateReader(view.get("state", {}).get("values")).selected("program")
     if raw is None:
-        opened_for = _metadata(view).get("program_id")
+        opened_for = private_metadata(view).get("program_id")
         fallback = allowed.get(opened_for) if isinstance(opened_for, int) else None
         fallback = fallback or (programs[0] if len(programs) == 1 else None)
         return fallback, ({} if fallback is not None else {"program": "Choose a program."})
@@ -192,14 +192,6 @@ def chosen_program(view: dict[str, Any], programs: Sequence[Program]) -> tuple[P
     if program is None:
         return None, {"program": "That program is not open. Choose another one."}
     return program, {}
-
-
-def _metadata(view: dict[str, Any]) -> dict[str, Any]:
-    try:
-        data = json.loads(view.get("private_metadata") or "{}")
-    except (TypeError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def profile_errors(problem: ProfileProblem, load: int) -> Errors:

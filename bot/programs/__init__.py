@@ -1,0 +1,1 @@
+"""Programs: creating and finding programs, and the owner rule every door uses."""

@@ -1,0 +1,1 @@
+"""Reporting: program statistics, posting them, the chart, the App Home and the CSV export."""

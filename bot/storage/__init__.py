@@ -1,0 +1,1 @@
+"""Storage: the engine and sessions, typed models, StrEnum statuses and Alembic migrations."""

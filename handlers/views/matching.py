@@ -6,9 +6,10 @@ from typing import Any
 
 from slack_bolt import Ack, BoltContext
 
+from bot.blockkit.state import private_metadata
 from bot.matching import modals
 from bot.matching.requests import RequestResult
-from handlers.context import int_or_none, metadata, now, runtime, state_values, team_of, user_of
+from handlers.context import int_or_none, now, runtime, state_values, team_of, user_of
 from handlers.replies import notice, publish_home
 
 SAVED = notice(
@@ -53,7 +54,7 @@ def request_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], cont
 
 
 def reason_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
-    proposal_id = int_or_none(metadata(view).get("proposal_id"))
+    proposal_id = int_or_none(private_metadata(view).get("proposal_id"))
     reason = modals.read_reason(state_values(view))
     saved = proposal_id is not None and runtime(context).decisions.record_decline_reason(
         team_of(body), user_of(body), proposal_id, reason

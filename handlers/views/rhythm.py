@@ -6,11 +6,11 @@ from typing import Any
 
 from slack_bolt import Ack, BoltContext
 
-from bot.blockkit.state import StateReader, read_scale
+from bot.blockkit.state import StateReader, private_metadata, read_scale
 from bot.pairing import modals
 from bot.pairing.answers import Answer, AnswerKind
 from handlers.actions.rhythm import REFUSALS
-from handlers.context import int_or_none, metadata, now, runtime, state_values, team_of, user_of
+from handlers.context import int_or_none, now, runtime, state_values, team_of, user_of
 
 
 def _close_or_explain(ack: Ack, result: Answer, block_id: str, already: str | None = None) -> None:
@@ -32,7 +32,7 @@ def pulse(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltCon
         ack(response_action="errors", errors={"usefulness": "Choose a number from 1 to 5."})
         return
     result = runtime(context).answers.pulse(team_of(body), user_of(body),
-                                            int_or_none(metadata(view).get("checkin_id")) or -1,
+                                            int_or_none(private_metadata(view).get("checkin_id")) or -1,
                                             usefulness, read_scale(reader, "confidence", 1, 5))
     _close_or_explain(ack, result, "usefulness")
 
@@ -43,7 +43,7 @@ def help_note(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: Bol
         ack(response_action="errors", errors=errors)
         return
     result = runtime(context).answers.need_help(team_of(body), user_of(body),
-                                                int_or_none(metadata(view).get("checkin_id")) or -1,
+                                                int_or_none(private_metadata(view).get("checkin_id")) or -1,
                                                 note, f"view:{view.get('id')}", now(context))
     _close_or_explain(ack, Answer(AnswerKind.OK) if result.kind == AnswerKind.ALREADY else result, "note")
 
@@ -53,7 +53,7 @@ def feedback(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: Bolt
     if form is None:
         ack(response_action="errors", errors=errors)
         return
-    meta = metadata(view)
+    meta = private_metadata(view)
     result = runtime(context).answers.feedback(team_of(body), user_of(body), int_or_none(meta.get("pairing_id")) or -1,
                                                int_or_none(meta.get("round")) or 1, form.working,
                                                form.try_differently, now(context))
@@ -66,6 +66,6 @@ def survey(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltCo
         ack(response_action="errors", errors=errors)
         return
     result = runtime(context).answers.survey(team_of(body), user_of(body),
-                                             int_or_none(metadata(view).get("pairing_id")) or -1,
+                                             int_or_none(private_metadata(view).get("pairing_id")) or -1,
                                              form.rating, form.recommend, form.goals, now(context))
     _close_or_explain(ack, result, "rating", already="You've already taken this survey. Thank you!")

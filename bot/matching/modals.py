@@ -11,7 +11,7 @@ from bot.blockkit.state import Errors, StateReader, private_metadata
 from bot.matching.profiles import ProfileForm, ProfileProblem
 from bot.matching.requests import RequestForm
 from bot.people.vocabulary import DEPARTMENT_MAX, LEVELS, TOPIC_MAX, merge_topics, parse_level, split_topics
-from bot.storage.models import MentorProfile, Program
+from bot.storage.models import PROGRAM_DEFAULTS, MentorProfile, Program
 from bot.storage.statuses import ProgramKind
 
 OFFER_CALLBACK = "mentor_offer"
@@ -207,7 +207,7 @@ REQUEST_ALREADY_OPEN = (
 )
 
 
-def read_profile(values: Any, default_capacity: int = 2) -> tuple[ProfileForm | None, Errors]:
+def read_profile(values: Any, default_capacity: int = PROGRAM_DEFAULTS["default_capacity"]) -> tuple[ProfileForm | None, Errors]:
     reader = StateReader(values)
     errors: Errors = {}
     typed = split_topics(reader.text("topics_other"))

@@ -33,9 +33,15 @@ def _text(initial: str, max_length: int, multiline: bool = False) -> dict[str, A
     return element
 
 
+def settings_of(program: Program | None) -> dict[str, Any]:
+    """The program's settings the form shows, or the defaults for a new program."""
+    return {name: getattr(program, name) for name in PROGRAM_DEFAULTS} if program else dict(PROGRAM_DEFAULTS)
+
+
 def program_modal(program: Program | None, default_topics: list[str]) -> dict[str, Any]:
     p = program
     topics = "\n".join(p.topics if p else default_topics)
+    current = settings_of(p)
     owners: dict[str, Any] = {"type": "multi_users_select", "placeholder": plain("Choose people")}
     if p and p.owners:
         owners["initial_users"] = list(p.owners)
@@ -50,24 +56,24 @@ def program_modal(program: Program | None, default_topics: list[str]) -> dict[st
         input_block("name", "Name", _text(p.name if p else "", 80)),
         input_block("kind", "Kind", _select([("Classic: experienced mentors guide others", ProgramKind.CLASSIC),
                                              ("Reverse: junior colleagues mentor seniors on tech", ProgramKind.REVERSE)],
-                                            p.kind if p else PROGRAM_DEFAULTS["kind"])),
+                                            current["kind"])),
         input_block("topics", "Topics", _text(topics, 3000, multiline=True), hint="One per line."),
         input_block("starts_on", "Cohort start", starts, optional=True,
                     hint="Until then, requests wait and you match the whole cohort with /mentor match."),
-        input_block("length_weeks", "Length in weeks", _text(str(p.length_weeks if p else 12), 2)),
+        input_block("length_weeks", "Length in weeks", _text(str(current["length_weeks"]), 2)),
         input_block("cadence_weeks", "Check-ins", _select([("Every week", "1"), ("Every 2 weeks", "2"),
                                                            ("Every 3 weeks", "3"), ("Every 4 weeks", "4")],
-                                                          str(p.cadence_weeks if p else 1))),
+                                                          str(current["cadence_weeks"]))),
         input_block("checkin_weekday", "Check-in day",
-                    _select([(d, str(i)) for i, d in enumerate(WEEKDAYS)], str(p.checkin_weekday if p else 0))),
+                    _select([(d, str(i)) for i, d in enumerate(WEEKDAYS)], str(current["checkin_weekday"]))),
         input_block("checkin_hour", "Check-in hour (each mentee's own timezone)",
-                    _select([(f"{h:02d}:00", str(h)) for h in range(24)], str(p.checkin_hour if p else 10))),
+                    _select([(f"{h:02d}:00", str(h)) for h in range(24)], str(current["checkin_hour"]))),
         input_block("feedback_every_weeks", "Two-way feedback",
                     _select([("Off", "0")] + [(f"Every {n} weeks", str(n)) for n in (2, 3, 4, 6, 8, 12)],
-                            str(p.feedback_every_weeks if p else 4))),
+                            str(current["feedback_every_weeks"]))),
         input_block("default_capacity", "Default mentor capacity",
-                    _select([(str(n), str(n)) for n in range(1, 6)], str(p.default_capacity if p else 2))),
-        input_block("timezone", "Fallback timezone", _text(p.timezone if p else "UTC", 64),
+                    _select([(str(n), str(n)) for n in range(1, 6)], str(current["default_capacity"]))),
+        input_block("timezone", "Fallback timezone", _text(current["timezone"], 64),
                     hint="Used when a mentee's timezone is unknown, e.g. Europe/Berlin."),
         input_block("owners", "Program owners", owners, optional=True),
         input_block("stats_channel", "Stats channel", channel, optional=True),

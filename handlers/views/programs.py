@@ -8,7 +8,7 @@ from slack_bolt import Ack, BoltContext
 
 from bot.blockkit.state import private_metadata
 from bot.programs.catalog import ProgramProblem
-from bot.programs.program_modal import PROGRAM_DEFAULTS, read_program
+from bot.programs.program_modal import read_program, settings_of
 from handlers.context import int_or_none, now, runtime, state_values, team_of, user_of
 from handlers.replies import REFUSAL
 
@@ -23,8 +23,7 @@ def program_saved(ack: Ack, body: dict[str, Any], view: dict[str, Any], context:
     rt, team_id, user_id = runtime(context), team_of(body), user_of(body)
     program_id = int_or_none(private_metadata(view).get("program_id"))
     target = rt.programs.get(team_id, program_id) if program_id else None
-    current = {name: getattr(target, name) for name in PROGRAM_DEFAULTS} if target is not None else None
-    form, errors = read_program(state_values(view), current)
+    form, errors = read_program(state_values(view), settings_of(target))
     if form is not None:
         problem = rt.programs.save(team_id, user_id, program_id, form, now(context))
         errors = {"name": PROBLEMS[problem]} if problem else {}

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 
 from bot.config import load_settings
-from bot.storage.database import migrate
+from bot.delivery.slack_gateway import default_retry_handlers
 from bot.runtime import Runtime, build_runtime
+from bot.storage.database import make_engine, migrate
 from handlers.app import build_app, build_wsgi
 from tests.fakeslack import FakeSlack
 from tests.slackclient import SlackClientSim
@@ -38,18 +41,35 @@ def _postgres_unreachable() -> str | None:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if request.param == "sqlite":
+def backend(request: pytest.FixtureRequest) -> str:
+    if request.param == "postgresql":
+        problem = _postgres_unreachable()
+        if problem:
+            message = f"PostgreSQL is not reachable at {POSTGRES_URL} ({problem})"
+            if os.environ.get("CI"):
+                pytest.fail(message + "; CI must run the PostgreSQL tests")
+            pytest.skip(message)
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def postgres_admin() -> Iterator[Engine]:
+    """One autocommit connection pool for creating and dropping the per-test schemas."""
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    yield admin
+    admin.dispose()
+
+
+@pytest.fixture
+def database_url(
+    backend: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[str]:
+    """An empty database: a new SQLite file, or a new PostgreSQL schema dropped afterwards."""
+    if backend == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('db')}/mentor-bot.db"
         return
-    problem = _postgres_unreachable()
-    if problem:
-        message = f"PostgreSQL is not reachable at {POSTGRES_URL} ({problem})"
-        if os.environ.get("CI"):
-            pytest.fail(message + "; CI must run the PostgreSQL tests")
-        pytest.skip(message)
+    admin: Engine = request.getfixturevalue("postgres_admin")
     schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     try:
@@ -57,7 +77,32 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file the real migrations brought to head, once per session."""
+    path = tmp_path_factory.mktemp("template") / "mentor-bot.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate(engine)
+    engine.dispose()  # the last connection to close folds the WAL back into the file
+    return path
+
+
+@pytest.fixture
+def migrated_database_url(database_url: str, backend: str, request: pytest.FixtureRequest) -> str:
+    """database_url with the schema at head. Tests of the migrations themselves take `database_url`.
+
+    SQLite copies a file the migrations built once per session. PostgreSQL migrates its new schema:
+    cloning one (CREATE DATABASE ... TEMPLATE) was measured slower here, with WAL and checkpoints.
+    """
+    if backend == "sqlite":
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), database_url.removeprefix("sqlite:///"))
+    else:
+        engine = make_engine(database_url)
+        migrate(engine)
+        engine.dispose()
+    return database_url
 
 
 @pytest.fixture
@@ -102,27 +147,33 @@ class RunningBot:
     slack: SlackClientSim
     fake: FakeSlack
     clock: Clock
+    # Every wait the Slack client would have slept (Retry-After, retry back-off), in seconds.
+    slept: list[float] = field(default_factory=list)
 
 
 @pytest.fixture
-def bot(fake_slack: FakeSlack, database_url: str) -> Iterator[RunningBot]:
+def bot(fake_slack: FakeSlack, migrated_database_url: str) -> Iterator[RunningBot]:
     from waitress import create_server, wasyncore
 
     clock = Clock()
-    rt = build_runtime(load_settings(bot_env(fake_slack, database_url)), now=clock)
-    migrate(rt.engine)
+    rt = build_runtime(load_settings(bot_env(fake_slack, migrated_database_url)), now=clock)
+    slept: list[float] = []
+    # Time in tests is injected, not slept: waits are recorded for the tests to check, and cost nothing.
+    rt.web_client.retry_handlers = default_retry_handlers(sleep=slept.append)
     server = create_server(build_wsgi(build_app(rt), rt), host="127.0.0.1", port=0, threads=8)
     stop = threading.Event()
 
     def loop() -> None:
         while not stop.is_set():
-            wasyncore.loop(timeout=0.05, map=server._map, count=1)  # type: ignore[union-attr]
+            wasyncore.loop(timeout=1, map=server._map, count=1)  # type: ignore[union-attr]
 
     thread = threading.Thread(target=loop, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server.effective_port}/slack/events"  # type: ignore[union-attr]
-    yield RunningBot(rt, url, SlackClientSim(url, SIGNING_SECRET, fake_slack), fake_slack, clock)
+    yield RunningBot(rt, url, SlackClientSim(url, SIGNING_SECRET, fake_slack), fake_slack, clock, slept)
     stop.set()
+    server.pull_trigger()  # wakes the loop at once, instead of at its timeout
     thread.join(timeout=5)
     server.close()
+    server.task_dispatcher.shutdown()  # type: ignore[union-attr]
     rt.close()

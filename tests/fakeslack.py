@@ -6,7 +6,6 @@ import itertools
 import json
 import random
 import threading
-import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -39,10 +38,9 @@ class FakeSlack:
     faults: list[Fault] = field(default_factory=list)
     gone_users: set[str] = field(default_factory=set)
     revoked_tokens: set[str] = field(default_factory=set)
-    # A share of calls (0..1) answered 429 with Retry-After, and a delay before every answer.
+    # A share of calls (0..1) answered 429 with Retry-After.
     storm_share: float = 0.0
     storm_retry_after: int = 1
-    delay_seconds: float = 0.0
     uploads: dict[str, bytes] = field(default_factory=dict)
     emails: dict[str, str] = field(default_factory=dict)  # email -> user id
 
@@ -52,6 +50,11 @@ class FakeSlack:
         self._views = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
         self._storm = random.Random(7)
+        # hold_answers(): which method, after how many answers, and who is waiting for release().
+        self._hold: tuple[str, int] | None = None
+        self._answered: dict[str, int] = {}
+        self._held = threading.Semaphore(0)
+        self._release = threading.Event()
 
     # --- setup ---------------------------------------------------------------------------
 
@@ -85,6 +88,24 @@ class FakeSlack:
              error: str = "ratelimited") -> None:
         with self._lock:
             self.faults.append(Fault(method, status, error, retry_after, times))
+
+    def hold_answers(self, method: str, after: int = 0) -> None:
+        """Answer `after` calls to `method`, then take later calls but keep their answers until release().
+
+        A held call is recorded as Slack accepting it, so a sender stopped while it waits is exactly the
+        process that dies after Slack took a message and before it heard back.
+        """
+        self._hold = (method, after)
+
+    def wait_until_held(self, count: int = 1, timeout: float = 60) -> None:
+        """Returns once `count` answers are being held: that many senders are waiting on this server."""
+        for _ in range(count):
+            if not self._held.acquire(timeout=timeout):
+                raise AssertionError(f"no call to {self._hold} was held within {timeout} s")
+
+    def release(self) -> None:
+        """Sends every held answer and stops holding."""
+        self._release.set()
 
     # --- reading -------------------------------------------------------------------------
 
@@ -123,24 +144,40 @@ class FakeSlack:
                 args = fake._parse(raw, self.headers.get("Content-Type", ""))
                 token = (self.headers.get("Authorization") or "").removeprefix("Bearer ").strip() or args.get("token")
                 status, headers, body = fake._answer(method, args, token)
+                fake._wait_if_held(method)
                 data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json; charset=utf-8")
+                    self.send_header("Content-Length", str(len(data)))
+                    for name, value in headers.items():
+                        self.send_header(name, value)
+                    self.end_headers()
+                    self.wfile.write(data)
+                except ConnectionError:
+                    pass  # the caller is gone (a killed process whose answer was held)
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        # A short poll keeps stop() quick: shutdown() waits for the loop to look at its flag.
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()
         return f"http://127.0.0.1:{self._server.server_address[1]}/api/"
 
     def stop(self) -> None:
+        self._release.set()
         if self._server:
             self._server.shutdown()
             self._server.server_close()
+
+    def _wait_if_held(self, method: str) -> None:
+        with self._lock:
+            if self._hold is None or self._hold[0] != method or self._release.is_set():
+                return
+            self._answered[method] = self._answered.get(method, 0) + 1
+            if self._answered[method] <= self._hold[1]:
+                return
+        self._held.release()
+        self._release.wait(timeout=120)
 
     @staticmethod
     def _parse(raw: str, content_type: str) -> dict[str, Any]:
@@ -156,8 +193,6 @@ class FakeSlack:
         return args
 
     def _answer(self, method: str, args: dict[str, Any], token: str | None) -> tuple[int, dict[str, str], dict]:
-        if self.delay_seconds:
-            time.sleep(self.delay_seconds)
         with self._lock:
             self.calls.append(Call(method, args, token))
             if self.storm_share and method == "chat.postMessage" and self._storm.random() < self.storm_share:
@@ -172,7 +207,7 @@ class FakeSlack:
         if token in self.revoked_tokens:
             return 200, {}, {"ok": False, "error": "invalid_auth"}
         handler = getattr(self, "_" + method.replace(".", "_"), None)
-        answer = handler(args) if handler else {"ok": True}
+        answer: dict[str, Any] = handler(args) if handler else {"ok": True}
         if method == "chat.postMessage" and answer.get("ok"):
             # Remember where the message landed, so a test can click its buttons.
             args["_channel"], args["_ts"] = answer["channel"], answer["ts"]

@@ -101,7 +101,7 @@ def wait_for(condition: Callable[[], bool], process: subprocess.Popen, what: str
     while not condition():
         assert process.poll() is None, f"the bot exited before {what}"
         assert time.time() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.1)
+        time.sleep(0.02)
 
 
 def healthy(port: int) -> bool:

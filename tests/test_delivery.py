@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
+from bot.delivery.slack_gateway import SlackFailure, SlackGateway, make_web_client
 from bot.storage.models import Delivery
 from scheduler import Ticker
 from tests.flows import MENTEE, MENTOR, offer, proposals_to, request, rows
@@ -20,6 +23,26 @@ def test_short_429_is_waited_out_and_sent_once(bot):
     request(bot)
     assert len(proposals_to(bot, MENTOR)) == 1
     assert _delivery(bot, "proposal").status == "sent"
+    # It waited once, in place, for Retry-After (plus under a second of jitter).
+    [waited] = bot.slept
+    assert 1 <= waited < 2
+
+
+def test_only_a_short_retry_after_is_waited_out_in_place(fake_slack):
+    slept: list[float] = []
+    gateway = SlackGateway(make_web_client("xoxb-1-limits", fake_slack.url, max_rate_limit_wait=3,
+                                           sleep=slept.append))
+    fake_slack.fail("chat.postMessage", status=429, retry_after=3, times=1)
+    gateway.post_message("C0LIMITS", "short")
+    assert len(slept) == 1 and 3 <= slept[0] < 4
+
+    fake_slack.fail("chat.postMessage", status=429, retry_after=4, times=1)
+    with pytest.raises(SlackFailure) as longer:
+        gateway.post_message("C0LIMITS", "long")
+    # Handed back with Slack's hint, for the outbox to reschedule, and not waited for here.
+    assert (longer.value.error, longer.value.retry_after, longer.value.permanent) == ("ratelimited", 4, False)
+    assert len(slept) == 1
+    assert [p["text"] for p in fake_slack.posts_to("C0LIMITS")] == ["short"]
 
 
 def test_long_429_reschedules_after_retry_after_and_a_tick_sends_it(bot):

@@ -7,17 +7,17 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
 from bot.delivery import outbox
-from bot.storage.database import make_engine, make_session_factory, migrate, unit_of_work
-from bot.storage.models import Delivery
-from bot.delivery.outbox import Dispatcher
+from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.slack_gateway import SlackGateway, make_web_client
 from bot.people.directory import ensure_workspace
+from bot.storage.database import make_engine, make_session_factory, unit_of_work
+from bot.storage.models import Delivery
+from bot.storage.statuses import DeliveryKind
 from tests.conftest import bot_env
 from tests.test_cli import ROOT, run_cli
 
@@ -27,11 +27,10 @@ CHANNEL = "C0ANNOUNCE"
 
 def queue(database_url: str, count: int) -> None:
     engine = make_engine(database_url)
-    migrate(engine)
     with unit_of_work(make_session_factory(engine)) as s:
         ensure_workspace(s, "TAAAA0001", T0)
         for n in range(count):
-            outbox.enqueue(s, team_id="TAAAA0001", key=f"bulk:{n}", kind="bulk", now=T0, target=CHANNEL,
+            outbox.enqueue(s, team_id="TAAAA0001", key=f"bulk:{n}", kind=DeliveryKind.STATS, now=T0, target=CHANNEL,
                            payload={"text": f"message {n}"})
     engine.dispose()
 
@@ -57,62 +56,69 @@ def start_tick(fake, database_url: str, cwd, output=subprocess.DEVNULL) -> subpr
                             stderr=output, text=True)
 
 
-def test_two_dispatcher_processes_send_each_message_exactly_once(fake_slack, database_url, tmp_path):
-    queue(database_url, 600)
-    fake_slack.delay_seconds = 0.002
-    workers = [start_tick(fake_slack, database_url, tmp_path, subprocess.PIPE) for _ in range(2)]
+def test_two_dispatcher_processes_send_each_message_exactly_once(fake_slack, migrated_database_url, tmp_path):
+    queue(migrated_database_url, 600)
+    # Slack holds each process's first answer until both are waiting on one: both are mid-run at once.
+    fake_slack.hold_answers("chat.postMessage")
+    workers = [start_tick(fake_slack, migrated_database_url, tmp_path, subprocess.PIPE) for _ in range(2)]
+    fake_slack.wait_until_held(2)
+    fake_slack.release()
     outputs = [w.communicate(timeout=300) for w in workers]
     assert [w.returncode for w in workers] == [0, 0], outputs
     counts = delivered(fake_slack)
     assert len(counts) == 600 and set(counts.values()) == {1}
-    assert statuses(database_url) == {"sent": 600}
+    assert statuses(migrated_database_url) == {"sent": 600}
     # Both processes did part of the work.
     sent_by = [int(out.split("sent ")[1].split(",")[0]) for out, _ in outputs]
     assert sum(sent_by) == 600 and min(sent_by) > 0, sent_by
 
 
-def test_a_429_storm_delays_but_never_duplicates_or_drops(fake_slack, database_url):
-    queue(database_url, 60)
+def test_a_429_storm_delays_but_never_duplicates_or_drops(fake_slack, migrated_database_url):
+    queue(migrated_database_url, 60)
     fake_slack.storm_share, fake_slack.storm_retry_after = 0.25, 1
-    engine = make_engine(database_url)
-    gateway = SlackGateway(make_web_client("xoxb-storm", fake_slack.url))
+    engine = make_engine(migrated_database_url)
+    slept: list[float] = []
+    gateway = SlackGateway(make_web_client("xoxb-storm", fake_slack.url, sleep=slept.append))
     dispatcher = Dispatcher(make_session_factory(engine), gateway)
-    now = T0
+    now, handed_back = T0, 0
     for _ in range(40):
-        dispatcher.dispatch_due(now)
-        if statuses(database_url) == {"sent": 60}:
+        handed_back += dispatcher.dispatch_due(now).retrying
+        if statuses(migrated_database_url) == {"sent": 60}:
             break
         now += timedelta(seconds=30)
     engine.dispose()
     storm_hits = sum(1 for c in fake_slack.calls if c.method == "chat.postMessage") - 60
     assert storm_hits > 5  # the storm really happened
+    # Every 429 was honoured: waited out in place for its Retry-After, or handed back to the outbox.
+    assert len(slept) + handed_back == storm_hits
+    assert slept and all(1 <= s < 2 for s in slept)
     counts = delivered(fake_slack)
     assert len(counts) == 60 and set(counts.values()) == {1}
-    assert statuses(database_url) == {"sent": 60}
+    assert statuses(migrated_database_url) == {"sent": 60}
 
 
-def test_killed_mid_dispatch_the_rest_is_sent_after_restart(fake_slack, database_url, tmp_path):
-    queue(database_url, 300)
-    fake_slack.delay_seconds = 0.01
-    worker = start_tick(fake_slack, database_url, tmp_path)
-    deadline = time.time() + 60
-    while len(delivered(fake_slack)) < 60:
-        assert worker.poll() is None and time.time() < deadline
-        time.sleep(0.02)
+def test_killed_mid_dispatch_the_rest_is_sent_after_restart(fake_slack, migrated_database_url, tmp_path):
+    queue(migrated_database_url, 300)
+    # Slack takes the 61st message, and the sender is killed before it hears back.
+    fake_slack.hold_answers("chat.postMessage", after=60)
+    worker = start_tick(fake_slack, migrated_database_url, tmp_path)
+    fake_slack.wait_until_held()
     worker.send_signal(signal.SIGKILL)
     worker.wait()
-    before = sum(delivered(fake_slack).values())
-    assert before < 300
+    fake_slack.release()
+    in_flight = fake_slack.posts_to(CHANNEL)[-1]["text"]
+    assert sum(delivered(fake_slack).values()) == 61
 
+    env = bot_env(fake_slack, migrated_database_url)
     # A restart sends what the dead process never claimed; what it had claimed waits out the claim window ...
-    early = run_cli(["tick", "--at", (T0 + timedelta(minutes=2)).isoformat()], bot_env(fake_slack, database_url),
-                    tmp_path)
+    early = run_cli(["tick", "--at", (T0 + timedelta(minutes=2)).isoformat()], env, tmp_path)
     assert early.returncode == 0, early.stderr
+    assert delivered(fake_slack)[in_flight] == 1
     # ... and then goes too.
-    later = run_cli(["tick", "--at", (T0 + timedelta(minutes=6)).isoformat()], bot_env(fake_slack, database_url),
-                    tmp_path)
+    later = run_cli(["tick", "--at", (T0 + timedelta(minutes=6)).isoformat()], env, tmp_path)
     assert later.returncode == 0, later.stderr
     counts = delivered(fake_slack)
     assert len(counts) == 300
-    assert sum(counts.values()) - 300 <= 1  # at most the single message in flight at the kill
-    assert statuses(database_url) == {"sent": 300}
+    # The one duplicate window: only the message in flight at the kill was sent twice.
+    assert [text for text, n in counts.items() if n > 1] == [in_flight]
+    assert statuses(migrated_database_url) == {"sent": 300}

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.matching.scoring import MenteeNeeds, MentorOffer, exclusion, rank, score, timezone_gap_hours
 
 
-def mentor(user_id: str = "UM1", profile_id: int = 1, **kw) -> MentorOffer:
-    base = dict(topics=("Leadership", "Communication"), level=4, capacity=2, load=0, department="Sales",
-                tz_offset=0)
+def mentor(user_id: str = "UM1", profile_id: int = 1, **kw: Any) -> MentorOffer:
+    base: dict[str, Any] = dict(topics=("Leadership", "Communication"), level=4, capacity=2, load=0,
+                                department="Sales", tz_offset=0)
     base.update(kw)
     return MentorOffer(profile_id=profile_id, user_id=user_id, **base)
 
@@ -69,7 +71,14 @@ def test_reverse_mentoring_prefers_junior_mentors_who_opted_in():
 
 
 def test_ties_go_to_the_less_loaded_mentor():
+    # Identical but for load and capacity, and both half full: the same score, a real tie.
+    needs = MenteeNeeds(user_id="UE1", topics=("Leadership",), level=2)
     busy = mentor("UBUSY", 1, capacity=4, load=2)
-    free = mentor("UFREE", 2, capacity=4, load=0)
-    assert rank(NEEDS, [busy, free])[0].offer.user_id == "UFREE"
-    assert "has room for 4 more mentees" in score(NEEDS, free).reasons or score(NEEDS, free).score > 0
+    quiet = mentor("UQUIET", 2, capacity=2, load=1)
+    ranked = rank(needs, [busy, quiet])
+    assert ranked[0].score == ranked[1].score
+    # The less loaded mentor wins, though the busier one offered first and is listed first.
+    assert [m.offer.user_id for m in ranked] == ["UQUIET", "UBUSY"]
+    assert ranked[0].reasons == ("covers your topic: Leadership", "2 levels more senior than you",
+                                 "has room for 1 more mentee")
+    assert "has room for 2 more mentees" in ranked[1].reasons

@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.matching.assignment import DEFAULT_TOP_K  # noqa: E402
 from bot.matching.scoring import MenteeNeeds, MentorOffer  # noqa: E402
-from bot.people.directory import DEFAULT_TOPICS  # noqa: E402
+from bot.programs.catalog import DEFAULT_TOPICS  # noqa: E402
 
 DEPARTMENTS = ["Engineering", "Sales", "Finance", "Design", "Marketing", "Operations", "People", "Legal"]
 OFFSETS = [-28800, -18000, 0, 3600, 7200, 19800, 32400, 36000]
@@ -31,16 +31,29 @@ OFFSETS = [-28800, -18000, 0, 3600, 7200, 19800, 32400, 36000]
 def instance(mentees: int, mentors: int, seed: int = 2026) -> tuple[list[MenteeNeeds], list[MentorOffer]]:
     rng = random.Random(seed)
     offers = [
-        MentorOffer(profile_id=j, user_id=f"UM{j:06d}", topics=tuple(rng.sample(DEFAULT_TOPICS, rng.randint(2, 5))),
-                    level=rng.randint(2, 6), capacity=rng.randint(1, 3), load=0,
-                    department=rng.choice(DEPARTMENTS), tz_offset=rng.choice(OFFSETS))
+        MentorOffer(
+            profile_id=j,
+            user_id=f"UM{j:06d}",
+            topics=tuple(rng.sample(DEFAULT_TOPICS, rng.randint(2, 5))),
+            level=rng.randint(2, 6),
+            capacity=rng.randint(1, 3),
+            load=0,
+            department=rng.choice(DEPARTMENTS),
+            tz_offset=rng.choice(OFFSETS),
+        )
         for j in range(mentors)
     ]
     needs = [
-        MenteeNeeds(user_id=f"UE{i:06d}", topics=tuple(rng.sample(DEFAULT_TOPICS, rng.randint(1, 3))),
-                    level=rng.randint(1, 4), department=rng.choice(DEPARTMENTS), tz_offset=rng.choice(OFFSETS),
-                    wants_outside_team=rng.random() < 0.3, wants_more_senior=rng.random() < 0.4,
-                    manager_user_id=f"UM{rng.randrange(mentors):06d}" if rng.random() < 0.1 else None)
+        MenteeNeeds(
+            user_id=f"UE{i:06d}",
+            topics=tuple(rng.sample(DEFAULT_TOPICS, rng.randint(1, 3))),
+            level=rng.randint(1, 4),
+            department=rng.choice(DEPARTMENTS),
+            tz_offset=rng.choice(OFFSETS),
+            wants_outside_team=rng.random() < 0.3,
+            wants_more_senior=rng.random() < 0.4,
+            manager_user_id=f"UM{rng.randrange(mentors):06d}" if rng.random() < 0.1 else None,
+        )
         for i in range(mentees)
     ]
     return needs, offers
@@ -60,8 +73,13 @@ def solve(method: str, mentees: int, mentors: int, top_k: int) -> dict:
     else:
         result = assign_greedy(scores, offers)
     seconds = time.perf_counter() - began
-    return {"seconds": seconds, "scoring_seconds": scored, "total": result.total_score, "matched": len(result.picks),
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {
+        "seconds": seconds,
+        "scoring_seconds": scored,
+        "total": result.total_score,
+        "matched": len(result.picks),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
 
 
 def main() -> None:
@@ -76,9 +94,23 @@ def main() -> None:
         return
     results = {}
     for method in ("sparse", "dense", "greedy"):
-        out = subprocess.run([sys.executable, __file__, "--method", method, "--mentees", str(args.mentees),
-                              "--mentors", str(args.mentors), "--top-k", str(args.top_k)],
-                             capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--method",
+                method,
+                "--mentees",
+                str(args.mentees),
+                "--mentors",
+                str(args.mentors),
+                "--top-k",
+                str(args.top_k),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         results[method] = json.loads(out.stdout.strip().splitlines()[-1])
     optimum = results["dense"]["total"]
     places = sum(o.capacity for o in instance(args.mentees, args.mentors)[1])
@@ -87,8 +119,10 @@ def main() -> None:
     print(f"{'':10}" + "".join(f"{name:>{width}}" for name, width in columns) + f"{'peak RSS MB':>13}")
     for method in ("sparse", "dense", "greedy"):
         r = results[method]
-        print(f"{method:10}{r['seconds']:>9.2f}{r['scoring_seconds']:>11.2f}{r['matched']:>9}{r['total']:>14,.1f}"
-              f"{100 * r['total'] / optimum:>13.3f}%{r['peak_rss_mb']:>13.0f}")
+        print(
+            f"{method:10}{r['seconds']:>9.2f}{r['scoring_seconds']:>11.2f}{r['matched']:>9}{r['total']:>14,.1f}"
+            f"{100 * r['total'] / optimum:>13.3f}%{r['peak_rss_mb']:>13.0f}"
+        )
 
 
 if __name__ == "__main__":

@@ -32,29 +32,73 @@ def peak_rss_mb() -> float:
 def seed(database_url: str, pairs: int) -> None:
     from sqlalchemy import insert
 
+    from bot.people.directory import ensure_workspace
+    from bot.programs.catalog import open_programs
     from bot.storage.database import make_engine, make_session_factory, migrate, unit_of_work
     from bot.storage.models import MentoringRequest, MentorProfile, Pairing
-    from bot.people.directory import ensure_workspace, open_programs
 
     engine = make_engine(database_url)
     migrate(engine)
     with unit_of_work(make_session_factory(engine)) as s:
         ensure_workspace(s, "TBENCH0001", START)
         program = open_programs(s, "TBENCH0001", START)[0]
-        s.execute(insert(MentorProfile), [
-            dict(team_id="TBENCH0001", program_id=program.id, user_id=f"UM{n:07d}", topics=["Leadership"],
-                 capacity=1, load=1, level=4, open_to_reverse=False, active=True, created_at=START,
-                 updated_at=START) for n in range(pairs)])
-        s.execute(insert(MentoringRequest), [
-            dict(team_id="TBENCH0001", program_id=program.id, mentee_user_id=f"UE{n:07d}", goals="Grow as a lead.",
-                 topics=["Leadership"], wants_outside_team=False, wants_more_senior=False, status="matched",
-                 source_key=f"bench:{n}", created_at=START) for n in range(pairs)])
+        s.execute(
+            insert(MentorProfile),
+            [
+                dict(
+                    team_id="TBENCH0001",
+                    program_id=program.id,
+                    user_id=f"UM{n:07d}",
+                    topics=["Leadership"],
+                    capacity=1,
+                    load=1,
+                    level=4,
+                    open_to_reverse=False,
+                    active=True,
+                    created_at=START,
+                    updated_at=START,
+                )
+                for n in range(pairs)
+            ],
+        )
+        s.execute(
+            insert(MentoringRequest),
+            [
+                dict(
+                    team_id="TBENCH0001",
+                    program_id=program.id,
+                    mentee_user_id=f"UE{n:07d}",
+                    goals="Grow as a lead.",
+                    topics=["Leadership"],
+                    wants_outside_team=False,
+                    wants_more_senior=False,
+                    status="matched",
+                    source_key=f"bench:{n}",
+                    created_at=START,
+                )
+                for n in range(pairs)
+            ],
+        )
         s.flush()
-        s.execute(insert(Pairing), [
-            dict(team_id="TBENCH0001", program_id=program.id, request_id=n + 1, mentor_profile_id=n + 1,
-                 mentor_user_id=f"UM{n:07d}", mentee_user_id=f"UE{n:07d}", status="active",
-                 dm_channel_id=f"G{n:08d}", started_at=START, checkin_weekday=0, next_period=1)
-            for n in range(pairs)])
+        s.execute(
+            insert(Pairing),
+            [
+                dict(
+                    team_id="TBENCH0001",
+                    program_id=program.id,
+                    request_id=n + 1,
+                    mentor_profile_id=n + 1,
+                    mentor_user_id=f"UM{n:07d}",
+                    mentee_user_id=f"UE{n:07d}",
+                    status="active",
+                    dm_channel_id=f"G{n:08d}",
+                    started_at=START,
+                    checkin_weekday=0,
+                    next_period=1,
+                )
+                for n in range(pairs)
+            ],
+        )
     engine.dispose()
 
 
@@ -62,29 +106,46 @@ def run_ours(api_url: str, database_url: str) -> dict:
     from bot.config import load_settings
     from bot.runtime import build_runtime
 
-    rt = build_runtime(load_settings({"SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": "s",
-                                      "SLACK_API_URL": api_url, "DATABASE_URL": database_url}))
+    rt = build_runtime(
+        load_settings(
+            {
+                "SLACK_BOT_TOKEN": "xoxb-bench",
+                "SLACK_SIGNING_SECRET": "s",
+                "SLACK_API_URL": api_url,
+                "DATABASE_URL": database_url,
+            }
+        )
+    )
     began = time.perf_counter()
     plan = rt.planner.plan(MONDAY)
     planned = time.perf_counter() - began
     began = time.perf_counter()
     sent = rt.dispatcher.dispatch_due(MONDAY + timedelta(seconds=1))
     seconds = time.perf_counter() - began
-    return {"checkins": plan.checkins, "messages": sent.sent, "failed": sent.failed + sent.retrying,
-            "plan_seconds": planned, "seconds": seconds, "peak_rss_mb": peak_rss_mb()}
+    return {
+        "checkins": plan.checkins,
+        "messages": sent.sent,
+        "failed": sent.failed + sent.retrying,
+        "plan_seconds": planned,
+        "seconds": seconds,
+        "peak_rss_mb": peak_rss_mb(),
+    }
 
 
 def run_baseline(api_url: str, database_url: str) -> dict:
     from sqlalchemy import select
 
+    from bot.delivery.slack_gateway import make_web_client
     from bot.storage.database import make_engine, make_session_factory, unit_of_work
     from bot.storage.models import Delivery, Pairing
-    from bot.delivery.slack_gateway import make_web_client
 
     engine = make_engine(database_url)
     with unit_of_work(make_session_factory(engine)) as s:
-        rows = s.execute(select(Pairing.dm_channel_id, Delivery.payload)
-                         .join(Pairing, Pairing.id == Delivery.pairing_id).where(Delivery.kind == "checkin")).all()
+        rows = s.execute(
+            select(Pairing.dm_channel_id, Delivery.payload)
+            .join(Pairing, Pairing.id == Delivery.pairing_id)
+            .where(Delivery.kind == "checkin")
+        ).all()
     engine.dispose()
     client = make_web_client("xoxb-bench", api_url)
     began = time.perf_counter()
@@ -95,8 +156,12 @@ def run_baseline(api_url: str, database_url: str) -> dict:
 
 
 def child(role: str, api_url: str, database_url: str) -> dict:
-    output = subprocess.run([sys.executable, __file__, "--role", role, "--api-url", api_url,
-                             "--database-url", database_url], capture_output=True, text=True, check=True)
+    output = subprocess.run(
+        [sys.executable, __file__, "--role", role, "--api-url", api_url, "--database-url", database_url],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(output.stdout.strip().splitlines()[-1])
 
 
@@ -115,8 +180,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         database_url = args.database_url or f"sqlite:///{tmp}/bench.db"
         seed(database_url, args.pairs)
-        server = subprocess.Popen([sys.executable, str(ROOT / "bench" / "fake_slack_server.py")],
-                                  stdout=subprocess.PIPE, text=True)
+        server = subprocess.Popen(
+            [sys.executable, str(ROOT / "bench" / "fake_slack_server.py")], stdout=subprocess.PIPE, text=True
+        )
         try:
             api_url = server.stdout.readline().strip()  # type: ignore[union-attr]
             ours = child("ours", api_url, database_url)
@@ -129,10 +195,14 @@ def main() -> None:
     print(f"pairs: {args.pairs}, database: {backend}")
     print(f"planning: {ours['checkins']} check-ins (plus prompts) in {ours['plan_seconds']:.2f} s")
     print(f"{'':28}{'messages':>10}{'seconds':>10}{'msg/s':>10}{'peak RSS MB':>14}")
-    print(f"{'mentor-bot dispatcher':28}{ours['messages']:>10}{ours['seconds']:>10.2f}{ours_rate:>10.0f}"
-          f"{ours['peak_rss_mb']:>14.0f}")
-    print(f"{'bare slack_sdk loop':28}{baseline['messages']:>10}{baseline['seconds']:>10.2f}{base_rate:>10.0f}"
-          f"{baseline['peak_rss_mb']:>14.0f}")
+    print(
+        f"{'mentor-bot dispatcher':28}{ours['messages']:>10}{ours['seconds']:>10.2f}{ours_rate:>10.0f}"
+        f"{ours['peak_rss_mb']:>14.0f}"
+    )
+    print(
+        f"{'bare slack_sdk loop':28}{baseline['messages']:>10}{baseline['seconds']:>10.2f}{base_rate:>10.0f}"
+        f"{baseline['peak_rss_mb']:>14.0f}"
+    )
     print(f"throughput vs baseline: {100 * ours_rate / base_rate:.0f}%  (failed or retrying: {ours['failed']})")
 
 

@@ -59,8 +59,11 @@ def main(argv: list[str] | None = None) -> int:
         migrate(rt.engine)
     except OperationalError as exc:
         reason = " ".join(str(exc.orig).split())
-        print(f"mentor-bot: DATABASE_URL cannot be reached ({reason}): check the URL and that the "
-              "database server is running", file=sys.stderr)
+        print(
+            f"mentor-bot: DATABASE_URL cannot be reached ({reason}): check the URL and that the "
+            "database server is running",
+            file=sys.stderr,
+        )
         return 2
     if command == "migrate":
         print("mentor-bot: database is up to date")
@@ -69,8 +72,10 @@ def main(argv: list[str] | None = None) -> int:
         from scheduler import Ticker
 
         report = Ticker(rt).tick_once(args.at or rt.now())
-        print(f"mentor-bot: tick planned {report.plan.checkins} check-ins and completed {report.plan.completed} "
-              f"pairs; sent {report.sent.sent}, will retry {report.sent.retrying}, failed {report.sent.failed}")
+        print(
+            f"mentor-bot: tick planned {report.plan.checkins} check-ins and completed {report.plan.completed} "
+            f"pairs; sent {report.sent.sent}, will retry {report.sent.retrying}, failed {report.sent.failed}"
+        )
         return 0
 
     if command == "export":
@@ -85,8 +90,11 @@ def main(argv: list[str] | None = None) -> int:
         identity = rt.gateway.auth_test()
     except SlackFailure as exc:
         if exc.permanent:
-            print(f"mentor-bot: SLACK_BOT_TOKEN was refused by Slack ({exc.error}): copy the Bot User OAuth Token "
-                  "again from your app's 'OAuth & Permissions' page", file=sys.stderr)
+            print(
+                f"mentor-bot: SLACK_BOT_TOKEN was refused by Slack ({exc.error}): copy the Bot User OAuth Token "
+                "again from your app's 'OAuth & Permissions' page",
+                file=sys.stderr,
+            )
             return 2
         log.warning("could not reach Slack to check the token (%s); starting anyway", exc.error)
     else:
@@ -106,8 +114,10 @@ def _import(rt, path: str, skip_bad: bool) -> int:  # type: ignore[no-untyped-de
     try:
         team_id = str(rt.gateway.auth_test()["team_id"])
     except (SlackFailure, KeyError) as exc:
-        print(f"mentor-bot: cannot tell which workspace SLACK_BOT_TOKEN belongs to ({exc}): check the token",
-              file=sys.stderr)
+        print(
+            f"mentor-bot: cannot tell which workspace SLACK_BOT_TOKEN belongs to ({exc}): check the token",
+            file=sys.stderr,
+        )
         return 2
     try:
         with open(path, newline="", encoding="utf-8-sig") as source, unit_of_work(rt.sessions) as s:
@@ -118,11 +128,16 @@ def _import(rt, path: str, skip_bad: bool) -> int:  # type: ignore[no-untyped-de
     for line, reason in report.problems:
         print(f"{path}:{line}: {reason}", file=sys.stderr)
     if report.problems and not skip_bad:
-        print(f"mentor-bot: nothing imported: {len(report.problems)} bad row(s). Fix them, or pass --skip-bad "
-              "to import the rest", file=sys.stderr)
+        print(
+            f"mentor-bot: nothing imported: {len(report.problems)} bad row(s). Fix them, or pass --skip-bad "
+            "to import the rest",
+            file=sys.stderr,
+        )
         return 1
-    print(f"mentor-bot: imported {report.imported} people" +
-          (f", skipped {len(report.problems)} bad row(s)" if report.problems else ""))
+    print(
+        f"mentor-bot: imported {report.imported} people"
+        + (f", skipped {len(report.problems)} bad row(s)" if report.problems else "")
+    )
     return 0
 
 

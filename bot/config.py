@@ -104,9 +104,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     tick_seconds = _int_setting(env, "MENTOR_TICK_SECONDS", 60, 5, 86400)
     stats_min_group = _int_setting(env, "MENTOR_STATS_MIN_GROUP", 5, 1, 1000)
 
-    owners = frozenset(
-        part.strip() for part in env.get("MENTOR_PROGRAM_OWNERS", "").split(",") if part.strip()
-    )
+    owners = frozenset(part.strip() for part in env.get("MENTOR_PROGRAM_OWNERS", "").split(",") if part.strip())
     bad = sorted(o for o in owners if o[:1] not in ("U", "W") or not o.isalnum())
     if bad:
         raise ConfigError(

@@ -19,13 +19,18 @@ def other_command(ack: Ack, command: dict[str, Any]) -> None:
 
 def unknown_button(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     ack()
-    tell(runtime(context), body, "I don't recognise that button; it may belong to an older message. "
-                                 "Try `/mentor help` to see what I can do.")
+    tell(
+        runtime(context),
+        body,
+        "I don't recognise that button; it may belong to an older message. Try `/mentor help` to see what I can do.",
+    )
 
 
 def unknown_view(ack: Ack) -> None:
-    ack(response_action="update",
-        view=notice("Form out of date", "This form is out of date. Run `/mentor help` to start again."))
+    ack(
+        response_action="update",
+        view=notice("Form out of date", "This form is out of date. Run `/mentor help` to start again."),
+    )
 
 
 def just_ack(ack: Ack) -> None:

@@ -35,7 +35,12 @@ class Ticker:
         scheduler = BackgroundScheduler(timezone="UTC")
         # One tick at a time; a late tick is merged into the next rather than run in a burst.
         scheduler.add_job(
-            self._tick_now, "interval", seconds=interval_seconds, id="tick", max_instances=1, coalesce=True,
+            self._tick_now,
+            "interval",
+            seconds=interval_seconds,
+            id="tick",
+            max_instances=1,
+            coalesce=True,
             next_run_time=self.rt.now(),
         )
         scheduler.start()

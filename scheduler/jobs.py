@@ -23,6 +23,13 @@ def tick(rt: Runtime, now: datetime) -> TickReport:
     plan = rt.planner.plan(now)
     sent = rt.dispatcher.dispatch_due(now)
     if plan.checkins or plan.completed or sent.sent or sent.retrying or sent.failed:
-        log.info("tick at %s: %s check-ins planned, %s pairs completed; %s sent, %s to retry, %s failed",
-                 now.isoformat(), plan.checkins, plan.completed, sent.sent, sent.retrying, sent.failed)
+        log.info(
+            "tick at %s: %s check-ins planned, %s pairs completed; %s sent, %s to retry, %s failed",
+            now.isoformat(),
+            plan.checkins,
+            plan.completed,
+            sent.sent,
+            sent.retrying,
+            sent.failed,
+        )
     return TickReport(plan, sent)

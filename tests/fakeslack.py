@@ -84,8 +84,9 @@ class FakeSlack:
             "profile": {"real_name": name.title(), "display_name": name},
         }
 
-    def fail(self, method: str, status: int = 429, times: int = 1, retry_after: int | None = 1,
-             error: str = "ratelimited") -> None:
+    def fail(
+        self, method: str, status: int = 429, times: int = 1, retry_after: int | None = 1, error: str = "ratelimited"
+    ) -> None:
         with self._lock:
             self.faults.append(Fault(method, status, error, retry_after, times))
 
@@ -218,14 +219,25 @@ class FakeSlack:
     # --- methods -------------------------------------------------------------------------
 
     def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
-        return {"ok": True, "url": "https://fake.slack.test/", "team": "Fake", "user": "mentorbot",
-                "team_id": DEFAULT_TEAM, "user_id": BOT_USER, "bot_id": "BMENTORBOT", "is_enterprise_install": False}
+        return {
+            "ok": True,
+            "url": "https://fake.slack.test/",
+            "team": "Fake",
+            "user": "mentorbot",
+            "team_id": DEFAULT_TEAM,
+            "user_id": BOT_USER,
+            "bot_id": "BMENTORBOT",
+            "is_enterprise_install": False,
+        }
 
     def _files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
         file_id = f"F{next(self._views):08d}"
         assert self._server is not None
-        return {"ok": True, "file_id": file_id,
-                "upload_url": f"http://127.0.0.1:{self._server.server_address[1]}/upload/{file_id}"}
+        return {
+            "ok": True,
+            "file_id": file_id,
+            "upload_url": f"http://127.0.0.1:{self._server.server_address[1]}/upload/{file_id}",
+        }
 
     def _files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:
         files = args.get("files")
@@ -266,8 +278,12 @@ class FakeSlack:
         if channel.startswith(("U", "W")):
             channel = "D" + channel[1:]
         ts = f"1700000000.{next(self._ts):06d}"
-        return {"ok": True, "channel": channel, "ts": ts,
-                "message": {"type": "message", "text": args.get("text"), "blocks": args.get("blocks"), "ts": ts}}
+        return {
+            "ok": True,
+            "channel": channel,
+            "ts": ts,
+            "message": {"type": "message", "text": args.get("text"), "blocks": args.get("blocks"), "ts": ts},
+        }
 
     def _chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts"), "text": args.get("text")}

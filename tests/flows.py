@@ -43,8 +43,13 @@ def offer(
     return bot.slack.submit(view, values, user, team=team)
 
 
-def request_values(goals: str = GOALS, topics: list[str] | None = None, level: str | None = "2",
-                   department: str = "Engineering", preferences: list[str] | None = None) -> dict[str, Any]:
+def request_values(
+    goals: str = GOALS,
+    topics: list[str] | None = None,
+    level: str | None = "2",
+    department: str = "Engineering",
+    preferences: list[str] | None = None,
+) -> dict[str, Any]:
     return state(
         goals=text_value(goals),
         topics=multi_value(["Leadership", "Giving and receiving feedback"] if topics is None else topics),
@@ -65,8 +70,12 @@ def proposals_to(bot: RunningBot, user: str) -> list[dict[str, Any]]:
     """Messages to `user` that carry Accept and Decline buttons."""
     found = []
     for post in bot.fake.posts_to(user):
-        labels = [e["text"]["text"] for b in post.get("blocks") or [] for e in b.get("elements", [])
-                  if e.get("type") == "button"]
+        labels = [
+            e["text"]["text"]
+            for b in post.get("blocks") or []
+            for e in b.get("elements", [])
+            if e.get("type") == "button"
+        ]
         if labels == ["Accept", "Decline"]:
             found.append(post)
     return found

@@ -45,7 +45,11 @@ class SlackClientSim:
         self._trigger = 0
 
     def post(
-        self, body: bytes, content_type: str, timestamp: int | None = None, secret: str | None = None,
+        self,
+        body: bytes,
+        content_type: str,
+        timestamp: int | None = None,
+        secret: str | None = None,
         signature: str | None = None,
     ) -> Response:
         ts = str(int(time.time()) if timestamp is None else timestamp)
@@ -71,8 +75,14 @@ class SlackClientSim:
 
     def command_body(self, user: str, text: str, team: str = DEFAULT_TEAM, command: str = "/mentor") -> bytes:
         form = fixture("slash_command.json")
-        form.update(user_id=user, user_name=user.lower(), text=text, team_id=team, command=command,
-                    trigger_id=self._trigger_id())
+        form.update(
+            user_id=user,
+            user_name=user.lower(),
+            text=text,
+            team_id=team,
+            command=command,
+            trigger_id=self._trigger_id(),
+        )
         return urlencode(form).encode()
 
     def command(self, user: str, text: str = "", team: str = DEFAULT_TEAM, command: str = "/mentor") -> Response:
@@ -83,8 +93,13 @@ class SlackClientSim:
         return self.post(body, "application/x-www-form-urlencoded")
 
     def click_payload(
-        self, user: str, action_id: str, value: str | None, team: str = DEFAULT_TEAM,
-        channel: str | None = None, ts: str | None = None,
+        self,
+        user: str,
+        action_id: str,
+        value: str | None,
+        team: str = DEFAULT_TEAM,
+        channel: str | None = None,
+        ts: str | None = None,
     ) -> dict[str, Any]:
         payload = fixture("block_actions.json")
         payload["user"].update(id=user, username=user.lower(), name=user.lower(), team_id=team)
@@ -112,20 +127,35 @@ class SlackClientSim:
         for block in post.get("blocks") or []:
             for element in block.get("elements", []):
                 if element.get("type") == "button" and element["text"]["text"] == label:
-                    return self.click(user, element["action_id"], element.get("value"), team=team,
-                                      channel=post.get("_channel"), ts=post.get("_ts"))
+                    return self.click(
+                        user,
+                        element["action_id"],
+                        element.get("value"),
+                        team=team,
+                        channel=post.get("_channel"),
+                        ts=post.get("_ts"),
+                    )
         raise AssertionError(f"no button labelled {label!r} in {post.get('text')!r}")
 
-    def submission(self, view: dict[str, Any], values: dict[str, Any], user: str, team: str = DEFAULT_TEAM,
-                   view_id: str | None = None) -> dict[str, Any]:
+    def submission(
+        self,
+        view: dict[str, Any],
+        values: dict[str, Any],
+        user: str,
+        team: str = DEFAULT_TEAM,
+        view_id: str | None = None,
+    ) -> dict[str, Any]:
         payload = fixture("view_submission.json")
         payload["team"]["id"] = team
         payload["user"].update(id=user, username=user.lower(), name=user.lower(), team_id=team)
         payload["trigger_id"] = self._trigger_id()
         submitted = copy.deepcopy(payload["view"])
         submitted.update(
-            id=view_id or view.get("id") or submitted["id"], team_id=team, blocks=view.get("blocks", []),
-            private_metadata=view.get("private_metadata", ""), callback_id=view["callback_id"],
+            id=view_id or view.get("id") or submitted["id"],
+            team_id=team,
+            blocks=view.get("blocks", []),
+            private_metadata=view.get("private_metadata", ""),
+            callback_id=view["callback_id"],
             state={"values": values},
         )
         payload["view"] = submitted
@@ -160,13 +190,17 @@ def select_value(value: str | None) -> dict[str, Any]:
 
 
 def multi_value(values: list[str]) -> dict[str, Any]:
-    return {"type": "multi_static_select",
-            "selected_options": [{"text": {"type": "plain_text", "text": v}, "value": v} for v in values]}
+    return {
+        "type": "multi_static_select",
+        "selected_options": [{"text": {"type": "plain_text", "text": v}, "value": v} for v in values],
+    }
 
 
 def checkbox_value(values: list[str]) -> dict[str, Any]:
-    return {"type": "checkboxes",
-            "selected_options": [{"text": {"type": "plain_text", "text": v}, "value": v} for v in values]}
+    return {
+        "type": "checkboxes",
+        "selected_options": [{"text": {"type": "plain_text", "text": v}, "value": v} for v in values],
+    }
 
 
 def state(**blocks: dict[str, Any]) -> dict[str, Any]:

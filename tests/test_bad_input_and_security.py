@@ -28,8 +28,13 @@ def test_overlong_goals_are_refused(bot):
 def test_offer_without_topics_or_level_lists_each_problem(bot):
     bot.slack.command(MENTOR, "offer")
     view = bot.slack.opened_view("mentor_offer")
-    values = state(topics=multi_value([]), topics_other=text_value(""), capacity=select_value("9"),
-                   level=select_value(None), bio=text_value("b" * 600))
+    values = state(
+        topics=multi_value([]),
+        topics_other=text_value(""),
+        capacity=select_value("9"),
+        level=select_value(None),
+        bio=text_value("b" * 600),
+    )
     body = bot.slack.submit(view, values, MENTOR).json()
     assert body["response_action"] == "errors"
     assert set(body["errors"]) == {"topics", "capacity", "level", "bio"}
@@ -144,8 +149,9 @@ def test_workspaces_never_see_each_other(bot):
 
 def test_app_home_shows_the_callers_own_status(bot):
     request(bot)
-    response = bot.slack.event({"type": "app_home_opened", "user": MENTEE, "channel": "D1", "tab": "home",
-                                "event_ts": "1.2"})
+    response = bot.slack.event(
+        {"type": "app_home_opened", "user": MENTEE, "channel": "D1", "tab": "home", "event_ts": "1.2"}
+    )
     assert response.status == 200
     published = bot.fake.calls_to("views.publish")[-1]
     assert published["user_id"] == MENTEE

@@ -27,8 +27,14 @@ ROOT = Path(__file__).resolve().parent.parent
 def run_cli(args: list[str], env: dict[str, str], cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "PORT", "MENTOR_"))}
     clean["PYTHONPATH"] = str(ROOT)
-    return subprocess.run([sys.executable, "-m", "bot", *args], env={**clean, **env}, cwd=cwd,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        env={**clean, **env},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def free_port() -> int:
@@ -84,8 +90,13 @@ def test_settings_can_come_from_a_dotenv_file(fake_slack, tmp_path):
 def running_bot(env: dict[str, str], cwd: Path, args: tuple[str, ...] = ("run",)) -> Iterator[subprocess.Popen]:
     """The bot as a child process; on leaving, it must stop with exit code 0 on SIGTERM."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "PORT"))}
-    process = subprocess.Popen([sys.executable, "-m", "bot", *args], env={**clean, **env, "PYTHONPATH": str(ROOT)},
-                               cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", *args],
+        env={**clean, **env, "PYTHONPATH": str(ROOT)},
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         yield process
         process.send_signal(signal.SIGTERM)
@@ -123,8 +134,11 @@ def test_http_mode_serves_health_and_signed_commands_and_stops_on_sigterm(fake_s
 
 
 def test_socket_mode_asks_the_configured_web_api_for_its_connection(fake_slack, tmp_path):
-    env = {**bot_env(fake_slack, f"sqlite:///{tmp_path}/bot.db"), "SLACK_APP_TOKEN": "xapp-1-A1-123-abc",
-           "SLACK_SIGNING_SECRET": ""}
+    env = {
+        **bot_env(fake_slack, f"sqlite:///{tmp_path}/bot.db"),
+        "SLACK_APP_TOKEN": "xapp-1-A1-123-abc",
+        "SLACK_SIGNING_SECRET": "",
+    }
     with running_bot(env, tmp_path, args=()) as process:
         wait_for(lambda: bool(fake_slack.calls_to("apps.connections.open")), process, "apps.connections.open")
         opened = [c for c in fake_slack.calls if c.method == "apps.connections.open"][0]

@@ -23,19 +23,50 @@ def sessions(database_url):
         s.flush()
         s.add(Program(id=101, team_id="T1", name="P", kind="classic", status="open", topics=[], created_at=NOW))
         s.flush()
-        s.add(MentorProfile(id=101, team_id="T1", program_id=101, user_id="UM", topics=[], capacity=1, load=0, level=3,
-                            created_at=NOW, updated_at=NOW))
+        s.add(
+            MentorProfile(
+                id=101,
+                team_id="T1",
+                program_id=101,
+                user_id="UM",
+                topics=[],
+                capacity=1,
+                load=0,
+                level=3,
+                created_at=NOW,
+                updated_at=NOW,
+            )
+        )
         # High explicit ids leave PostgreSQL's sequences free for the rows the tests add.
         for n in (101, 102):
-            s.add(MentoringRequest(id=n, team_id="T1", program_id=101, mentee_user_id="UE", goals="g" * 20, topics=[],
-                                   status="matched", source_key=f"k{n}", created_at=NOW))
+            s.add(
+                MentoringRequest(
+                    id=n,
+                    team_id="T1",
+                    program_id=101,
+                    mentee_user_id="UE",
+                    goals="g" * 20,
+                    topics=[],
+                    status="matched",
+                    source_key=f"k{n}",
+                    created_at=NOW,
+                )
+            )
     yield factory
     engine.dispose()
 
 
 def _pairing(request_id: int) -> Pairing:
-    return Pairing(team_id="T1", program_id=101, request_id=request_id, mentor_profile_id=101, mentor_user_id="UM",
-                   mentee_user_id="UE", status="active", started_at=NOW)
+    return Pairing(
+        team_id="T1",
+        program_id=101,
+        request_id=request_id,
+        mentor_profile_id=101,
+        mentor_user_id="UM",
+        mentee_user_id="UE",
+        status="active",
+        started_at=NOW,
+    )
 
 
 def test_one_active_pairing_per_mentor_and_mentee(sessions):
@@ -57,11 +88,31 @@ def test_capacity_stays_between_one_and_five(sessions):
 
 def test_one_open_request_per_mentee_and_program(sessions):
     with unit_of_work(sessions) as s:
-        s.add(MentoringRequest(team_id="T1", program_id=101, mentee_user_id="UX", goals="g" * 20, topics=[],
-                               status="waiting", source_key="a", created_at=NOW))
+        s.add(
+            MentoringRequest(
+                team_id="T1",
+                program_id=101,
+                mentee_user_id="UX",
+                goals="g" * 20,
+                topics=[],
+                status="waiting",
+                source_key="a",
+                created_at=NOW,
+            )
+        )
     with pytest.raises(IntegrityError), unit_of_work(sessions) as s:
-        s.add(MentoringRequest(team_id="T1", program_id=101, mentee_user_id="UX", goals="g" * 20, topics=[],
-                               status="proposed", source_key="b", created_at=NOW))
+        s.add(
+            MentoringRequest(
+                team_id="T1",
+                program_id=101,
+                mentee_user_id="UX",
+                goals="g" * 20,
+                topics=[],
+                status="proposed",
+                source_key="b",
+                created_at=NOW,
+            )
+        )
 
 
 def test_rows_must_belong_to_a_known_workspace(sessions):

@@ -30,8 +30,7 @@ def test_short_429_is_waited_out_and_sent_once(bot):
 
 def test_only_a_short_retry_after_is_waited_out_in_place(fake_slack):
     slept: list[float] = []
-    gateway = SlackGateway(make_web_client("xoxb-1-limits", fake_slack.url, max_rate_limit_wait=3,
-                                           sleep=slept.append))
+    gateway = SlackGateway(make_web_client("xoxb-1-limits", fake_slack.url, max_rate_limit_wait=3, sleep=slept.append))
     fake_slack.fail("chat.postMessage", status=429, retry_after=3, times=1)
     gateway.post_message("C0LIMITS", "short")
     assert len(slept) == 1 and 3 <= slept[0] < 4

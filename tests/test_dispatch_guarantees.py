@@ -30,8 +30,15 @@ def queue(database_url: str, count: int) -> None:
     with unit_of_work(make_session_factory(engine)) as s:
         ensure_workspace(s, "TAAAA0001", T0)
         for n in range(count):
-            outbox.enqueue(s, team_id="TAAAA0001", key=f"bulk:{n}", kind=DeliveryKind.STATS, now=T0, target=CHANNEL,
-                           payload={"text": f"message {n}"})
+            outbox.enqueue(
+                s,
+                team_id="TAAAA0001",
+                key=f"bulk:{n}",
+                kind=DeliveryKind.STATS,
+                now=T0,
+                target=CHANNEL,
+                payload={"text": f"message {n}"},
+            )
     engine.dispose()
 
 
@@ -52,8 +59,9 @@ def start_tick(fake, database_url: str, cwd, output=subprocess.DEVNULL) -> subpr
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "PORT"))}
     env.update(bot_env(fake, database_url), PYTHONPATH=str(ROOT))
     at = (T0 + timedelta(seconds=1)).isoformat()
-    return subprocess.Popen([sys.executable, "-m", "bot", "tick", "--at", at], env=env, cwd=cwd, stdout=output,
-                            stderr=output, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", "tick", "--at", at], env=env, cwd=cwd, stdout=output, stderr=output, text=True
+    )
 
 
 def test_two_dispatcher_processes_send_each_message_exactly_once(fake_slack, migrated_database_url, tmp_path):

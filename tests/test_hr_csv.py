@@ -13,9 +13,12 @@ GOOD = """email,department,title,level,manager_email,timezone
 dana@example.com,Engineering,Engineer,2,boss@example.com,Europe/Berlin
 boss@example.com,Engineering,Head of Engineering,Principal / Manager,,Europe/Berlin
 """
-BAD = GOOD + """not-an-email,Sales,,9,,Mars/Base
+BAD = (
+    GOOD
+    + """not-an-email,Sales,,9,,Mars/Base
 ghost@example.com,Sales,,3,,
 """
+)
 
 
 def env(bot):
@@ -29,7 +32,10 @@ def test_import_resolves_emails_and_manager_links(bot, tmp_path):
     assert result.returncode == 0 and "imported 2 people" in result.stdout, result.stderr
     people = {p.user_id: p for p in rows(bot, Person)}
     assert (people[MENTEE].department, people[MENTEE].level, people[MENTEE].manager_user_id) == (
-        "Engineering", 2, MENTOR)
+        "Engineering",
+        2,
+        MENTOR,
+    )
     assert people[MENTOR].level == 5 and people[MENTOR].tz == "Europe/Berlin"
 
 
@@ -72,7 +78,7 @@ def test_export_writes_figures_and_pairs_but_no_private_text(bot, tmp_path):
     table = list(csv.reader(content.splitlines()))
     assert ["program", "Mentoring"] in table
     header = table.index(["mentor", "mentor_id", "mentee", "mentee_id", "started", "ended", "status", "end_reason"])
-    [pair_row] = table[header + 1:]
+    [pair_row] = table[header + 1 :]
     assert pair_row[1] == MENTOR and pair_row[3] == MENTEE and pair_row[6] == "active"
     assert GOALS not in content
     missing = run_cli(["export", "--program", "Nope", "--out", "x.csv"], env(bot), tmp_path)

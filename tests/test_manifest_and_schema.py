@@ -37,8 +37,16 @@ def test_manifest_declares_what_the_bot_uses():
     assert m["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]
     assert m["settings"]["socket_mode_enabled"] is True
     scopes = set(m["oauth_config"]["scopes"]["bot"])
-    assert scopes == {"commands", "chat:write", "chat:write.public", "im:write", "mpim:write", "users:read",
-                      "users:read.email", "files:write"}
+    assert scopes == {
+        "commands",
+        "chat:write",
+        "chat:write.public",
+        "im:write",
+        "mpim:write",
+        "users:read",
+        "users:read.email",
+        "files:write",
+    }
 
 
 def test_migrations_build_exactly_the_models(database_url):
@@ -50,8 +58,22 @@ def test_migrations_build_exactly_the_models(database_url):
         tables = set(inspect(conn).get_table_names())
     engine.dispose()
     assert diff == []
-    assert {"workspaces", "programs", "people", "mentor_profiles", "mentoring_requests", "proposals", "pairings",
-            "deliveries", "check_ins", "prompt_uses", "feedback", "surveys", "help_reports", "cohort_plans"} <= tables
+    assert {
+        "workspaces",
+        "programs",
+        "people",
+        "mentor_profiles",
+        "mentoring_requests",
+        "proposals",
+        "pairings",
+        "deliveries",
+        "check_ins",
+        "prompt_uses",
+        "feedback",
+        "surveys",
+        "help_reports",
+        "cohort_plans",
+    } <= tables
 
 
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
@@ -77,8 +99,12 @@ def test_upgrading_a_database_with_data_keeps_it_and_fills_new_columns(database_
         command.upgrade(config, "0001")
         conn.commit()
         conn.execute(text("INSERT INTO workspaces (team_id, created_at) VALUES ('T1', CURRENT_TIMESTAMP)"))
-        conn.execute(text("INSERT INTO programs (team_id, name, kind, status, topics, created_at) "
-                          "VALUES ('T1', 'Old', 'classic', 'open', '[]', CURRENT_TIMESTAMP)"))
+        conn.execute(
+            text(
+                "INSERT INTO programs (team_id, name, kind, status, topics, created_at) "
+                "VALUES ('T1', 'Old', 'classic', 'open', '[]', CURRENT_TIMESTAMP)"
+            )
+        )
         conn.commit()
     migrate(engine)
     with engine.connect() as conn:

@@ -8,14 +8,16 @@ from bot.matching.scoring import MenteeNeeds, MentorOffer, exclusion, rank, scor
 
 
 def mentor(user_id: str = "UM1", profile_id: int = 1, **kw: Any) -> MentorOffer:
-    base: dict[str, Any] = dict(topics=("Leadership", "Communication"), level=4, capacity=2, load=0,
-                                department="Sales", tz_offset=0)
+    base: dict[str, Any] = dict(
+        topics=("Leadership", "Communication"), level=4, capacity=2, load=0, department="Sales", tz_offset=0
+    )
     base.update(kw)
     return MentorOffer(profile_id=profile_id, user_id=user_id, **base)
 
 
-NEEDS = MenteeNeeds(user_id="UE1", topics=("Leadership", "System design"), level=2, department="Engineering",
-                    tz_offset=3600)
+NEEDS = MenteeNeeds(
+    user_id="UE1", topics=("Leadership", "System design"), level=2, department="Engineering", tz_offset=3600
+)
 
 
 def test_the_best_covering_mentor_ranks_first_with_reasons():
@@ -53,8 +55,14 @@ def test_seniority_cross_team_and_timezone_all_count():
 
 
 def test_stated_preferences_push_unmet_mentors_down():
-    picky = MenteeNeeds(user_id="UE1", topics=("Leadership",), level=3, department="Sales",
-                        wants_outside_team=True, wants_more_senior=True)
+    picky = MenteeNeeds(
+        user_id="UE1",
+        topics=("Leadership",),
+        level=3,
+        department="Sales",
+        wants_outside_team=True,
+        wants_more_senior=True,
+    )
     inside_peer = mentor("UIN", 1, level=3, department="Sales")
     outside_senior = mentor("UOUT", 2, level=5, department="Finance", topics=("Budgets",))
     assert [m.offer.user_id for m in rank(picky, [inside_peer, outside_senior])] == ["UOUT", "UIN"]
@@ -79,6 +87,9 @@ def test_ties_go_to_the_less_loaded_mentor():
     assert ranked[0].score == ranked[1].score
     # The less loaded mentor wins, though the busier one offered first and is listed first.
     assert [m.offer.user_id for m in ranked] == ["UQUIET", "UBUSY"]
-    assert ranked[0].reasons == ("covers your topic: Leadership", "2 levels more senior than you",
-                                 "has room for 1 more mentee")
+    assert ranked[0].reasons == (
+        "covers your topic: Leadership",
+        "2 levels more senior than you",
+        "has room for 1 more mentee",
+    )
     assert "has room for 2 more mentees" in ranked[1].reasons

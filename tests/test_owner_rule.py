@@ -31,8 +31,11 @@ def name_owner_on_program(bot, user: str) -> None:
     """The configured owner adds `user` to the default program's owners, through the program form."""
     assert command_in(bot, OWNER, "program Mentoring").status == 200
     view = bot.slack.opened_view("program_edit")
-    values = state(name=text_value("Mentoring"), topics=text_value("Leadership\nCommunication"),
-                   owners={"type": "multi_users_select", "selected_users": [user]})
+    values = state(
+        name=text_value("Mentoring"),
+        topics=text_value("Leadership\nCommunication"),
+        owners={"type": "multi_users_select", "selected_users": [user]},
+    )
     assert bot.slack.submit(view, values, OWNER).status == 200
 
 

@@ -66,8 +66,9 @@ def test_stats_with_enough_people_show_the_funnel_and_a_chart(bot):
         checkin = [p for p in bot.fake.posts_to(pairing.dm_channel_id) if "Check-in" in p["text"]][0]
         bot.slack.click_button(checkin, "We met", pairing.mentee_user_id)
         view = bot.slack.opened_view("checkin_pulse")
-        bot.slack.submit(view, state(usefulness=select_value("4"), confidence=select_value("3")),
-                         pairing.mentee_user_id)
+        bot.slack.submit(
+            view, state(usefulness=select_value("4"), confidence=select_value("3")), pairing.mentee_user_id
+        )
     bot.clock.at = MONDAY + timedelta(days=1)
     assert "Posted the stats" in command_in(bot, OWNER, "stats Mentoring").body
     [post] = stats_post(bot)
@@ -98,16 +99,24 @@ def test_a_workspace_admin_is_an_owner(bot):
 def test_owners_create_a_program_and_people_choose_between_programs(bot):
     assert command_in(bot, OWNER, "program new").status == 200
     view = bot.slack.opened_view("program_edit")
-    bad = state(name=text_value(""), topics=text_value(""), length_weeks=text_value("99"),
-                timezone=text_value("Mars/Base"))
+    bad = state(
+        name=text_value(""), topics=text_value(""), length_weeks=text_value("99"), timezone=text_value("Mars/Base")
+    )
     errors = bot.slack.submit(view, bad, OWNER).json()["errors"]
     assert {"name", "topics", "length_weeks", "timezone"} <= set(errors)
-    good = state(name=text_value("Tech for leaders"), kind=select_value("reverse"),
-                 topics=text_value("New tools and AI\nData and analytics"), length_weeks=text_value("8"),
-                 cadence_weeks=select_value("2"), checkin_weekday=select_value("2"), checkin_hour=select_value("9"),
-                 feedback_every_weeks=select_value("4"), default_capacity=select_value("1"),
-                 timezone=text_value("Europe/Berlin"),
-                 owners={"type": "multi_users_select", "selected_users": ["U0PROWNER1"]})
+    good = state(
+        name=text_value("Tech for leaders"),
+        kind=select_value("reverse"),
+        topics=text_value("New tools and AI\nData and analytics"),
+        length_weeks=text_value("8"),
+        cadence_weeks=select_value("2"),
+        checkin_weekday=select_value("2"),
+        checkin_hour=select_value("9"),
+        feedback_every_weeks=select_value("4"),
+        default_capacity=select_value("1"),
+        timezone=text_value("Europe/Berlin"),
+        owners={"type": "multi_users_select", "selected_users": ["U0PROWNER1"]},
+    )
     assert bot.slack.submit(view, good, OWNER).status == 200
     [program] = rows(bot, Program, Program.name == "Tech for leaders")
     assert (program.kind, program.length_weeks, program.cadence_weeks, program.checkin_weekday) == ("reverse", 8, 2, 2)
@@ -165,7 +174,10 @@ def test_app_home_shows_next_checkin_and_owners_see_the_dashboard(bot):
     berlin_ten = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)  # pair() puts the mentee in Berlin
     assert "Next check-in" in text and str(int(berlin_ten.timestamp())) in text
     assert [e["text"]["text"] for b in home["view"]["blocks"] if b["type"] == "actions" for e in b["elements"]] == [
-        "Find a mentor", "Offer to mentor", "Pause 2 weeks"]
+        "Find a mentor",
+        "Offer to mentor",
+        "Pause 2 weeks",
+    ]
     assert "Dashboard" not in text
     bot.slack.event({"type": "app_home_opened", "user": OWNER, "channel": "D2", "tab": "home", "event_ts": "1.3"})
     owner_home = json.dumps(bot.fake.calls_to("views.publish")[-1]["view"], ensure_ascii=False)

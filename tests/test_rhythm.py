@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
 
+from bot.programs.catalog import open_programs
 from bot.storage.database import unit_of_work
 from bot.storage.models import CheckIn, Feedback, HelpReport, MentoringRequest, Pairing, Program, PromptUse, Survey
-from bot.programs.catalog import open_programs
 from tests.conftest import OWNER
 from tests.fakeslack import DEFAULT_TEAM
 from tests.flows import (
@@ -142,8 +142,12 @@ def test_skip_the_reminder(bot):
     tick(bot, MONDAY)
     bot.slack.click_button(checkins(bot, pairing)[0], "Not yet", MENTEE)
     updated = bot.fake.calls_to("chat.update")[-1]
-    skip = next(e for b in updated["blocks"] for e in b.get("elements", []) if e.get("type") == "button"
-                and e["text"]["text"] == "Skip the reminder")
+    skip = next(
+        e
+        for b in updated["blocks"]
+        for e in b.get("elements", [])
+        if e.get("type") == "button" and e["text"]["text"] == "Skip the reminder"
+    )
     bot.slack.click(MENTEE, skip["action_id"], skip["value"], channel=pairing.dm_channel_id, ts="1.1")
     before = len(bot.fake.posts_to(pairing.dm_channel_id))
     tick(bot, MONDAY + timedelta(days=2))
@@ -239,8 +243,9 @@ def test_prompts_do_not_repeat_until_the_library_is_used_up(bot):
     pair(bot)
     for week in range(56):
         tick(bot, MONDAY + week * WEEK)
-    mentee_keys = [u.prompt_key for u in sorted(rows(bot, PromptUse, PromptUse.audience == "mentee"),
-                                                key=lambda u: u.period)]
+    mentee_keys = [
+        u.prompt_key for u in sorted(rows(bot, PromptUse, PromptUse.audience == "mentee"), key=lambda u: u.period)
+    ]
     assert len(mentee_keys) == 28
     assert len(set(mentee_keys[:14])) == 14 and set(mentee_keys[:14]) == set(mentee_keys[14:])
 

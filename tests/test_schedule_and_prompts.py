@@ -56,6 +56,6 @@ def test_pick_never_repeats_within_a_cycle_and_varies_between_pairs():
         for _ in range(size * 2 + 3):
             used.append(prompts.pick(audience, used, seed=42).key)
         assert len(set(used[:size])) == size
-        assert len(set(used[size: 2 * size])) == size
+        assert len(set(used[size : 2 * size])) == size
     first = [prompts.pick(prompts.MENTEE, [], seed=s).key for s in range(10)]
     assert len(set(first)) > 1

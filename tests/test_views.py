@@ -11,10 +11,9 @@ import pytest
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from bot.storage.models import MentoringRequest, MentorProfile, Pairing, Program, Proposal
-from bot.matching import messages
-from bot.matching import modals
+from bot.matching import messages, modals
 from bot.programs.catalog import DEFAULT_TOPICS
+from bot.storage.models import MentoringRequest, MentorProfile, Pairing, Program, Proposal
 from handlers.commands.mentor import help_message
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -22,25 +21,58 @@ NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)
 
 
 def program(topics=None) -> Program:
-    return Program(id=1, team_id="T1", name="Mentoring", kind="classic", status="open",
-                   topics=DEFAULT_TOPICS if topics is None else topics, created_at=NOW, default_capacity=2)
+    return Program(
+        id=1,
+        team_id="T1",
+        name="Mentoring",
+        kind="classic",
+        status="open",
+        topics=DEFAULT_TOPICS if topics is None else topics,
+        created_at=NOW,
+        default_capacity=2,
+    )
 
 
 def mentoring_request(goals: str = "Lead my first project & give <better> feedback.") -> MentoringRequest:
-    return MentoringRequest(id=7, team_id="T1", program_id=1, mentee_user_id="UMENTEE", goals=goals,
-                            topics=["Leadership", "Communication"], status="proposed", source_key="k",
-                            created_at=NOW)
+    return MentoringRequest(
+        id=7,
+        team_id="T1",
+        program_id=1,
+        mentee_user_id="UMENTEE",
+        goals=goals,
+        topics=["Leadership", "Communication"],
+        status="proposed",
+        source_key="k",
+        created_at=NOW,
+    )
 
 
 def proposal() -> Proposal:
-    return Proposal(id=3, team_id="T1", request_id=7, mentor_profile_id=1, mentor_user_id="UMENTOR", score=81.5,
-                    reasons=["covers all your topics", "2 levels more senior than you", "same timezone"],
-                    status="pending", created_at=NOW)
+    return Proposal(
+        id=3,
+        team_id="T1",
+        request_id=7,
+        mentor_profile_id=1,
+        mentor_user_id="UMENTOR",
+        score=81.5,
+        reasons=["covers all your topics", "2 levels more senior than you", "same timezone"],
+        status="pending",
+        created_at=NOW,
+    )
 
 
 def pairing() -> Pairing:
-    return Pairing(id=9, team_id="T1", program_id=1, request_id=7, mentor_profile_id=1, mentor_user_id="UMENTOR",
-                   mentee_user_id="UMENTEE", status="active", started_at=NOW)
+    return Pairing(
+        id=9,
+        team_id="T1",
+        program_id=1,
+        request_id=7,
+        mentor_profile_id=1,
+        mentor_user_id="UMENTOR",
+        mentee_user_id="UMENTEE",
+        status="active",
+        started_at=NOW,
+    )
 
 
 def check_golden(name: str, payload: dict) -> None:
@@ -55,7 +87,9 @@ def check_golden(name: str, payload: dict) -> None:
 def validate_message(payload: dict) -> None:
     assert len(payload["blocks"]) <= 50
     for block in payload["blocks"]:
-        Block.parse(block).validate_json()
+        parsed = Block.parse(block)
+        assert parsed is not None, block
+        parsed.validate_json()
 
 
 def test_proposal_message_golden():
@@ -86,8 +120,9 @@ def test_longest_inputs_stay_within_slacks_limits():
     ):
         validate_message(payload)
     many_topics = program([f"Topic number {n} " + "y" * 80 for n in range(150)])
-    profile = MentorProfile(topics=["z" * 60] * 20, capacity=5, load=0, level=6, department="d" * 80, bio="b" * 500,
-                            open_to_reverse=True)
+    profile = MentorProfile(
+        topics=["z" * 60] * 20, capacity=5, load=0, level=6, department="d" * 80, bio="b" * 500, open_to_reverse=True
+    )
     for view in (
         modals.offer_modal(many_topics, [many_topics, program()], profile, None),
         modals.request_modal(many_topics, [many_topics, program()], 3, "Sales"),

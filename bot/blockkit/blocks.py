@@ -82,9 +82,7 @@ def input_block(
     return block
 
 
-def modal(
-    callback_id: str, title: str, blocks: list[Block], submit: str, private_metadata: str = ""
-) -> dict[str, Any]:
+def modal(callback_id: str, title: str, blocks: list[Block], submit: str, private_metadata: str = "") -> dict[str, Any]:
     assert len(blocks) <= MODAL_BLOCKS_MAX
     return {
         "type": "modal",

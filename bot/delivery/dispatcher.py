@@ -34,8 +34,13 @@ MAX_ATTEMPTS = 6
 MARK_SENT = (
     update(Delivery)
     .where(Delivery.id == bindparam("row_id"))
-    .values(status=DeliveryStatus.SENT, sent_at=bindparam("sent_at"), sent_channel=bindparam("channel"),
-            sent_ts=bindparam("ts"), last_error=None)
+    .values(
+        status=DeliveryStatus.SENT,
+        sent_at=bindparam("sent_at"),
+        sent_channel=bindparam("channel"),
+        sent_ts=bindparam("ts"),
+        last_error=None,
+    )
 )
 STALE_CLAIM = timedelta(minutes=5)
 NOT_AN_OWNER = "recipient_no_longer_an_owner"
@@ -194,16 +199,36 @@ class Dispatcher:
                 .values(status=DeliveryStatus.SENDING, claimed_at=now, attempts=Delivery.attempts + 1)
             )
             rows = conn.execute(
-                select(Delivery.id, Delivery.team_id, Delivery.payload, Delivery.target, Delivery.pairing_id,
-                       Delivery.attempts, Delivery.kind, Pairing.dm_channel_id, Pairing.mentor_user_id,
-                       Pairing.mentee_user_id, Pairing.program_id)
+                select(
+                    Delivery.id,
+                    Delivery.team_id,
+                    Delivery.payload,
+                    Delivery.target,
+                    Delivery.pairing_id,
+                    Delivery.attempts,
+                    Delivery.kind,
+                    Pairing.dm_channel_id,
+                    Pairing.mentor_user_id,
+                    Pairing.mentee_user_id,
+                    Pairing.program_id,
+                )
                 .outerjoin(Pairing, Pairing.id == Delivery.pairing_id)
                 .where(Delivery.id.in_(ids))
                 .order_by(Delivery.next_attempt_at, Delivery.id)
             ).all()
         return [
-            Claimed(r.id, r.team_id, r.payload, r.target, r.pairing_id, r.attempts, r.target or r.dm_channel_id,
-                    [u for u in (r.mentor_user_id, r.mentee_user_id) if u], DeliveryKind(r.kind), r.program_id)
+            Claimed(
+                r.id,
+                r.team_id,
+                r.payload,
+                r.target,
+                r.pairing_id,
+                r.attempts,
+                r.target or r.dm_channel_id,
+                [u for u in (r.mentor_user_id, r.mentee_user_id) if u],
+                DeliveryKind(r.kind),
+                r.program_id,
+            )
             for r in rows
         ]
 
@@ -215,13 +240,16 @@ class Dispatcher:
             if not self._send(row, now, report):
                 held.add(row.team_id)
                 # That workspace is rate-limited: hand its other claimed rows back untouched.
-                self._unclaim([r.id for r in claimed[index + 1:] if r.team_id == row.team_id])
+                self._unclaim([r.id for r in claimed[index + 1 :] if r.team_id == row.team_id])
 
     def _unclaim(self, ids: list[int]) -> None:
         if ids:
             with self._tx() as conn:
-                conn.execute(update(Delivery).where(Delivery.id.in_(ids)).values(
-                    status=DeliveryStatus.PENDING, attempts=Delivery.attempts - 1))
+                conn.execute(
+                    update(Delivery)
+                    .where(Delivery.id.in_(ids))
+                    .values(status=DeliveryStatus.PENDING, attempts=Delivery.attempts - 1)
+                )
 
     def _send(self, row: Claimed, now: datetime, report: DispatchReport) -> bool:
         """Sends one claimed row. Returns False when its workspace must now wait out a rate limit."""
@@ -270,5 +298,8 @@ class Dispatcher:
             conn.execute(update(Delivery).where(Delivery.id == delivery_id).values(**values))
             if exc.retry_after and not give_up:
                 # Slack rate-limits per workspace: hold every send to it, from every replica, until then.
-                conn.execute(update(Workspace).where(Workspace.team_id == team_id)
-                             .values(send_paused_until=now + timedelta(seconds=exc.retry_after)))
+                conn.execute(
+                    update(Workspace)
+                    .where(Workspace.team_id == team_id)
+                    .values(send_paused_until=now + timedelta(seconds=exc.retry_after))
+                )

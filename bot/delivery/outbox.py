@@ -62,7 +62,5 @@ def enqueue_many(session: Session, messages: list[dict[str, Any]], now: datetime
     rows = [dict(m, status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=now, created_at=now) for m in messages]
     # One multi-row VALUES statement per chunk: a round trip per chunk, not per message.
     for start in range(0, len(rows), 500):
-        chunk = insert(Delivery).values(rows[start:start + 500])
+        chunk = insert(Delivery).values(rows[start : start + 500])
         session.execute(chunk.on_conflict_do_nothing(index_elements=["team_id", "key"]))
-
-

@@ -128,9 +128,7 @@ def default_retry_handlers(max_rate_limit_wait: float = 3.0, sleep: Sleep = time
     ]
 
 
-def make_web_client(
-    token: str, api_url: str, max_rate_limit_wait: float = 3.0, sleep: Sleep = time.sleep
-) -> WebClient:
+def make_web_client(token: str, api_url: str, max_rate_limit_wait: float = 3.0, sleep: Sleep = time.sleep) -> WebClient:
     return WebClient(
         token=token,
         base_url=api_url,

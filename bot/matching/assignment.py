@@ -92,8 +92,11 @@ def score_matrix(needs: Sequence[MenteeNeeds], offers: Sequence[MentorOffer], re
         table = np.select([gaps < 0, gaps == 0], [m.SENIORITY_POINTS, m.SENIORITY_POINTS * 0.4], 0.0)
         tables = np.stack([table, table])
     else:
-        table = np.select([(gaps >= 1) & (gaps <= 2), gaps >= 3, gaps == 0],
-                          [m.SENIORITY_POINTS, m.SENIORITY_POINTS * 0.75, m.SENIORITY_POINTS * 0.4], 0.0)
+        table = np.select(
+            [(gaps >= 1) & (gaps <= 2), gaps >= 3, gaps == 0],
+            [m.SENIORITY_POINTS, m.SENIORITY_POINTS * 0.75, m.SENIORITY_POINTS * 0.4],
+            0.0,
+        )
         tables = np.stack([table, table - np.where(gaps <= 0, m.UNMET_PREFERENCE_PENALTY, 0.0)])
     tables = tables.astype(np.float32)
     mentee_level = np.array([x.level if x.level is not None else 0 for x in needs], dtype=np.int32)
@@ -138,8 +141,9 @@ def score_matrix(needs: Sequence[MenteeNeeds], offers: Sequence[MentorOffer], re
     people: dict[str, int] = {}
     mentor_code = np.array([people.setdefault(o.user_id, len(people)) for o in offers])
     mentee_code = np.array([people.setdefault(x.user_id, len(people)) for x in needs])
-    manager_code = np.array([people.setdefault(x.manager_user_id, len(people)) if x.manager_user_id else -1
-                             for x in needs])
+    manager_code = np.array(
+        [people.setdefault(x.manager_user_id, len(people)) if x.manager_user_id else -1 for x in needs]
+    )
     scores[mentee_code[:, None] == mentor_code[None, :]] = -np.inf
     scores[manager_code[:, None] == mentor_code[None, :]] = -np.inf
     column_of = {o.user_id: j for j, o in enumerate(offers)}
@@ -169,8 +173,11 @@ def _result(scores: np.ndarray, pairs: list[tuple[int, int]]) -> Assignment:
     unmatched = {}
     for i in range(scores.shape[0]):
         if i not in matched:
-            unmatched[i] = ("no eligible mentor has a free place" if not np.isfinite(scores[i]).any()
-                            else "the mentors who fit were all needed for other mentees")
+            unmatched[i] = (
+                "no eligible mentor has a free place"
+                if not np.isfinite(scores[i]).any()
+                else "the mentors who fit were all needed for other mentees"
+            )
     return Assignment(picks, unmatched)
 
 

@@ -65,12 +65,17 @@ class Cohorts:
         if not self.owners.may_run(team_id, user_id, program, now):
             return None
         with unit_of_work(self.sessions) as s:
-            requests = list(s.scalars(
-                select(MentoringRequest)
-                .where(MentoringRequest.team_id == team_id, MentoringRequest.program_id == program.id,
-                       MentoringRequest.status == RequestStatus.WAITING)
-                .order_by(MentoringRequest.created_at, MentoringRequest.id)
-            ))
+            requests = list(
+                s.scalars(
+                    select(MentoringRequest)
+                    .where(
+                        MentoringRequest.team_id == team_id,
+                        MentoringRequest.program_id == program.id,
+                        MentoringRequest.status == RequestStatus.WAITING,
+                    )
+                    .order_by(MentoringRequest.created_at, MentoringRequest.id)
+                )
+            )
             if not requests:
                 return Preview(None, [], [], 0.0)
             offers = proposals.load_offers(s, program)
@@ -78,17 +83,32 @@ class Cohorts:
             reverse = program.kind == ProgramKind.REVERSE
             scores = score_matrix(needs, offers, reverse)
             places = sum(max(o.remaining, 0) for o in offers)
-            solved = (assign_dense(scores, offers) if len(requests) * places <= DENSE_LIMIT
-                      else assign_sparse(scores, offers))
+            solved = (
+                assign_dense(scores, offers) if len(requests) * places <= DENSE_LIMIT else assign_sparse(scores, offers)
+            )
             pairs, assignments = [], []
             for pick in solved.picks:
                 request, offer = requests[pick.mentee], offers[pick.mentor]
                 reasons = list(score(needs[pick.mentee], offer, reverse).reasons)
                 pairs.append(PlannedPair(request.mentee_user_id, offer.user_id, pick.score, reasons))
-                assignments.append({"request_id": request.id, "profile_id": offer.profile_id,
-                                    "mentor_user_id": offer.user_id, "score": pick.score, "reasons": reasons})
-            plan = CohortPlan(team_id=team_id, program_id=program.id, created_by=user_id, assignments=assignments,
-                              total_score=solved.total_score, status=CohortPlanStatus.DRAFT, created_at=now)
+                assignments.append(
+                    {
+                        "request_id": request.id,
+                        "profile_id": offer.profile_id,
+                        "mentor_user_id": offer.user_id,
+                        "score": pick.score,
+                        "reasons": reasons,
+                    }
+                )
+            plan = CohortPlan(
+                team_id=team_id,
+                program_id=program.id,
+                created_by=user_id,
+                assignments=assignments,
+                total_score=solved.total_score,
+                status=CohortPlanStatus.DRAFT,
+                created_at=now,
+            )
             s.add(plan)
             s.flush()
             unmatched = [(requests[i].mentee_user_id, why) for i, why in sorted(solved.unmatched.items())]
@@ -104,9 +124,11 @@ class Cohorts:
         if not self.owners.may_run(team_id, user_id, program, now):
             return Published(PublishResult.NOT_OWNER)
         with unit_of_work(self.sessions) as s:
-            won = s.execute(update(CohortPlan)
-                            .where(CohortPlan.id == plan_id, CohortPlan.status == CohortPlanStatus.DRAFT)
-                            .values(status=CohortPlanStatus.PUBLISHED))
+            won = s.execute(
+                update(CohortPlan)
+                .where(CohortPlan.id == plan_id, CohortPlan.status == CohortPlanStatus.DRAFT)
+                .values(status=CohortPlanStatus.PUBLISHED)
+            )
             if not rows_changed(won):
                 return Published(PublishResult.ALREADY)
             offers = {o.profile_id: o for o in proposals.load_offers(s, program)}

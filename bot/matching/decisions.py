@@ -75,8 +75,12 @@ class ProposalDecisions:
                 s.flush()
                 ids = [
                     outbox.enqueue(
-                        s, team_id=team_id, key=f"pairing:{pairing.id}:intro", kind=DeliveryKind.INTRO,
-                        payload=messages.intro_message(pairing, request, proposal.reasons), pairing_id=pairing.id,
+                        s,
+                        team_id=team_id,
+                        key=f"pairing:{pairing.id}:intro",
+                        kind=DeliveryKind.INTRO,
+                        payload=messages.intro_message(pairing, request, proposal.reasons),
+                        pairing_id=pairing.id,
                         now=now,
                     )
                 ]

@@ -26,15 +26,19 @@ class Intake:
         with unit_of_work(self.sessions) as s:
             programs = open_programs(s, team_id, now)
             program = programs[0]
-            profile = s.scalar(select(MentorProfile).where(
-                MentorProfile.team_id == team_id, MentorProfile.program_id == program.id,
-                MentorProfile.user_id == user_id,
-            ))
+            profile = s.scalar(
+                select(MentorProfile).where(
+                    MentorProfile.team_id == team_id,
+                    MentorProfile.program_id == program.id,
+                    MentorProfile.user_id == user_id,
+                )
+            )
         return offer_modal(program, programs, profile, person.department if person else None)
 
     def request_form(self, team_id: str, user_id: str, now: datetime) -> dict[str, Any]:
         person = self.people.refresh(team_id, user_id, now)
         with unit_of_work(self.sessions) as s:
             programs = open_programs(s, team_id, now)
-        return request_modal(programs[0], programs, person.level if person else None,
-                             person.department if person else None)
+        return request_modal(
+            programs[0], programs, person.level if person else None, person.department if person else None
+        )

@@ -25,6 +25,7 @@ ACCEPT_ACTION = "proposal_accept"
 DECLINE_ACTION = "proposal_decline"
 REASON_ACTION = "proposal_reason"
 
+
 def _topics_line(topics: Sequence[str]) -> str:
     return escape(", ".join(topics)) if topics else "none chosen"
 
@@ -74,8 +75,10 @@ def intro_message(pairing: Pairing, request: MentoringRequest, reasons: Sequence
         header("Welcome to your mentoring pair!"),
         section(f"{mentee}, meet {mentor}, your mentor. {mentor}, meet {mentee}, your mentee."),
         section(f"*What {mentee} would like to grow in*\n" + quote(request.goals)),
-        section(f"*Topics:* {_topics_line(request.topics)}"
-                + (f"\n*Why this match:* {escape(' · '.join(reasons))}" if reasons else "")),
+        section(
+            f"*Topics:* {_topics_line(request.topics)}"
+            + (f"\n*Why this match:* {escape(' · '.join(reasons))}" if reasons else "")
+        ),
         divider(),
         section(
             "*A first meeting, in about 30 minutes*\n"
@@ -114,6 +117,8 @@ def mentee_waiting_note() -> dict[str, Any]:
 
 def mentee_cohort_note(starts_at: datetime) -> dict[str, Any]:
     when = f"<!date^{int(starts_at.timestamp())}^{{date_long}}|{starts_at:%d %B %Y}>"
-    text = (f"Thanks, your request is in! This program's cohort starts on {when}: the program owners will match "
-            "everyone together then, and I'll let you know here who has been asked.")
+    text = (
+        f"Thanks, your request is in! This program's cohort starts on {when}: the program owners will match "
+        "everyone together then, and I'll let you know here who has been asked."
+    )
     return message(text, [section(text)])

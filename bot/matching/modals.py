@@ -29,7 +29,9 @@ def _level_options() -> list[dict[str, Any]]:
 def _program_block(programs: Sequence[Program], chosen_id: int) -> list[Block]:
     if len(programs) < 2:
         return []
-    options = [option(p.name + (" (reverse mentoring)" if p.kind == ProgramKind.REVERSE else ""), str(p.id)) for p in programs]
+    options = [
+        option(p.name + (" (reverse mentoring)" if p.kind == ProgramKind.REVERSE else ""), str(p.id)) for p in programs
+    ]
     element: dict[str, Any] = {"type": "static_select", "options": options[:100]}
     initial = next((o for o in options if o["value"] == str(chosen_id)), None)
     if initial:
@@ -38,7 +40,7 @@ def _program_block(programs: Sequence[Program], chosen_id: int) -> list[Block]:
 
 
 def _topic_block(program: Program, chosen: Sequence[str], label: str, optional: bool) -> list[Block]:
-    options = [option(t, t[: TOPIC_MAX]) for t in program.topics[:100]]
+    options = [option(t, t[:TOPIC_MAX]) for t in program.topics[:100]]
     if not options:
         return []
     element: dict[str, Any] = {"type": "multi_static_select", "options": options, "placeholder": plain("Choose")}
@@ -207,7 +209,9 @@ REQUEST_ALREADY_OPEN = (
 )
 
 
-def read_profile(values: Any, default_capacity: int = PROGRAM_DEFAULTS["default_capacity"]) -> tuple[ProfileForm | None, Errors]:
+def read_profile(
+    values: Any, default_capacity: int = PROGRAM_DEFAULTS["default_capacity"]
+) -> tuple[ProfileForm | None, Errors]:
     reader = StateReader(values)
     errors: Errors = {}
     typed = split_topics(reader.text("topics_other"))

@@ -37,8 +37,9 @@ def holds_for_cohort(program: Program, now: datetime) -> bool:
 
 def open_program(s: Session, team_id: str, program_id: int) -> Program | None:
     return s.scalar(
-        select(Program).where(Program.id == program_id, Program.team_id == team_id,
-                              Program.status == ProgramStatus.OPEN)
+        select(Program).where(
+            Program.id == program_id, Program.team_id == team_id, Program.status == ProgramStatus.OPEN
+        )
     )
 
 
@@ -46,9 +47,7 @@ def load_offers(s: Session, program: Program) -> list[MentorOffer]:
     """Every active mentor of the program with a free place, with the timezone we know for them."""
     rows = s.execute(
         select(MentorProfile, Person.tz_offset)
-        .outerjoin(
-            Person, and_(Person.team_id == MentorProfile.team_id, Person.user_id == MentorProfile.user_id)
-        )
+        .outerjoin(Person, and_(Person.team_id == MentorProfile.team_id, Person.user_id == MentorProfile.user_id))
         .where(
             MentorProfile.team_id == program.team_id,
             MentorProfile.program_id == program.id,
@@ -58,8 +57,15 @@ def load_offers(s: Session, program: Program) -> list[MentorOffer]:
     ).all()
     return [
         MentorOffer(
-            profile_id=p.id, user_id=p.user_id, topics=tuple(p.topics), level=p.level, capacity=p.capacity,
-            load=p.load, department=p.department, tz_offset=tz, open_to_reverse=p.open_to_reverse,
+            profile_id=p.id,
+            user_id=p.user_id,
+            topics=tuple(p.topics),
+            level=p.level,
+            capacity=p.capacity,
+            load=p.load,
+            department=p.department,
+            tz_offset=tz,
+            open_to_reverse=p.open_to_reverse,
         )
         for p, tz in rows
     ]
@@ -71,31 +77,39 @@ def needs_for_many(s: Session, requests: list[MentoringRequest]) -> list[MenteeN
         return []
     team_id = requests[0].team_id
     mentees = {r.mentee_user_id for r in requests}
-    people = {p.user_id: p for p in s.scalars(select(Person).where(Person.team_id == team_id,
-                                                                     Person.user_id.in_(mentees)))}
+    people = {
+        p.user_id: p for p in s.scalars(select(Person).where(Person.team_id == team_id, Person.user_id.in_(mentees)))
+    }
     excluded: dict[str, set[str]] = {}
-    for mentee, mentor in s.execute(select(Pairing.mentee_user_id, Pairing.mentor_user_id).where(
-            Pairing.team_id == team_id, Pairing.mentee_user_id.in_(mentees),
-            Pairing.status.in_((PairingStatus.ACTIVE, PairingStatus.ENDED)))):
+    for mentee, mentor in s.execute(
+        select(Pairing.mentee_user_id, Pairing.mentor_user_id).where(
+            Pairing.team_id == team_id,
+            Pairing.mentee_user_id.in_(mentees),
+            Pairing.status.in_((PairingStatus.ACTIVE, PairingStatus.ENDED)),
+        )
+    ):
         excluded.setdefault(mentee, set()).add(mentor)
     asked: dict[int, set[str]] = {}
-    for request_id, mentor in s.execute(select(Proposal.request_id, Proposal.mentor_user_id).where(
-            Proposal.request_id.in_([r.id for r in requests]))):
+    for request_id, mentor in s.execute(
+        select(Proposal.request_id, Proposal.mentor_user_id).where(Proposal.request_id.in_([r.id for r in requests]))
+    ):
         asked.setdefault(request_id, set()).add(mentor)
     needs = []
     for r in requests:
         person = people.get(r.mentee_user_id)
-        needs.append(MenteeNeeds(
-            user_id=r.mentee_user_id,
-            topics=tuple(r.topics),
-            level=r.mentee_level if r.mentee_level is not None else (person.level if person else None),
-            department=r.mentee_department or (person.department if person else None),
-            tz_offset=person.tz_offset if person else None,
-            wants_outside_team=r.wants_outside_team,
-            wants_more_senior=r.wants_more_senior,
-            manager_user_id=person.manager_user_id if person else None,
-            excluded_user_ids=frozenset(excluded.get(r.mentee_user_id, set()) | asked.get(r.id, set())),
-        ))
+        needs.append(
+            MenteeNeeds(
+                user_id=r.mentee_user_id,
+                topics=tuple(r.topics),
+                level=r.mentee_level if r.mentee_level is not None else (person.level if person else None),
+                department=r.mentee_department or (person.department if person else None),
+                tz_offset=person.tz_offset if person else None,
+                wants_outside_team=r.wants_outside_team,
+                wants_more_senior=r.wants_more_senior,
+                manager_user_id=person.manager_user_id if person else None,
+                excluded_user_ids=frozenset(excluded.get(r.mentee_user_id, set()) | asked.get(r.id, set())),
+            )
+        )
     return needs
 
 
@@ -140,28 +154,48 @@ def free_place(s: Session, profile_id: int, now: datetime) -> DeliveryIds:
 
 
 def propose(
-    s: Session, request: MentoringRequest, program: Program, offer: MentorOffer, score: float,
-    reasons: list[str], now: datetime,
+    s: Session,
+    request: MentoringRequest,
+    program: Program,
+    offer: MentorOffer,
+    score: float,
+    reasons: list[str],
+    now: datetime,
 ) -> DeliveryIds | None:
     """Asks this mentor, or returns None when their last place was taken meanwhile."""
     if not _reserve_place(s, offer.profile_id):
         return None
     proposal = Proposal(
-        team_id=request.team_id, request_id=request.id, mentor_profile_id=offer.profile_id,
-        mentor_user_id=offer.user_id, score=score, reasons=reasons, status=ProposalStatus.PENDING, created_at=now,
+        team_id=request.team_id,
+        request_id=request.id,
+        mentor_profile_id=offer.profile_id,
+        mentor_user_id=offer.user_id,
+        score=score,
+        reasons=reasons,
+        status=ProposalStatus.PENDING,
+        created_at=now,
     )
     s.add(proposal)
     request.status = RequestStatus.PROPOSED
     s.flush()
     return [
         outbox.enqueue(
-            s, team_id=request.team_id, key=f"proposal:{proposal.id}", kind=DeliveryKind.PROPOSAL,
+            s,
+            team_id=request.team_id,
+            key=f"proposal:{proposal.id}",
+            kind=DeliveryKind.PROPOSAL,
             payload=messages.proposal_message(proposal, request, program),
-            target=proposal.mentor_user_id, now=now,
+            target=proposal.mentor_user_id,
+            now=now,
         ),
         outbox.enqueue(
-            s, team_id=request.team_id, key=f"request:{request.id}:asked", kind=DeliveryKind.MENTEE_NOTE,
-            payload=messages.mentee_asked_note(), target=request.mentee_user_id, now=now,
+            s,
+            team_id=request.team_id,
+            key=f"request:{request.id}:asked",
+            kind=DeliveryKind.MENTEE_NOTE,
+            payload=messages.mentee_asked_note(),
+            target=request.mentee_user_id,
+            now=now,
         ),
     ]
 
@@ -179,8 +213,13 @@ def propose_next(
         assert program.starts_at is not None
         return [
             outbox.enqueue(
-                s, team_id=request.team_id, key=f"request:{request.id}:cohort", kind=DeliveryKind.MENTEE_NOTE,
-                payload=messages.mentee_cohort_note(program.starts_at), target=request.mentee_user_id, now=now,
+                s,
+                team_id=request.team_id,
+                key=f"request:{request.id}:cohort",
+                kind=DeliveryKind.MENTEE_NOTE,
+                payload=messages.mentee_cohort_note(program.starts_at),
+                target=request.mentee_user_id,
+                now=now,
             )
         ]
     offers = load_offers(s, program) if offers is None else offers
@@ -196,8 +235,13 @@ def propose_next(
     request.status = RequestStatus.WAITING
     return [
         outbox.enqueue(
-            s, team_id=request.team_id, key=f"request:{request.id}:waiting", kind=DeliveryKind.MENTEE_NOTE,
-            payload=messages.mentee_waiting_note(), target=request.mentee_user_id, now=now,
+            s,
+            team_id=request.team_id,
+            key=f"request:{request.id}:waiting",
+            kind=DeliveryKind.MENTEE_NOTE,
+            payload=messages.mentee_waiting_note(),
+            target=request.mentee_user_id,
+            now=now,
         )
     ]
 

@@ -64,10 +64,17 @@ def request_again(s: Session, previous: MentoringRequest, now: datetime) -> Deli
     if program is None or _existing(s, previous.team_id, previous.mentee_user_id, previous.program_id, source_key):
         return []
     request = MentoringRequest(
-        team_id=previous.team_id, program_id=previous.program_id, mentee_user_id=previous.mentee_user_id,
-        goals=previous.goals, topics=list(previous.topics), wants_outside_team=previous.wants_outside_team,
-        wants_more_senior=previous.wants_more_senior, mentee_level=previous.mentee_level,
-        mentee_department=previous.mentee_department, status=RequestStatus.WAITING, source_key=source_key,
+        team_id=previous.team_id,
+        program_id=previous.program_id,
+        mentee_user_id=previous.mentee_user_id,
+        goals=previous.goals,
+        topics=list(previous.topics),
+        wants_outside_team=previous.wants_outside_team,
+        wants_more_senior=previous.wants_more_senior,
+        mentee_level=previous.mentee_level,
+        mentee_department=previous.mentee_department,
+        status=RequestStatus.WAITING,
+        source_key=source_key,
         created_at=now,
     )
     s.add(request)

@@ -97,11 +97,18 @@ class PairAnswers:
                 checkin.remind_at = None
                 if user_id == pairing.mentor_user_id:
                     # The confidence pulse belongs to the mentee: ask them privately.
-                    ids.append(outbox.enqueue(
-                        s, team_id=team_id, key=f"pulse:{checkin.id}", kind=DeliveryKind.PULSE,
-                        payload=views.confidence_request(checkin.id, pairing.mentor_user_id),
-                        target=pairing.mentee_user_id, pairing_id=pairing.id, now=now,
-                    ))
+                    ids.append(
+                        outbox.enqueue(
+                            s,
+                            team_id=team_id,
+                            key=f"pulse:{checkin.id}",
+                            kind=DeliveryKind.PULSE,
+                            payload=views.confidence_request(checkin.id, pairing.mentor_user_id),
+                            target=pairing.mentee_user_id,
+                            pairing_id=pairing.id,
+                            now=now,
+                        )
+                    )
             elif answer == CheckInAnswer.NOT_YET:
                 checkin.remind_at = now + REMINDER_DELAY
         self.dispatcher.dispatch(ids, now)
@@ -114,11 +121,16 @@ class PairAnswers:
                 found.checkin.remind_at = None
             return found
 
-    def pulse(self, team_id: str, user_id: str, checkin_id: int, usefulness: int | None,
-              confidence: int | None) -> Answer:
+    def pulse(
+        self, team_id: str, user_id: str, checkin_id: int, usefulness: int | None, confidence: int | None
+    ) -> Answer:
         with unit_of_work(self.sessions) as s:
             found = self._checkin(s, team_id, user_id, checkin_id)
-            if found.kind not in (AnswerKind.OK, AnswerKind.SUPERSEDED) or found.checkin is None or found.pairing is None:
+            if (
+                found.kind not in (AnswerKind.OK, AnswerKind.SUPERSEDED)
+                or found.checkin is None
+                or found.pairing is None
+            ):
                 return found
             if usefulness is not None:
                 found.checkin.usefulness = usefulness
@@ -126,8 +138,9 @@ class PairAnswers:
                 found.checkin.confidence = confidence
             return Answer(AnswerKind.OK, found.pairing, found.checkin)
 
-    def need_help(self, team_id: str, user_id: str, checkin_id: int, note: str, source_key: str,
-                  now: datetime) -> Answer:
+    def need_help(
+        self, team_id: str, user_id: str, checkin_id: int, note: str, source_key: str, now: datetime
+    ) -> Answer:
         """The note goes to the program owners only; the mentee is offered a no-fault rematch."""
         try:
             with unit_of_work(self.sessions) as s:
@@ -138,26 +151,50 @@ class PairAnswers:
                 checkin = found.checkin
                 if checkin is not None and checkin.answer != CheckInAnswer.MET:
                     checkin.answer, checkin.answered_by, checkin.answered_at = CheckInAnswer.NEED_HELP, user_id, now
-                report = HelpReport(team_id=team_id, pairing_id=pairing.id, user_id=user_id, text=note,
-                                    source_key=source_key, created_at=now)
+                report = HelpReport(
+                    team_id=team_id,
+                    pairing_id=pairing.id,
+                    user_id=user_id,
+                    text=note,
+                    source_key=source_key,
+                    created_at=now,
+                )
                 s.add(report)
                 s.flush()
                 program = s.get(Program, pairing.program_id)
                 assert program is not None
                 owners = self.owners.recipients(s, program)
                 if not owners:
-                    log.error("help report %s in workspace %s has no program owner to go to; set MENTOR_PROGRAM_OWNERS",
-                              report.id, team_id)
+                    log.error(
+                        "help report %s in workspace %s has no program owner to go to; set MENTOR_PROGRAM_OWNERS",
+                        report.id,
+                        team_id,
+                    )
                 ids = [
-                    outbox.enqueue(s, team_id=team_id, key=f"help:{report.id}:{owner}", kind=DeliveryKind.OWNER_HELP,
-                                   payload=views.owner_help_report(pairing, program, user_id, note), target=owner,
-                                   pairing_id=pairing.id, now=now)
+                    outbox.enqueue(
+                        s,
+                        team_id=team_id,
+                        key=f"help:{report.id}:{owner}",
+                        kind=DeliveryKind.OWNER_HELP,
+                        payload=views.owner_help_report(pairing, program, user_id, note),
+                        target=owner,
+                        pairing_id=pairing.id,
+                        now=now,
+                    )
                     for owner in owners
                 ]
-                offer = (views.rematch_offer(pairing) if user_id == pairing.mentee_user_id
-                         else views.help_acknowledged())
-                ids.append(outbox.enqueue(s, team_id=team_id, key=f"help:{report.id}:ack", kind=DeliveryKind.HELP_ACK,
-                                          payload=offer, target=user_id, now=now))
+                offer = views.rematch_offer(pairing) if user_id == pairing.mentee_user_id else views.help_acknowledged()
+                ids.append(
+                    outbox.enqueue(
+                        s,
+                        team_id=team_id,
+                        key=f"help:{report.id}:ack",
+                        kind=DeliveryKind.HELP_ACK,
+                        payload=offer,
+                        target=user_id,
+                        now=now,
+                    )
+                )
         except IntegrityError:
             return Answer(AnswerKind.ALREADY)
         self.dispatcher.dispatch(ids, now)
@@ -176,9 +213,15 @@ class PairAnswers:
                 return Answer(AnswerKind.ENDED, pairing)
             program = s.get(Program, pairing.program_id)
             reverse = program is not None and program.kind == ProgramKind.REVERSE
-            delivery = outbox.enqueue(s, team_id=team_id, key=f"share:{use.id}", kind=DeliveryKind.SHARED_PROMPT,
-                                      payload=views.shared_prompt(pairing, prompt, reverse), pairing_id=pairing.id,
-                                      now=now)
+            delivery = outbox.enqueue(
+                s,
+                team_id=team_id,
+                key=f"share:{use.id}",
+                kind=DeliveryKind.SHARED_PROMPT,
+                payload=views.shared_prompt(pairing, prompt, reverse),
+                pairing_id=pairing.id,
+                now=now,
+            )
         self.dispatcher.dispatch([delivery], now)
         return Answer(AnswerKind.OK if delivery else AnswerKind.ALREADY, pairing)
 
@@ -189,8 +232,16 @@ class PairAnswers:
                 return Answer(AnswerKind.NOT_FOUND)
             return Answer(AnswerKind.OK if _member(pairing, user_id) else AnswerKind.FORBIDDEN, pairing)
 
-    def feedback(self, team_id: str, user_id: str, pairing_id: int, round_: int, working: str, try_differently: str,
-                 now: datetime) -> Answer:
+    def feedback(
+        self,
+        team_id: str,
+        user_id: str,
+        pairing_id: int,
+        round_: int,
+        working: str,
+        try_differently: str,
+        now: datetime,
+    ) -> Answer:
         try:
             with unit_of_work(self.sessions) as s:
                 found = self.pairing_for(team_id, user_id, pairing_id)
@@ -198,27 +249,59 @@ class PairAnswers:
                     return found
                 pairing = found.pairing
                 other = pairing.mentor_user_id if user_id == pairing.mentee_user_id else pairing.mentee_user_id
-                item = Feedback(team_id=team_id, pairing_id=pairing.id, round=round_, from_user_id=user_id,
-                                to_user_id=other, working=working, try_differently=try_differently, created_at=now)
+                item = Feedback(
+                    team_id=team_id,
+                    pairing_id=pairing.id,
+                    round=round_,
+                    from_user_id=user_id,
+                    to_user_id=other,
+                    working=working,
+                    try_differently=try_differently,
+                    created_at=now,
+                )
                 s.add(item)
                 s.flush()
-                delivery = outbox.enqueue(s, team_id=team_id, key=f"feedback:{item.id}", kind=DeliveryKind.FEEDBACK,
-                                          payload=views.feedback_delivery(user_id, working, try_differently),
-                                          target=other, pairing_id=pairing.id, now=now)
+                delivery = outbox.enqueue(
+                    s,
+                    team_id=team_id,
+                    key=f"feedback:{item.id}",
+                    kind=DeliveryKind.FEEDBACK,
+                    payload=views.feedback_delivery(user_id, working, try_differently),
+                    target=other,
+                    pairing_id=pairing.id,
+                    now=now,
+                )
         except IntegrityError:
             return Answer(AnswerKind.ALREADY)
         self.dispatcher.dispatch([delivery], now)
         return Answer(AnswerKind.OK, pairing)
 
-    def survey(self, team_id: str, user_id: str, pairing_id: int, rating: int, recommend: int, goals: GoalsReached,
-               now: datetime) -> Answer:
+    def survey(
+        self,
+        team_id: str,
+        user_id: str,
+        pairing_id: int,
+        rating: int,
+        recommend: int,
+        goals: GoalsReached,
+        now: datetime,
+    ) -> Answer:
         try:
             with unit_of_work(self.sessions) as s:
                 found = self.pairing_for(team_id, user_id, pairing_id)
                 if found.kind != AnswerKind.OK:
                     return found
-                s.add(Survey(team_id=team_id, pairing_id=pairing_id, user_id=user_id, rating=rating,
-                             recommend=recommend, goals_reached=goals, created_at=now))
+                s.add(
+                    Survey(
+                        team_id=team_id,
+                        pairing_id=pairing_id,
+                        user_id=user_id,
+                        rating=rating,
+                        recommend=recommend,
+                        goals_reached=goals,
+                        created_at=now,
+                    )
+                )
         except IntegrityError:
             return Answer(AnswerKind.ALREADY)
         return Answer(AnswerKind.OK, found.pairing)
@@ -227,8 +310,11 @@ class PairAnswers:
         with unit_of_work(self.sessions) as s:
             changed = s.execute(
                 update(Pairing)
-                .where(Pairing.id == pairing_id, Pairing.team_id == team_id,
-                       (Pairing.mentee_user_id == user_id) | (Pairing.mentor_user_id == user_id))
+                .where(
+                    Pairing.id == pairing_id,
+                    Pairing.team_id == team_id,
+                    (Pairing.mentee_user_id == user_id) | (Pairing.mentor_user_id == user_id),
+                )
                 .values(afterwards=choice)
             )
             return Answer(AnswerKind.OK if rows_changed(changed) else AnswerKind.NOT_FOUND)

@@ -44,8 +44,9 @@ def following_slot(slot: datetime, cadence_weeks: int, hour: int, tz: ZoneInfo) 
     return datetime.combine(local_date, time(hour), tzinfo=tz).astimezone(UTC)
 
 
-def catch_up(slot: datetime, period: int, now: datetime, cadence_weeks: int, hour: int,
-             tz: ZoneInfo) -> tuple[datetime, int]:
+def catch_up(
+    slot: datetime, period: int, now: datetime, cadence_weeks: int, hour: int, tz: ZoneInfo
+) -> tuple[datetime, int]:
     """The latest slot at or before `now`, and its period: missed slots (downtime) are skipped, not replayed."""
     while True:
         following = following_slot(slot, cadence_weeks, hour, tz)

@@ -72,24 +72,46 @@ class Lifecycle:
         """
         ids: DeliveryIds = []
         with unit_of_work(self.sessions) as s:
-            profiles = list(s.scalars(select(MentorProfile).where(
-                MentorProfile.team_id == team_id, MentorProfile.user_id == user_id, MentorProfile.active.is_(True),
-            )))
+            profiles = list(
+                s.scalars(
+                    select(MentorProfile).where(
+                        MentorProfile.team_id == team_id,
+                        MentorProfile.user_id == user_id,
+                        MentorProfile.active.is_(True),
+                    )
+                )
+            )
             for profile in profiles:
                 profile.active = False
-            requests = list(s.scalars(select(MentoringRequest).where(
-                MentoringRequest.team_id == team_id, MentoringRequest.mentee_user_id == user_id,
-                MentoringRequest.status.in_(OPEN_REQUEST_STATUSES),
-            )))
+            requests = list(
+                s.scalars(
+                    select(MentoringRequest).where(
+                        MentoringRequest.team_id == team_id,
+                        MentoringRequest.mentee_user_id == user_id,
+                        MentoringRequest.status.in_(OPEN_REQUEST_STATUSES),
+                    )
+                )
+            )
             for request in requests:
                 request.status = RequestStatus.WITHDRAWN
             s.flush()
-            ids += withdraw_pending(s, or_(Proposal.request_id.in_([r.id for r in requests]),
-                                           Proposal.mentor_profile_id.in_([p.id for p in profiles])), now)
-            pairings = list(s.scalars(select(Pairing).where(
-                Pairing.team_id == team_id, Pairing.status == PairingStatus.ACTIVE,
-                or_(Pairing.mentee_user_id == user_id, Pairing.mentor_user_id == user_id),
-            )))
+            ids += withdraw_pending(
+                s,
+                or_(
+                    Proposal.request_id.in_([r.id for r in requests]),
+                    Proposal.mentor_profile_id.in_([p.id for p in profiles]),
+                ),
+                now,
+            )
+            pairings = list(
+                s.scalars(
+                    select(Pairing).where(
+                        Pairing.team_id == team_id,
+                        Pairing.status == PairingStatus.ACTIVE,
+                        or_(Pairing.mentee_user_id == user_id, Pairing.mentor_user_id == user_id),
+                    )
+                )
+            )
             for pairing in pairings:
                 ids += end_and_tell(s, pairing, user_id, EndReason.LEFT, now)
         self.dispatcher.dispatch(ids, now)
@@ -108,11 +130,17 @@ class Lifecycle:
                 freed = end_pairing(s, pairing, PairingStatus.ENDED, EndReason.REMATCH, now)
                 if freed is None:
                     return AnswerKind.ALREADY
-                ids.append(outbox.enqueue(
-                    s, team_id=team_id, key=f"ended:{pairing.id}:{pairing.mentor_user_id}",
-                    kind=DeliveryKind.PAIRING_ENDED, payload=messages.pairing_ended_notice(user_id, EndReason.REMATCH),
-                    target=pairing.mentor_user_id, now=now,
-                ))
+                ids.append(
+                    outbox.enqueue(
+                        s,
+                        team_id=team_id,
+                        key=f"ended:{pairing.id}:{pairing.mentor_user_id}",
+                        kind=DeliveryKind.PAIRING_ENDED,
+                        payload=messages.pairing_ended_notice(user_id, EndReason.REMATCH),
+                        target=pairing.mentor_user_id,
+                        now=now,
+                    )
+                )
                 ids += freed
             pairing.afterwards = Afterwards.REMATCH
             previous = s.get(MentoringRequest, pairing.request_id)
@@ -144,8 +172,9 @@ class Departures:
             return []
         who = gone.target or self._find_gone(members)
         if who is None:
-            log.error("pair %s: a send failed with %s but both members still look reachable", gone.pairing_id,
-                      gone.error)
+            log.error(
+                "pair %s: a send failed with %s but both members still look reachable", gone.pairing_id, gone.error
+            )
             return []
         with unit_of_work(self.sessions) as s:
             pairing = s.get(Pairing, gone.pairing_id)

@@ -49,8 +49,10 @@ def checkin_message(pairing: Pairing, checkin_id: int, period: int) -> dict[str,
 def checkin_reminder(pairing: Pairing, checkin_id: int) -> dict[str, Any]:
     text = "A friendly nudge: have you found time to meet yet?"
     blocks = [
-        section(f"<@{pairing.mentee_user_id}> <@{pairing.mentor_user_id}>, a friendly nudge: "
-                "have you found time to meet yet? Even 20 minutes keeps the momentum going."),
+        section(
+            f"<@{pairing.mentee_user_id}> <@{pairing.mentor_user_id}>, a friendly nudge: "
+            "have you found time to meet yet? Even 20 minutes keeps the momentum going."
+        ),
         _checkin_buttons(checkin_id),
     ]
     return message(text, blocks)
@@ -63,22 +65,33 @@ def checkin_answered(answer: CheckInAnswer, user_id: str, checkin_id: int, perio
         text = f"Week {period}: {who} says you met. Great to hear, keep it going!"
         return message(text, [section(text)])
     text = f"Week {period}: not yet, says {who}. No problem: I'll check back in 2 days."
-    return message(text, [
-        section(text),
-        actions(button("Skip the reminder", SKIP_REMINDER_ACTION, str(checkin_id)), block_id=f"remind-{checkin_id}"),
-        _checkin_buttons(checkin_id),
-    ])
+    return message(
+        text,
+        [
+            section(text),
+            actions(
+                button("Skip the reminder", SKIP_REMINDER_ACTION, str(checkin_id)), block_id=f"remind-{checkin_id}"
+            ),
+            _checkin_buttons(checkin_id),
+        ],
+    )
 
 
 def confidence_request(checkin_id: int, mentor_user_id: str) -> dict[str, Any]:
-    text = (f"You met <@{mentor_user_id}>! A quick pulse, just for the program: "
-            "how confident do you feel about your goals?")
-    return message(text, [
-        section(text),
-        actions(*(button(str(n), f"{CONFIDENCE_ACTION_PREFIX}{n}", f"{checkin_id}:{n}") for n in range(1, 6)),
-                block_id=f"pulse-{checkin_id}"),
-        context("1 = not at all, 5 = very confident. Only aggregate trends are ever shown."),
-    ])
+    text = (
+        f"You met <@{mentor_user_id}>! A quick pulse, just for the program: how confident do you feel about your goals?"
+    )
+    return message(
+        text,
+        [
+            section(text),
+            actions(
+                *(button(str(n), f"{CONFIDENCE_ACTION_PREFIX}{n}", f"{checkin_id}:{n}") for n in range(1, 6)),
+                block_id=f"pulse-{checkin_id}",
+            ),
+            context("1 = not at all, 5 = very confident. Only aggregate trends are ever shown."),
+        ],
+    )
 
 
 def pulse_recorded(score: int) -> dict[str, Any]:
@@ -88,12 +101,17 @@ def pulse_recorded(score: int) -> dict[str, Any]:
 
 def mentee_prompt(pairing: Pairing, prompt: Prompt, prompt_use_id: int, reverse: bool) -> dict[str, Any]:
     body = prompt.text(reverse)
-    return message(f"Something to think through with your mentor: {body}", [
-        section(f"*Something to think through with <@{pairing.mentor_user_id}>*\n{body}"),
-        actions(button("Share with my mentor", SHARE_PROMPT_ACTION, str(prompt_use_id)),
-                block_id=f"prompt-{prompt_use_id}"),
-        context("Only you see this until you share it."),
-    ])
+    return message(
+        f"Something to think through with your mentor: {body}",
+        [
+            section(f"*Something to think through with <@{pairing.mentor_user_id}>*\n{body}"),
+            actions(
+                button("Share with my mentor", SHARE_PROMPT_ACTION, str(prompt_use_id)),
+                block_id=f"prompt-{prompt_use_id}",
+            ),
+            context("Only you see this until you share it."),
+        ],
+    )
 
 
 def shared_prompt(pairing: Pairing, prompt: Prompt, reverse: bool) -> dict[str, Any]:
@@ -103,65 +121,93 @@ def shared_prompt(pairing: Pairing, prompt: Prompt, reverse: bool) -> dict[str, 
 
 def mentor_prompt(pairing: Pairing, prompt: Prompt, reverse: bool) -> dict[str, Any]:
     body = prompt.text(reverse)
-    return message(f"A thought for your mentoring: {body}", [
-        section(f"*A thought for your mentoring with <@{pairing.mentee_user_id}>*\n{body}"),
-        context("Just for you. Use it if it helps."),
-    ])
+    return message(
+        f"A thought for your mentoring: {body}",
+        [
+            section(f"*A thought for your mentoring with <@{pairing.mentee_user_id}>*\n{body}"),
+            context("Just for you. Use it if it helps."),
+        ],
+    )
 
 
 def feedback_invitation(pairing: Pairing, user_id: str, weeks: int, round_: int) -> dict[str, Any]:
     other = pairing.mentee_user_id if user_id == pairing.mentor_user_id else pairing.mentor_user_id
     text = f"{weeks} weeks in with <@{other}>: time to trade feedback."
-    return message(text, [
-        section(f"*{text}*\nWhat's working, and one thing to try differently? Good feedback flows both ways."),
-        actions(button("Share feedback", FEEDBACK_ACTION, f"{pairing.id}:{round_}", style="primary"),
-                block_id=f"feedback-{pairing.id}-{round_}"),
-        context(f"Only <@{other}> will see what you write."),
-    ])
+    return message(
+        text,
+        [
+            section(f"*{text}*\nWhat's working, and one thing to try differently? Good feedback flows both ways."),
+            actions(
+                button("Share feedback", FEEDBACK_ACTION, f"{pairing.id}:{round_}", style="primary"),
+                block_id=f"feedback-{pairing.id}-{round_}",
+            ),
+            context(f"Only <@{other}> will see what you write."),
+        ],
+    )
 
 
 def feedback_delivery(from_user_id: str, working: str, try_differently: str) -> dict[str, Any]:
     text = f"<@{from_user_id}> shared some feedback with you."
-    return message(text, [
-        section(f"*{text}*"),
-        section("*What's working*\n" + quote(working)),
-        section("*One thing to try differently*\n" + quote(try_differently)),
-        context("This is private to you."),
-    ])
+    return message(
+        text,
+        [
+            section(f"*{text}*"),
+            section("*What's working*\n" + quote(working)),
+            section("*One thing to try differently*\n" + quote(try_differently)),
+            context("This is private to you."),
+        ],
+    )
 
 
 def stalled_nudge(pairing: Pairing, user_id: str) -> dict[str, Any]:
     other = pairing.mentee_user_id if user_id == pairing.mentor_user_id else pairing.mentor_user_id
     text = f"It's been three check-ins since you and <@{other}> last met."
-    return message(text, [section(
-        f"{text} Weeks fill up fast. Could you find 30 minutes this week? If the match isn't working, "
-        "that's all right too: press *Need help* on a check-in to tell the program owners privately."
-    )])
+    return message(
+        text,
+        [
+            section(
+                f"{text} Weeks fill up fast. Could you find 30 minutes this week? If the match isn't working, "
+                "that's all right too: press *Need help* on a check-in to tell the program owners privately."
+            )
+        ],
+    )
 
 
 def owner_stalled_alert(pairing: Pairing, program: Program) -> dict[str, Any]:
-    text = (f"The pair <@{pairing.mentor_user_id}> (mentor) and <@{pairing.mentee_user_id}> (mentee) in "
-            f"{escape(program.name)} hasn't met for four check-ins in a row.")
+    text = (
+        f"The pair <@{pairing.mentor_user_id}> (mentor) and <@{pairing.mentee_user_id}> (mentee) in "
+        f"{escape(program.name)} hasn't met for four check-ins in a row."
+    )
     return message(text, [section(text + " Both were nudged after the third. A personal word from you might help.")])
 
 
 def owner_help_report(pairing: Pairing, program: Program, reporter: str, note: str) -> dict[str, Any]:
     text = f"<@{reporter}> asked for help with their mentoring pair."
-    return message(text, [
-        section(f"*{text}*\nPair: <@{pairing.mentor_user_id}> (mentor) and <@{pairing.mentee_user_id}> (mentee), "
-                f"{escape(program.name)}."),
-        section("*What they wrote*\n" + quote(note or "(nothing written)")),
-        context("Shared with program owners only."),
-    ])
+    return message(
+        text,
+        [
+            section(
+                f"*{text}*\nPair: <@{pairing.mentor_user_id}> (mentor) and <@{pairing.mentee_user_id}> (mentee), "
+                f"{escape(program.name)}."
+            ),
+            section("*What they wrote*\n" + quote(note or "(nothing written)")),
+            context("Shared with program owners only."),
+        ],
+    )
 
 
 def rematch_offer(pairing: Pairing) -> dict[str, Any]:
     text = "Thanks for telling me. I've passed your note to the program owners, privately."
-    return message(text, [
-        section(text + " If you'd like a fresh start, I can find you a different mentor. No one is at fault, "
-                "and your current mentor will simply hear that the pairing has ended."),
-        actions(button("Find me a new mentor", REMATCH_ACTION, str(pairing.id)), block_id=f"rematch-{pairing.id}"),
-    ])
+    return message(
+        text,
+        [
+            section(
+                text + " If you'd like a fresh start, I can find you a different mentor. No one is at fault, "
+                "and your current mentor will simply hear that the pairing has ended."
+            ),
+            actions(button("Find me a new mentor", REMATCH_ACTION, str(pairing.id)), block_id=f"rematch-{pairing.id}"),
+        ],
+    )
 
 
 def help_acknowledged() -> dict[str, Any]:
@@ -173,26 +219,39 @@ def closing_survey(pairing: Pairing, user_id: str, weeks: int) -> dict[str, Any]
     is_mentee = user_id == pairing.mentee_user_id
     other = pairing.mentor_user_id if is_mentee else pairing.mentee_user_id
     text = f"Your {weeks} weeks with <@{other}> are complete. Thank you both!"
-    buttons = [button("Take the survey", SURVEY_ACTION, str(pairing.id), style="primary"),
-               button("Keep meeting informally", INFORMAL_ACTION, str(pairing.id))]
+    buttons = [
+        button("Take the survey", SURVEY_ACTION, str(pairing.id), style="primary"),
+        button("Keep meeting informally", INFORMAL_ACTION, str(pairing.id)),
+    ]
     if is_mentee:
         buttons.append(button("Find me a new mentor", REMATCH_ACTION, str(pairing.id)))
-    return message(text, [
-        section(f"*{text}*\nTwo minutes for a closing survey? It helps the next pairs. "
+    return message(
+        text,
+        [
+            section(
+                f"*{text}*\nTwo minutes for a closing survey? It helps the next pairs. "
                 "You're welcome to keep meeting on your own"
-                + (", or I can find you a new mentor." if is_mentee else ".")),
-        actions(*buttons, block_id=f"closing-{pairing.id}"),
-    ])
+                + (", or I can find you a new mentor." if is_mentee else ".")
+            ),
+            actions(*buttons, block_id=f"closing-{pairing.id}"),
+        ],
+    )
 
 
 def pairing_ended_notice(other_user_id: str, reason: EndReason) -> dict[str, Any]:
     texts = {
-        EndReason.LEFT: f"<@{other_user_id}> has left the mentoring program, so your pairing has ended. "
-                "Thank you for the time you gave each other.",
-        EndReason.REMATCH: f"Your pairing with <@{other_user_id}> has ended: they asked for a fresh match. It's nobody's "
-                   "fault, and thank you for the time you gave. Your place is open for someone new.",
-        EndReason.UNREACHABLE: f"Your pairing with <@{other_user_id}> has ended because I can no longer reach them on Slack. "
-                       "They may have left the workspace.",
+        EndReason.LEFT: (
+            f"<@{other_user_id}> has left the mentoring program, so your pairing has ended. "
+            "Thank you for the time you gave each other."
+        ),
+        EndReason.REMATCH: (
+            f"Your pairing with <@{other_user_id}> has ended: they asked for a fresh match. It's nobody's "
+            "fault, and thank you for the time you gave. Your place is open for someone new."
+        ),
+        EndReason.UNREACHABLE: (
+            f"Your pairing with <@{other_user_id}> has ended because I can no longer reach them on Slack. "
+            "They may have left the workspace."
+        ),
     }
     text = texts.get(reason, texts[EndReason.LEFT])
     return message(text, [section(text)])
@@ -238,8 +297,10 @@ def status_message(standing: Standing) -> dict[str, Any]:
     for p in standing.as_mentor:
         lines.append(f"• You're mentoring <@{p.mentee_user_id}> since {p.started_at:%d %b %Y}.")
     for r in standing.open_requests:
-        state = "a mentor has been asked and I'm waiting for their answer" if r.status == RequestStatus.PROPOSED else (
-            "waiting for a mentor with room"
+        state = (
+            "a mentor has been asked and I'm waiting for their answer"
+            if r.status == RequestStatus.PROPOSED
+            else ("waiting for a mentor with room")
         )
         lines.append(f"• Your request from {r.created_at:%d %b %Y}: {state}.")
     room = mentor_room_line(standing)

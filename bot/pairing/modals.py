@@ -17,16 +17,21 @@ SURVEY_CALLBACK = "survey_submit"
 NOTE_MAX = 1000
 
 
-
 def _scale(low: int, high: int, labels: dict[int, str] | None = None) -> dict[str, Any]:
     labels = labels or {}
-    return {"type": "static_select",
-            "options": [option(f"{n} {labels.get(n, '')}".strip(), str(n)) for n in range(low, high + 1)]}
+    return {
+        "type": "static_select",
+        "options": [option(f"{n} {labels.get(n, '')}".strip(), str(n)) for n in range(low, high + 1)],
+    }
 
 
 def _note(placeholder: str) -> dict[str, Any]:
-    return {"type": "plain_text_input", "multiline": True, "max_length": NOTE_MAX,
-            "placeholder": {"type": "plain_text", "text": placeholder}}
+    return {
+        "type": "plain_text_input",
+        "multiline": True,
+        "max_length": NOTE_MAX,
+        "placeholder": {"type": "plain_text", "text": placeholder},
+    }
 
 
 def pulse_modal(checkin_id: int, ask_confidence: bool) -> dict[str, Any]:
@@ -34,8 +39,13 @@ def pulse_modal(checkin_id: int, ask_confidence: bool) -> dict[str, Any]:
         input_block("usefulness", "How useful was it?", _scale(1, 5, {1: "(not much)", 5: "(very)"})),
     ]
     if ask_confidence:
-        blocks.append(input_block("confidence", "How confident do you feel about your goals?",
-                                  _scale(1, 5, {1: "(not at all)", 5: "(very)"})))
+        blocks.append(
+            input_block(
+                "confidence",
+                "How confident do you feel about your goals?",
+                _scale(1, 5, {1: "(not at all)", 5: "(very)"}),
+            )
+        )
     blocks.append(context("Private: only anonymous totals are ever shown."))
     return modal(PULSE_CALLBACK, "How did it go?", blocks, "Save", json.dumps({"checkin_id": checkin_id}))
 
@@ -54,16 +64,20 @@ def feedback_modal(pairing_id: int, round_: int, other_user_id: str) -> dict[str
         input_block("try", "One thing to try differently", _note("Specific, kind and useful.")),
         context(f"Only <@{other_user_id}> will see this."),
     ]
-    return modal(FEEDBACK_CALLBACK, "Share feedback", blocks, "Send",
-                 json.dumps({"pairing_id": pairing_id, "round": round_}))
+    return modal(
+        FEEDBACK_CALLBACK, "Share feedback", blocks, "Send", json.dumps({"pairing_id": pairing_id, "round": round_})
+    )
 
 
 def survey_modal(pairing_id: int) -> dict[str, Any]:
     goals = {"type": "static_select", "options": [option("Yes", "yes"), option("Partly", "partly"), option("No", "no")]}
     blocks: list[Block] = [
         input_block("rating", "Overall, how was it?", _scale(1, 5, {1: "(poor)", 5: "(excellent)"})),
-        input_block("recommend", "How likely are you to recommend the program to a colleague?",
-                    _scale(0, 10, {0: "(not at all)", 10: "(extremely)"})),
+        input_block(
+            "recommend",
+            "How likely are you to recommend the program to a colleague?",
+            _scale(0, 10, {0: "(not at all)", 10: "(extremely)"}),
+        ),
         input_block("goals", "Did you reach your goals?", goals),
         context("Anonymous in every report."),
     ]

@@ -22,8 +22,9 @@ from bot.storage.statuses import (
 )
 
 
-def end_pairing(s: Session, pairing: Pairing, status: PairingStatus, reason: EndReason,
-                now: datetime) -> DeliveryIds | None:
+def end_pairing(
+    s: Session, pairing: Pairing, status: PairingStatus, reason: EndReason, now: datetime
+) -> DeliveryIds | None:
     """Ends an active pairing: closes its open check-in and frees the mentor's place for whoever waits.
 
     Returns the deliveries that queued, or None when the pairing had already ended.
@@ -52,9 +53,15 @@ def end_and_tell(s: Session, pairing: Pairing, gone_user: str, reason: EndReason
     if freed is None:
         return []
     other = pairing.mentor_user_id if gone_user == pairing.mentee_user_id else pairing.mentee_user_id
-    told = outbox.enqueue(s, team_id=pairing.team_id, key=f"ended:{pairing.id}:{other}",
-                          kind=DeliveryKind.PAIRING_ENDED, payload=messages.pairing_ended_notice(gone_user, reason),
-                          target=other, now=now)
+    told = outbox.enqueue(
+        s,
+        team_id=pairing.team_id,
+        key=f"ended:{pairing.id}:{other}",
+        kind=DeliveryKind.PAIRING_ENDED,
+        payload=messages.pairing_ended_notice(gone_user, reason),
+        target=other,
+        now=now,
+    )
     return [told, *freed]
 
 
@@ -75,27 +82,37 @@ class Pairings:
 
     def standing(self, team_id: str, user_id: str) -> Standing:
         with unit_of_work(self.sessions) as s:
-            pairings = list(s.scalars(
-                select(Pairing)
-                .where(
-                    Pairing.team_id == team_id,
-                    Pairing.status == PairingStatus.ACTIVE,
-                    or_(Pairing.mentor_user_id == user_id, Pairing.mentee_user_id == user_id),
+            pairings = list(
+                s.scalars(
+                    select(Pairing)
+                    .where(
+                        Pairing.team_id == team_id,
+                        Pairing.status == PairingStatus.ACTIVE,
+                        or_(Pairing.mentor_user_id == user_id, Pairing.mentee_user_id == user_id),
+                    )
+                    .order_by(Pairing.started_at)
                 )
-                .order_by(Pairing.started_at)
-            ))
-            requests = list(s.scalars(
-                select(MentoringRequest)
-                .where(
-                    MentoringRequest.team_id == team_id,
-                    MentoringRequest.mentee_user_id == user_id,
-                    MentoringRequest.status.in_(OPEN_REQUEST_STATUSES),
+            )
+            requests = list(
+                s.scalars(
+                    select(MentoringRequest)
+                    .where(
+                        MentoringRequest.team_id == team_id,
+                        MentoringRequest.mentee_user_id == user_id,
+                        MentoringRequest.status.in_(OPEN_REQUEST_STATUSES),
+                    )
+                    .order_by(MentoringRequest.created_at)
                 )
-                .order_by(MentoringRequest.created_at)
-            ))
-            profiles = list(s.scalars(select(MentorProfile).where(
-                MentorProfile.team_id == team_id, MentorProfile.user_id == user_id, MentorProfile.active.is_(True)
-            )))
+            )
+            profiles = list(
+                s.scalars(
+                    select(MentorProfile).where(
+                        MentorProfile.team_id == team_id,
+                        MentorProfile.user_id == user_id,
+                        MentorProfile.active.is_(True),
+                    )
+                )
+            )
         return Standing(
             as_mentee=[p for p in pairings if p.mentee_user_id == user_id],
             as_mentor=[p for p in pairings if p.mentor_user_id == user_id],

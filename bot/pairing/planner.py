@@ -141,8 +141,9 @@ class Planner:
                 mentor = people.get((pairing.team_id, pairing.mentor_user_id))
                 tz = zone(mentee.tz if mentee else None, program.timezone)
                 assert pairing.next_checkin_at is not None
-                slot, period = catch_up(pairing.next_checkin_at, pairing.next_period, now, program.cadence_weeks,
-                                        program.checkin_hour, tz)
+                slot, period = catch_up(
+                    pairing.next_checkin_at, pairing.next_period, now, program.cadence_weeks, program.checkin_hour, tz
+                )
                 pairing.next_checkin_at = following_slot(slot, program.cadence_weeks, program.checkin_hour, tz)
                 pairing.next_period = period + 1
                 if pairing.ends_at is not None and slot >= pairing.ends_at:
@@ -150,8 +151,13 @@ class Planner:
                 if any(p is not None and p.paused_until and p.paused_until > slot for p in (mentee, mentor)):
                     report.skipped_paused += 1
                     continue
-                checkin = CheckIn(team_id=pairing.team_id, pairing_id=pairing.id, period=period, due_at=slot,
-                                  status=CheckInStatus.OPEN)
+                checkin = CheckIn(
+                    team_id=pairing.team_id,
+                    pairing_id=pairing.id,
+                    period=period,
+                    due_at=slot,
+                    status=CheckInStatus.OPEN,
+                )
                 fresh.append((pairing, program, checkin, trailing_misses(history[pairing.id])))
             if not fresh:
                 return len(pairings)
@@ -166,8 +172,16 @@ class Planner:
             for pairing, _program, checkin, _misses in fresh:
                 audience = Audience.MENTEE if checkin.period % 2 else Audience.MENTOR
                 prompt = prompts.pick(audience, used[(pairing.id, audience)], seed=pairing.id)
-                uses.append(PromptUse(team_id=pairing.team_id, pairing_id=pairing.id, audience=audience,
-                                      prompt_key=prompt.key, period=checkin.period, created_at=now))
+                uses.append(
+                    PromptUse(
+                        team_id=pairing.team_id,
+                        pairing_id=pairing.id,
+                        audience=audience,
+                        prompt_key=prompt.key,
+                        period=checkin.period,
+                        created_at=now,
+                    )
+                )
             s.add_all([f[2] for f in fresh])
             s.add_all(uses)
             s.flush()
@@ -178,42 +192,68 @@ class Planner:
             outbox.enqueue_many(s, messages, now)
             return len(pairings)
 
-    def _period_messages(self, s: Session, pairing: Pairing, program: Program, checkin: CheckIn, misses: int,
-                         use: PromptUse) -> list[dict[str, Any]]:
+    def _period_messages(
+        self, s: Session, pairing: Pairing, program: Program, checkin: CheckIn, misses: int, use: PromptUse
+    ) -> list[dict[str, Any]]:
         """Everything one pair gets for one period, as delivery rows."""
         period, reverse = checkin.period, program.kind == ProgramKind.REVERSE
         messages: list[dict[str, Any]] = []
 
         def send(key: str, kind: DeliveryKind, payload: dict[str, Any], target: str | None = None) -> None:
-            messages.append(dict(team_id=pairing.team_id, key=key, kind=kind, payload=payload, target=target,
-                                 pairing_id=pairing.id))
+            messages.append(
+                dict(team_id=pairing.team_id, key=key, kind=kind, payload=payload, target=target, pairing_id=pairing.id)
+            )
 
         send(f"checkin:{pairing.id}:{period}", DeliveryKind.CHECKIN, views.checkin_message(pairing, checkin.id, period))
         prompt = prompts.by_key(use.prompt_key)
         assert prompt is not None
         if use.audience == Audience.MENTEE:
-            send(f"prompt:{pairing.id}:mentee:{period}", DeliveryKind.PROMPT,
-                 views.mentee_prompt(pairing, prompt, use.id, reverse), target=pairing.mentee_user_id)
+            send(
+                f"prompt:{pairing.id}:mentee:{period}",
+                DeliveryKind.PROMPT,
+                views.mentee_prompt(pairing, prompt, use.id, reverse),
+                target=pairing.mentee_user_id,
+            )
         else:
-            send(f"prompt:{pairing.id}:mentor:{period}", DeliveryKind.PROMPT, views.mentor_prompt(pairing, prompt, reverse),
-                 target=pairing.mentor_user_id)
+            send(
+                f"prompt:{pairing.id}:mentor:{period}",
+                DeliveryKind.PROMPT,
+                views.mentor_prompt(pairing, prompt, reverse),
+                target=pairing.mentor_user_id,
+            )
         weeks = period * program.cadence_weeks
         if program.feedback_every_weeks and weeks % program.feedback_every_weeks == 0:
             round_ = weeks // program.feedback_every_weeks
             for user in (pairing.mentee_user_id, pairing.mentor_user_id):
-                send(f"feedback-invite:{pairing.id}:{round_}:{user}", DeliveryKind.FEEDBACK_INVITE,
-                     views.feedback_invitation(pairing, user, weeks, round_), target=user)
+                send(
+                    f"feedback-invite:{pairing.id}:{round_}:{user}",
+                    DeliveryKind.FEEDBACK_INVITE,
+                    views.feedback_invitation(pairing, user, weeks, round_),
+                    target=user,
+                )
         if misses == NUDGE_AFTER_MISSES:
             for user in (pairing.mentee_user_id, pairing.mentor_user_id):
-                send(f"nudge:{pairing.id}:{period}:{user}", DeliveryKind.NUDGE, views.stalled_nudge(pairing, user), target=user)
+                send(
+                    f"nudge:{pairing.id}:{period}:{user}",
+                    DeliveryKind.NUDGE,
+                    views.stalled_nudge(pairing, user),
+                    target=user,
+                )
         elif misses == ALERT_AFTER_MISSES:
             owners = self.owners.recipients(s, program)
             if not owners:
-                log.error("pair %s has stalled but workspace %s has no program owner to alert; "
-                          "set MENTOR_PROGRAM_OWNERS", pairing.id, pairing.team_id)
+                log.error(
+                    "pair %s has stalled but workspace %s has no program owner to alert; set MENTOR_PROGRAM_OWNERS",
+                    pairing.id,
+                    pairing.team_id,
+                )
             for owner in owners:
-                send(f"stalled:{pairing.id}:{period}:{owner}", DeliveryKind.OWNER_ALERT,
-                     views.owner_stalled_alert(pairing, program), target=owner)
+                send(
+                    f"stalled:{pairing.id}:{period}:{owner}",
+                    DeliveryKind.OWNER_ALERT,
+                    views.owner_stalled_alert(pairing, program),
+                    target=owner,
+                )
         return messages
 
     def _reminders_due(self, now: datetime, report: PlanReport) -> None:
@@ -221,14 +261,22 @@ class Planner:
             due = s.execute(
                 select(CheckIn, Pairing)
                 .join(Pairing, Pairing.id == CheckIn.pairing_id)
-                .where(CheckIn.status == CheckInStatus.OPEN, CheckIn.remind_at <= now, Pairing.status == PairingStatus.ACTIVE)
+                .where(
+                    CheckIn.status == CheckInStatus.OPEN,
+                    CheckIn.remind_at <= now,
+                    Pairing.status == PairingStatus.ACTIVE,
+                )
             ).all()
             for checkin, pairing in due:
                 assert checkin.remind_at is not None
                 outbox.enqueue(
-                    s, team_id=checkin.team_id, key=f"reminder:{checkin.id}:{int(checkin.remind_at.timestamp())}",
-                    kind=DeliveryKind.CHECKIN_REMINDER, payload=views.checkin_reminder(pairing, checkin.id),
-                    pairing_id=pairing.id, now=now,
+                    s,
+                    team_id=checkin.team_id,
+                    key=f"reminder:{checkin.id}:{int(checkin.remind_at.timestamp())}",
+                    kind=DeliveryKind.CHECKIN_REMINDER,
+                    payload=views.checkin_reminder(pairing, checkin.id),
+                    pairing_id=pairing.id,
+                    now=now,
                 )
                 checkin.remind_at = None
                 report.reminders += 1
@@ -249,8 +297,13 @@ class Planner:
                     continue
                 for user in (pairing.mentee_user_id, pairing.mentor_user_id):
                     outbox.enqueue(
-                        s, team_id=pairing.team_id, key=f"survey:{pairing.id}:{user}", kind=DeliveryKind.CLOSING_SURVEY,
-                        payload=views.closing_survey(pairing, user, program.length_weeks), target=user,
-                        pairing_id=pairing.id, now=now,
+                        s,
+                        team_id=pairing.team_id,
+                        key=f"survey:{pairing.id}:{user}",
+                        kind=DeliveryKind.CLOSING_SURVEY,
+                        payload=views.closing_survey(pairing, user, program.length_weeks),
+                        target=user,
+                        pairing_id=pairing.id,
+                        now=now,
                     )
                 report.completed += 1

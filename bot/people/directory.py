@@ -33,8 +33,9 @@ def find_person(session: Session, team_id: str, user_id: str) -> Person | None:
 
 
 def ensure_person(session: Session, team_id: str, user_id: str) -> Person:
-    insert_ignore(session, Person, ["team_id", "user_id"], team_id=team_id, user_id=user_id, display_name="",
-                   is_admin=False)
+    insert_ignore(
+        session, Person, ["team_id", "user_id"], team_id=team_id, user_id=user_id, display_name="", is_admin=False
+    )
     person = find_person(session, team_id, user_id)
     assert person is not None
     return person

@@ -86,14 +86,24 @@ def read_people(source: TextIO) -> tuple[list[PersonRow], list[tuple[int, str]]]
         if reasons:
             problems.append((line, "; ".join(reasons)))
             continue
-        rows.append(PersonRow(line, email.lower() if email else None, slack_id, values.get("department") or None,
-                              values.get("title") or None, level,
-                              manager_email.lower() if manager_email else None, timezone))
+        rows.append(
+            PersonRow(
+                line,
+                email.lower() if email else None,
+                slack_id,
+                values.get("department") or None,
+                values.get("title") or None,
+                level,
+                manager_email.lower() if manager_email else None,
+                timezone,
+            )
+        )
     return rows, problems
 
 
-def resolve(rows: list[PersonRow], lookup: Callable[[str], str | None]) -> tuple[dict[int, str], dict[int, str],
-                                                                                   list[tuple[int, str]]]:
+def resolve(
+    rows: list[PersonRow], lookup: Callable[[str], str | None]
+) -> tuple[dict[int, str], dict[int, str], list[tuple[int, str]]]:
     """Slack user IDs for each row and its manager, through the file first and users.lookupByEmail after."""
     known: dict[str, str] = {}
     people: dict[int, str] = {}
@@ -127,8 +137,9 @@ def resolve(rows: list[PersonRow], lookup: Callable[[str], str | None]) -> tuple
     return people, managers, problems
 
 
-def import_people(s: Session, team_id: str, source: TextIO, lookup: Callable[[str], str | None],
-                  skip_bad: bool, now: datetime) -> ImportReport:
+def import_people(
+    s: Session, team_id: str, source: TextIO, lookup: Callable[[str], str | None], skip_bad: bool, now: datetime
+) -> ImportReport:
     """All rows or none, unless skip_bad: then the good rows go in and the bad ones are reported."""
     rows, problems = read_people(source)
     people, managers, lookup_problems = resolve(rows, lookup)

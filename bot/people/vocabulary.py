@@ -36,5 +36,6 @@ def parse_level(raw: str | None) -> int | None:
         return None
     return level if level in LEVELS else None
 
+
 TOPIC_MAX = 60
 DEPARTMENT_MAX = 80

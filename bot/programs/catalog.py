@@ -94,21 +94,29 @@ class Programs:
         with unit_of_work(self.sessions) as s:
             return s.scalar(select(Program).where(Program.id == program_id, Program.team_id == team_id))
 
-    def save(self, team_id: str, user_id: str, program_id: int | None, form: ProgramForm,
-             now: datetime) -> ProgramProblem | None:
+    def save(
+        self, team_id: str, user_id: str, program_id: int | None, form: ProgramForm, now: datetime
+    ) -> ProgramProblem | None:
         """Creates (no `program_id`) or updates a program from the form of one of its owners."""
         target = self.get(team_id, program_id) if program_id else None
         if not self.owners.may_run(team_id, user_id, target, now):
             return ProgramProblem.NOT_OWNER
         with unit_of_work(self.sessions) as s:
             ensure_workspace(s, team_id, now)
-            clash = s.scalar(select(Program.id).where(
-                Program.team_id == team_id, func.lower(Program.name) == form.name.lower(),
-                Program.id != (program_id or -1)))
+            clash = s.scalar(
+                select(Program.id).where(
+                    Program.team_id == team_id,
+                    func.lower(Program.name) == form.name.lower(),
+                    Program.id != (program_id or -1),
+                )
+            )
             if clash is not None:
                 return ProgramProblem.NAME_TAKEN
-            program = (s.scalar(select(Program).where(Program.id == program_id, Program.team_id == team_id))
-                       if program_id else None)
+            program = (
+                s.scalar(select(Program).where(Program.id == program_id, Program.team_id == team_id))
+                if program_id
+                else None
+            )
             if program_id and program is None:
                 return ProgramProblem.GONE
             if program is None:
@@ -121,6 +129,7 @@ class Programs:
             program.timezone, program.owners, program.stats_channel = form.timezone, form.owners, form.stats_channel
             program.starts_at = (
                 datetime.combine(datetime.fromisoformat(form.starts_on).date(), time(0), ZoneInfo(form.timezone))
-                if form.starts_on else None
+                if form.starts_on
+                else None
             )
             return None

@@ -45,8 +45,11 @@ def program_modal(program: Program | None, default_topics: list[str]) -> dict[st
     owners: dict[str, Any] = {"type": "multi_users_select", "placeholder": plain("Choose people")}
     if p and p.owners:
         owners["initial_users"] = list(p.owners)
-    channel: dict[str, Any] = {"type": "conversations_select", "placeholder": plain("Choose a channel"),
-                               "filter": {"include": ["public", "private"], "exclude_bot_users": True}}
+    channel: dict[str, Any] = {
+        "type": "conversations_select",
+        "placeholder": plain("Choose a channel"),
+        "filter": {"include": ["public", "private"], "exclude_bot_users": True},
+    }
     if p and p.stats_channel:
         channel["initial_conversation"] = p.stats_channel
     starts: dict[str, Any] = {"type": "datepicker"}
@@ -54,33 +57,74 @@ def program_modal(program: Program | None, default_topics: list[str]) -> dict[st
         starts["initial_date"] = p.starts_at.astimezone(ZoneInfo(p.timezone)).date().isoformat()
     blocks: list[Block] = [
         input_block("name", "Name", _text(p.name if p else "", 80)),
-        input_block("kind", "Kind", _select([("Classic: experienced mentors guide others", ProgramKind.CLASSIC),
-                                             ("Reverse: junior colleagues mentor seniors on tech", ProgramKind.REVERSE)],
-                                            current["kind"])),
+        input_block(
+            "kind",
+            "Kind",
+            _select(
+                [
+                    ("Classic: experienced mentors guide others", ProgramKind.CLASSIC),
+                    ("Reverse: junior colleagues mentor seniors on tech", ProgramKind.REVERSE),
+                ],
+                current["kind"],
+            ),
+        ),
         input_block("topics", "Topics", _text(topics, 3000, multiline=True), hint="One per line."),
-        input_block("starts_on", "Cohort start", starts, optional=True,
-                    hint="Until then, requests wait and you match the whole cohort with /mentor match."),
+        input_block(
+            "starts_on",
+            "Cohort start",
+            starts,
+            optional=True,
+            hint="Until then, requests wait and you match the whole cohort with /mentor match.",
+        ),
         input_block("length_weeks", "Length in weeks", _text(str(current["length_weeks"]), 2)),
-        input_block("cadence_weeks", "Check-ins", _select([("Every week", "1"), ("Every 2 weeks", "2"),
-                                                           ("Every 3 weeks", "3"), ("Every 4 weeks", "4")],
-                                                          str(current["cadence_weeks"]))),
-        input_block("checkin_weekday", "Check-in day",
-                    _select([(d, str(i)) for i, d in enumerate(WEEKDAYS)], str(current["checkin_weekday"]))),
-        input_block("checkin_hour", "Check-in hour (each mentee's own timezone)",
-                    _select([(f"{h:02d}:00", str(h)) for h in range(24)], str(current["checkin_hour"]))),
-        input_block("feedback_every_weeks", "Two-way feedback",
-                    _select([("Off", "0")] + [(f"Every {n} weeks", str(n)) for n in (2, 3, 4, 6, 8, 12)],
-                            str(current["feedback_every_weeks"]))),
-        input_block("default_capacity", "Default mentor capacity",
-                    _select([(str(n), str(n)) for n in range(1, 6)], str(current["default_capacity"]))),
-        input_block("timezone", "Fallback timezone", _text(current["timezone"], 64),
-                    hint="Used when a mentee's timezone is unknown, e.g. Europe/Berlin."),
+        input_block(
+            "cadence_weeks",
+            "Check-ins",
+            _select(
+                [("Every week", "1"), ("Every 2 weeks", "2"), ("Every 3 weeks", "3"), ("Every 4 weeks", "4")],
+                str(current["cadence_weeks"]),
+            ),
+        ),
+        input_block(
+            "checkin_weekday",
+            "Check-in day",
+            _select([(d, str(i)) for i, d in enumerate(WEEKDAYS)], str(current["checkin_weekday"])),
+        ),
+        input_block(
+            "checkin_hour",
+            "Check-in hour (each mentee's own timezone)",
+            _select([(f"{h:02d}:00", str(h)) for h in range(24)], str(current["checkin_hour"])),
+        ),
+        input_block(
+            "feedback_every_weeks",
+            "Two-way feedback",
+            _select(
+                [("Off", "0")] + [(f"Every {n} weeks", str(n)) for n in (2, 3, 4, 6, 8, 12)],
+                str(current["feedback_every_weeks"]),
+            ),
+        ),
+        input_block(
+            "default_capacity",
+            "Default mentor capacity",
+            _select([(str(n), str(n)) for n in range(1, 6)], str(current["default_capacity"])),
+        ),
+        input_block(
+            "timezone",
+            "Fallback timezone",
+            _text(current["timezone"], 64),
+            hint="Used when a mentee's timezone is unknown, e.g. Europe/Berlin.",
+        ),
         input_block("owners", "Program owners", owners, optional=True),
         input_block("stats_channel", "Stats channel", channel, optional=True),
         context("Workspace admins and the people in MENTOR_PROGRAM_OWNERS own every program."),
     ]
-    return modal(PROGRAM_CALLBACK, "Edit program" if p else "New program", blocks, "Save",
-                 json.dumps({"program_id": p.id if p else None}))
+    return modal(
+        PROGRAM_CALLBACK,
+        "Edit program" if p else "New program",
+        blocks,
+        "Save",
+        json.dumps({"program_id": p.id if p else None}),
+    )
 
 
 PROGRAM_NAME_MAX = 80
@@ -133,9 +177,13 @@ def read_program(values: Any, current: dict[str, Any] | None = None) -> tuple[Pr
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         errors["timezone"] = "Use a timezone name such as Europe/Berlin or America/New_York."
-    limits = {"cadence_weeks": (1, 4, "Choose every 1 to 4 weeks."), "checkin_weekday": (0, 6, "Choose a weekday."),
-              "checkin_hour": (0, 23, "Choose an hour."), "default_capacity": (1, 5, "Choose 1 to 5 mentees."),
-              "feedback_every_weeks": (0, 12, "Choose how often.")}
+    limits = {
+        "cadence_weeks": (1, 4, "Choose every 1 to 4 weeks."),
+        "checkin_weekday": (0, 6, "Choose a weekday."),
+        "checkin_hour": (0, 23, "Choose an hour."),
+        "default_capacity": (1, 5, "Choose 1 to 5 mentees."),
+        "feedback_every_weeks": (0, 12, "Choose how often."),
+    }
     chosen: dict[str, int] = {}
     for block_id, (low, high, problem) in limits.items():
         if reader.selected(block_id) is None:
@@ -149,10 +197,17 @@ def read_program(values: Any, current: dict[str, Any] | None = None) -> tuple[Pr
     if errors:
         return None, errors
     return ProgramForm(
-        name=name, kind=ProgramKind(kind), topics=topics, cadence_weeks=chosen["cadence_weeks"], length_weeks=length,
-        starts_on=reader.date("starts_on"), owners=reader.users("owners"),
+        name=name,
+        kind=ProgramKind(kind),
+        topics=topics,
+        cadence_weeks=chosen["cadence_weeks"],
+        length_weeks=length,
+        starts_on=reader.date("starts_on"),
+        owners=reader.users("owners"),
         stats_channel=reader.channel("stats_channel"),
-        checkin_weekday=chosen["checkin_weekday"], checkin_hour=chosen["checkin_hour"],
-        default_capacity=chosen["default_capacity"], feedback_every_weeks=chosen["feedback_every_weeks"],
+        checkin_weekday=chosen["checkin_weekday"],
+        checkin_hour=chosen["checkin_hour"],
+        default_capacity=chosen["default_capacity"],
+        feedback_every_weeks=chosen["feedback_every_weeks"],
         timezone=timezone,
     ), {}

@@ -32,10 +32,12 @@ def _step(figure: Figure, base: Figure, threshold: int) -> str:
 
 
 def funnel_line(stats: ProgramStats, threshold: int) -> str:
-    return (f"Requested {_shown(stats.requested, threshold)}"
-            f" → matched {_step(stats.matched, stats.requested, threshold)}"
-            f" → met at least once {_step(stats.met, stats.requested, threshold)}"
-            f" → feedback given {_step(stats.feedback, stats.requested, threshold)}")
+    return (
+        f"Requested {_shown(stats.requested, threshold)}"
+        f" → matched {_step(stats.matched, stats.requested, threshold)}"
+        f" → met at least once {_step(stats.met, stats.requested, threshold)}"
+        f" → feedback given {_step(stats.feedback, stats.requested, threshold)}"
+    )
 
 
 def figure_fields(stats: ProgramStats, threshold: int) -> list[tuple[str, str]]:
@@ -63,14 +65,18 @@ def figure_blocks(stats: ProgramStats, threshold: int) -> list[dict[str, Any]]:
     fields = figure_fields(stats, threshold)
     blocks = [section("*Funnel*\n" + funnel_line(stats, threshold))]
     for start in range(0, len(fields), 10):
-        blocks.append({"type": "section",
-                       "fields": [mrkdwn(f"*{label}*\n{value}") for label, value in fields[start:start + 10]]})
+        blocks.append(
+            {
+                "type": "section",
+                "fields": [mrkdwn(f"*{label}*\n{value}") for label, value in fields[start : start + 10]],
+            }
+        )
     return blocks
 
 
 def stats_message(program_name: str, stats: ProgramStats, threshold: int) -> dict[str, Any]:
     blocks = [header(f"Mentoring stats: {program_name}"), *figure_blocks(stats, threshold)]
-    blocks.append(context(f"Aggregates only, no names or answers. Figures from fewer than {threshold} people "
-                          f"show as {HIDDEN}."))
+    blocks.append(
+        context(f"Aggregates only, no names or answers. Figures from fewer than {threshold} people show as {HIDDEN}.")
+    )
     return message(f"Mentoring stats for {escape(program_name)}", blocks)
-

@@ -30,11 +30,21 @@ def export_program(s: Session, program: Program, min_group: int, now: datetime) 
     writer.writerow([])
     names = {p.user_id: p.display_name for p in s.scalars(select(Person).where(Person.team_id == program.team_id))}
     writer.writerow(["mentor", "mentor_id", "mentee", "mentee_id", "started", "ended", "status", "end_reason"])
-    pairings: Iterable[Pairing] = s.scalars(select(Pairing).where(Pairing.program_id == program.id)
-                                            .order_by(Pairing.started_at, Pairing.id))
+    pairings: Iterable[Pairing] = s.scalars(
+        select(Pairing).where(Pairing.program_id == program.id).order_by(Pairing.started_at, Pairing.id)
+    )
     for p in pairings:
         reason = p.end_reason if p.end_reason in set(EndReason) else ""
-        writer.writerow([names.get(p.mentor_user_id, ""), p.mentor_user_id, names.get(p.mentee_user_id, ""),
-                         p.mentee_user_id, p.started_at.date().isoformat(),
-                         p.ended_at.date().isoformat() if p.ended_at else "", p.status, reason])
+        writer.writerow(
+            [
+                names.get(p.mentor_user_id, ""),
+                p.mentor_user_id,
+                names.get(p.mentee_user_id, ""),
+                p.mentee_user_id,
+                p.started_at.date().isoformat(),
+                p.ended_at.date().isoformat() if p.ended_at else "",
+                p.status,
+                reason,
+            ]
+        )
     return out.getvalue()

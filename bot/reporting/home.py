@@ -29,8 +29,9 @@ def _when(at: datetime | None) -> str:
 
 
 class Home:
-    def __init__(self, sessions: sessionmaker[Session], pairings: Pairings, programs: Programs, owners: Owners,
-                 min_group: int):
+    def __init__(
+        self, sessions: sessionmaker[Session], pairings: Pairings, programs: Programs, owners: Owners, min_group: int
+    ):
         self.sessions = sessions
         self.pairings = pairings
         self.programs = programs
@@ -41,23 +42,32 @@ class Home:
         """The person's App Home: their pairs and requests, and a dashboard for each program they own."""
         status = self.pairings.standing(team_id, user_id)
         owned = self.owners.owned(team_id, user_id, self.programs.all_open(team_id, now), now)
-        lines = [f"• Mentored by <@{p.mentor_user_id}>. Next check-in: {_when(p.next_checkin_at)}."
-                 for p in status.as_mentee]
-        lines += [f"• Mentoring <@{p.mentee_user_id}>. Next check-in: {_when(p.next_checkin_at)}."
-                  for p in status.as_mentor]
+        lines = [
+            f"• Mentored by <@{p.mentor_user_id}>. Next check-in: {_when(p.next_checkin_at)}." for p in status.as_mentee
+        ]
+        lines += [
+            f"• Mentoring <@{p.mentee_user_id}>. Next check-in: {_when(p.next_checkin_at)}." for p in status.as_mentor
+        ]
         for r in status.open_requests:
-            state = "a mentor has been asked" if r.status == RequestStatus.PROPOSED else "waiting for a mentor with room"
+            state = (
+                "a mentor has been asked" if r.status == RequestStatus.PROPOSED else "waiting for a mentor with room"
+            )
             lines.append(f"• Your request from {r.created_at:%d %b}: {state}.")
         room = mentor_room_line(status)
         if room:
             lines.append(f"• {room}")
         blocks: list[Block] = [
             header("Mentoring"),
-            section("\n".join(lines) if lines else "You're not in a mentoring pair yet. Find a mentor, or offer "
-                    "to be one: it takes a minute."),
-            actions(button("Find a mentor", HOME_REQUEST_ACTION, style="primary"),
-                    button("Offer to mentor", HOME_OFFER_ACTION),
-                    button("Pause 2 weeks", HOME_PAUSE_ACTION)),
+            section(
+                "\n".join(lines)
+                if lines
+                else "You're not in a mentoring pair yet. Find a mentor, or offer to be one: it takes a minute."
+            ),
+            actions(
+                button("Find a mentor", HOME_REQUEST_ACTION, style="primary"),
+                button("Offer to mentor", HOME_OFFER_ACTION),
+                button("Pause 2 weeks", HOME_PAUSE_ACTION),
+            ),
         ]
         for program in owned[:5]:
             with unit_of_work(self.sessions) as s:

@@ -23,6 +23,7 @@ from bot.storage.statuses import DeliveryKind, DeliveryStatus
 
 log = logging.getLogger(__name__)
 
+
 class StatsResult(StrEnum):
     POSTED = "posted"
     ALREADY = "already"  # the same command again (a Slack retry)
@@ -45,16 +46,23 @@ class StatsPosted:
 
 
 class Reports:
-    def __init__(self, sessions: sessionmaker[Session], dispatcher: Dispatcher, gateway: SlackGateway,
-                 owners: Owners, min_group: int):
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        dispatcher: Dispatcher,
+        gateway: SlackGateway,
+        owners: Owners,
+        min_group: int,
+    ):
         self.sessions = sessions
         self.dispatcher = dispatcher
         self.gateway = gateway
         self.owners = owners
         self.min_group = min_group
 
-    def post_stats(self, team_id: str, user_id: str, program: Program, channel: str, request_key: str,
-                   now: datetime) -> StatsPosted:
+    def post_stats(
+        self, team_id: str, user_id: str, program: Program, channel: str, request_key: str, now: datetime
+    ) -> StatsPosted:
         """Posts the summary, then the chart, where the owner asked; from a DM, to the program's stats channel."""
         if not self.owners.may_run(team_id, user_id, program, now):
             return StatsPosted(StatsResult.NOT_OWNER)
@@ -62,9 +70,15 @@ class Reports:
             channel = program.stats_channel
         with unit_of_work(self.sessions) as s:
             figures = stats.compute(s, team_id, program.id, now)
-            delivery_id = outbox.enqueue(s, team_id=team_id, key=f"stats:{request_key}", kind=DeliveryKind.STATS,
-                                         target=channel, now=now,
-                                         payload=stats_message(program.name, figures, self.min_group))
+            delivery_id = outbox.enqueue(
+                s,
+                team_id=team_id,
+                key=f"stats:{request_key}",
+                kind=DeliveryKind.STATS,
+                target=channel,
+                now=now,
+                payload=stats_message(program.name, figures, self.min_group),
+            )
         if delivery_id is None:
             return StatsPosted(StatsResult.ALREADY, channel)
         self.dispatcher.dispatch([delivery_id], now)

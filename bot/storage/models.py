@@ -186,9 +186,7 @@ class MentoringRequest(Base):
     __tablename__ = "mentoring_requests"
     __table_args__ = (
         UniqueConstraint("team_id", "source_key"),
-        CheckConstraint(
-            "status IN ('waiting', 'proposed', 'matched', 'withdrawn')", name="request_status"
-        ),
+        CheckConstraint("status IN ('waiting', 'proposed', 'matched', 'withdrawn')", name="request_status"),
         # One open request per mentee and program.
         Index(
             "uq_open_request_per_mentee",
@@ -225,9 +223,7 @@ class Proposal(Base):
     __tablename__ = "proposals"
     __table_args__ = (
         UniqueConstraint("request_id", "mentor_profile_id"),
-        CheckConstraint(
-            "status IN ('pending', 'accepted', 'declined', 'withdrawn')", name="proposal_status"
-        ),
+        CheckConstraint("status IN ('pending', 'accepted', 'declined', 'withdrawn')", name="proposal_status"),
         Index(
             "uq_pending_proposal_per_request",
             "request_id",

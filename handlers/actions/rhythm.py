@@ -87,8 +87,7 @@ def confidence(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
 def share(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     ack()
     rt = runtime(context)
-    result = rt.answers.share_prompt(team_of(body), user_of(body), int_or_none(action_value(body)) or -1,
-                                     now(context))
+    result = rt.answers.share_prompt(team_of(body), user_of(body), int_or_none(action_value(body)) or -1, now(context))
     if result.kind not in (AnswerKind.OK, AnswerKind.ALREADY):
         return refuse(rt, body, result.kind)
     text = "Shared with your mentor in your group DM."
@@ -122,8 +121,9 @@ def open_survey(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
 def keep_informally(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     ack()
     rt = runtime(context)
-    result = rt.answers.afterwards(team_of(body), user_of(body), int_or_none(action_value(body)) or -1,
-                                   Afterwards.INFORMAL)
+    result = rt.answers.afterwards(
+        team_of(body), user_of(body), int_or_none(action_value(body)) or -1, Afterwards.INFORMAL
+    )
     if result.kind != AnswerKind.OK:
         return refuse(rt, body, result.kind)
     tell(rt, body, "Lovely. Keep meeting as long as it helps; I'll step back from here.")

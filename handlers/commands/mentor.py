@@ -46,8 +46,10 @@ def pause(ack: Ack, command: Command, context: BoltContext, words: list[str]) ->
     rt, team_id, user_id = runtime(context), command["team_id"], command["user_id"]
     weeks = parse_pause_weeks(words)
     if weeks is None:
-        ack(text=f"Pause for how long? Try `/mentor pause 3` for 3 weeks (1 to {PAUSE_WEEKS_MAX}; "
-                 f"the default is {PAUSE_WEEKS_DEFAULT}).")
+        ack(
+            text=f"Pause for how long? Try `/mentor pause 3` for 3 weeks (1 to {PAUSE_WEEKS_MAX}; "
+            f"the default is {PAUSE_WEEKS_DEFAULT})."
+        )
         return
     ack(**paused_message(rt.lifecycle.pause(team_id, user_id, weeks, now(context))))
     publish_home(rt, team_id, [user_id], now(context))
@@ -104,8 +106,9 @@ def stats(ack: Ack, command: Command, context: BoltContext, words: list[str]) ->
         return
     team_id = command["team_id"]
     key = f"{team_id}:{command.get('channel_id', '')}:{command.get('trigger_id')}"
-    posted = runtime(context).reports.post_stats(team_id, command["user_id"], target,
-                                                 command.get("channel_id", ""), key, now(context))
+    posted = runtime(context).reports.post_stats(
+        team_id, command["user_id"], target, command.get("channel_id", ""), key, now(context)
+    )
     ack(text=REFUSAL if posted.result == StatsResult.NOT_OWNER else stats_reply(target.name, posted))
 
 
@@ -134,19 +137,22 @@ class Subcommand:
 
 
 SUBCOMMANDS = (
-    Subcommand("request", "request", "tell me your goals and I'll match you with a mentor who fits",
-               _open_form("request")),
+    Subcommand(
+        "request", "request", "tell me your goals and I'll match you with a mentor who fits", _open_form("request")
+    ),
     Subcommand("offer", "offer", "volunteer as a mentor, or edit your mentor profile", _open_form("offer")),
     Subcommand("status", "status", "see your pairings and any request that is still waiting", status),
-    Subcommand("pause", "pause [weeks]", "pause your check-ins and prompts, 2 weeks unless you say otherwise",
-               pause),
-    Subcommand("leave", "leave",
-               "step out of mentoring: ends your pairings kindly and withdraws your requests and offer", leave),
+    Subcommand("pause", "pause [weeks]", "pause your check-ins and prompts, 2 weeks unless you say otherwise", pause),
+    Subcommand(
+        "leave",
+        "leave",
+        "step out of mentoring: ends your pairings kindly and withdraws your requests and offer",
+        leave,
+    ),
     Subcommand("help", "help", "show this list", lambda ack, command, context, words: _help(ack)),
     Subcommand("program", "program [NAME | new]", "create or edit a program (owners)", program),
     Subcommand("stats", "stats [program]", "post the program's figures in this channel (owners)", stats),
-    Subcommand("match", "match [program]", "preview and publish the best match for everyone waiting (owners)",
-               match),
+    Subcommand("match", "match [program]", "preview and publish the best match for everyone waiting (owners)", match),
 )
 BY_NAME = {s.name: s for s in SUBCOMMANDS}
 

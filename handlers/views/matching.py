@@ -22,8 +22,11 @@ SAVED = notice(
 def offer_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
     rt, team_id, user_id = runtime(context), team_of(body), user_of(body)
     program, errors = modals.chosen_program(view, rt.programs.all_open(team_id, now(context)))
-    form, form_errors = (modals.read_profile(state_values(view), program.default_capacity) if program
-                         else modals.read_profile(state_values(view)))
+    form, form_errors = (
+        modals.read_profile(state_values(view), program.default_capacity)
+        if program
+        else modals.read_profile(state_values(view))
+    )
     errors = {**errors, **form_errors}
     if not errors and form is not None and program is not None:
         saved = rt.profiles.save(team_id, user_id, program.id, form, now(context))

@@ -31,9 +31,13 @@ def pulse(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltCon
     if usefulness is None:
         ack(response_action="errors", errors={"usefulness": "Choose a number from 1 to 5."})
         return
-    result = runtime(context).answers.pulse(team_of(body), user_of(body),
-                                            int_or_none(private_metadata(view).get("checkin_id")) or -1,
-                                            usefulness, read_scale(reader, "confidence", 1, 5))
+    result = runtime(context).answers.pulse(
+        team_of(body),
+        user_of(body),
+        int_or_none(private_metadata(view).get("checkin_id")) or -1,
+        usefulness,
+        read_scale(reader, "confidence", 1, 5),
+    )
     _close_or_explain(ack, result, "usefulness")
 
 
@@ -42,9 +46,14 @@ def help_note(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: Bol
     if note is None:
         ack(response_action="errors", errors=errors)
         return
-    result = runtime(context).answers.need_help(team_of(body), user_of(body),
-                                                int_or_none(private_metadata(view).get("checkin_id")) or -1,
-                                                note, f"view:{view.get('id')}", now(context))
+    result = runtime(context).answers.need_help(
+        team_of(body),
+        user_of(body),
+        int_or_none(private_metadata(view).get("checkin_id")) or -1,
+        note,
+        f"view:{view.get('id')}",
+        now(context),
+    )
     _close_or_explain(ack, Answer(AnswerKind.OK) if result.kind == AnswerKind.ALREADY else result, "note")
 
 
@@ -54,9 +63,15 @@ def feedback(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: Bolt
         ack(response_action="errors", errors=errors)
         return
     meta = private_metadata(view)
-    result = runtime(context).answers.feedback(team_of(body), user_of(body), int_or_none(meta.get("pairing_id")) or -1,
-                                               int_or_none(meta.get("round")) or 1, form.working,
-                                               form.try_differently, now(context))
+    result = runtime(context).answers.feedback(
+        team_of(body),
+        user_of(body),
+        int_or_none(meta.get("pairing_id")) or -1,
+        int_or_none(meta.get("round")) or 1,
+        form.working,
+        form.try_differently,
+        now(context),
+    )
     _close_or_explain(ack, result, "working", already="You've already shared feedback this round. Thank you!")
 
 
@@ -65,7 +80,13 @@ def survey(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltCo
     if form is None:
         ack(response_action="errors", errors=errors)
         return
-    result = runtime(context).answers.survey(team_of(body), user_of(body),
-                                             int_or_none(private_metadata(view).get("pairing_id")) or -1,
-                                             form.rating, form.recommend, form.goals, now(context))
+    result = runtime(context).answers.survey(
+        team_of(body),
+        user_of(body),
+        int_or_none(private_metadata(view).get("pairing_id")) or -1,
+        form.rating,
+        form.recommend,
+        form.goals,
+        now(context),
+    )
     _close_or_explain(ack, result, "rating", already="You've already taken this survey. Thank you!")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -66,11 +67,15 @@ class Runtime:
         self.engine.dispose()
 
 
-def build_runtime(settings: Settings, now: Callable[[], datetime] = utc_now) -> Runtime:
-    """`now` is the clock every listener reads; tests hand in one they can move."""
+def build_runtime(
+    settings: Settings, now: Callable[[], datetime] = utc_now, sleep: Callable[[float], None] = time.sleep
+) -> Runtime:
+    """`now` is the clock every listener reads, and `sleep` how Slack retries wait (a short Retry-After, a
+    quick retry after a 5xx); tests hand in a clock they can move and a sleep that records instead of waiting.
+    """
     engine = make_engine(settings.database_url)
     sessions = make_session_factory(engine)
-    web_client = make_web_client(settings.bot_token, settings.api_url)
+    web_client = make_web_client(settings.bot_token, settings.api_url, sleep=sleep)
     gateway = SlackGateway(web_client)
     people = People(sessions, gateway)
     owners = Owners(sessions, people, settings.program_owners)

@@ -16,7 +16,6 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 
 from bot.config import load_settings
-from bot.delivery.slack_gateway import default_retry_handlers
 from bot.runtime import Runtime, build_runtime
 from bot.storage.database import make_engine, migrate
 from handlers.app import build_app, build_wsgi
@@ -156,10 +155,9 @@ def bot(fake_slack: FakeSlack, migrated_database_url: str) -> Iterator[RunningBo
     from waitress import create_server, wasyncore
 
     clock = Clock()
-    rt = build_runtime(load_settings(bot_env(fake_slack, migrated_database_url)), now=clock)
     slept: list[float] = []
     # Time in tests is injected, not slept: waits are recorded for the tests to check, and cost nothing.
-    rt.web_client.retry_handlers = default_retry_handlers(sleep=slept.append)
+    rt = build_runtime(load_settings(bot_env(fake_slack, migrated_database_url)), now=clock, sleep=slept.append)
     server = create_server(build_wsgi(build_app(rt), rt), host="127.0.0.1", port=0, threads=8)
     stop = threading.Event()
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers.commands.mentor import mentor
+from handlers.commands.mentor import mentor_command
 
 
 def register(app: App) -> None:
-    app.command("/mentor")(mentor)
+    app.command("/mentor")(mentor_command)

@@ -166,7 +166,7 @@ def help_message(unknown: str | None = None) -> dict[str, Any]:
     return {"response_type": "ephemeral", "text": text, "blocks": [section(text)]}
 
 
-def mentor(ack: Ack, command: Command, context: BoltContext) -> None:
+def mentor_command(ack: Ack, command: Command, context: BoltContext) -> None:
     words = (command.get("text") or "").split()
     if not words:
         ack(**help_message())

@@ -16,6 +16,14 @@ DEFAULT_DATABASE_URL = "sqlite:///mentor-bot.db"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
+# The placeholders .env.example ships with: a value copied unchanged is a setting nobody filled in.
+PLACEHOLDERS = {
+    "SLACK_BOT_TOKEN": "xoxb-your-bot-token",
+    "SLACK_SIGNING_SECRET": "your-signing-secret",
+    "SLACK_APP_TOKEN": "xapp-your-app-token",
+}
+
+
 class ConfigError(Exception):
     """A setting is missing or invalid. The message names the variable and the fix."""
 
@@ -57,9 +65,15 @@ def _require(env: Mapping[str, str], name: str, prefix: str, fix: str) -> str:
     value = env.get(name, "").strip()
     if not value:
         raise ConfigError(f"{name} is not set: {fix}")
+    _refuse_placeholder(name, value, fix)
     if prefix and not value.startswith(prefix):
         raise ConfigError(f"{name} must start with '{prefix}': {fix}")
     return value
+
+
+def _refuse_placeholder(name: str, value: str, fix: str) -> None:
+    if value == PLACEHOLDERS.get(name):
+        raise ConfigError(f"{name} is still the placeholder from .env.example: replace it; {fix}")
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -70,12 +84,23 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         env, "SLACK_BOT_TOKEN", "xoxb-", "copy the Bot User OAuth Token from your app's 'OAuth & Permissions' page"
     )
     app_token = env.get("SLACK_APP_TOKEN", "").strip() or None
+    if app_token is not None:
+        _refuse_placeholder(
+            "SLACK_APP_TOKEN",
+            app_token,
+            "create an app-level token with the connections:write scope (Basic Information → App-Level Tokens), "
+            "or leave it empty to run in HTTP mode",
+        )
     if app_token is not None and not app_token.startswith("xapp-"):
         raise ConfigError(
             "SLACK_APP_TOKEN must start with 'xapp-': create an app-level token with the "
             "connections:write scope, or unset it to run in HTTP mode"
         )
     signing_secret = env.get("SLACK_SIGNING_SECRET", "").strip()
+    if signing_secret:
+        _refuse_placeholder(
+            "SLACK_SIGNING_SECRET", signing_secret, "copy the Signing Secret from your app's 'Basic Information' page"
+        )
     if not signing_secret and app_token is None:
         raise ConfigError(
             "SLACK_SIGNING_SECRET is not set: copy the Signing Secret from your app's 'Basic Information' "

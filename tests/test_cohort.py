@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 from scipy.optimize import LinearConstraint, milp
 from scipy.sparse import lil_matrix
 
-from bot.matching.assignment import MATCH_BONUS, assign_dense, assign_greedy, assign_sparse, score_matrix
+from bot.matching.assignment import (
+    MATCH_BONUS,
+    CohortScores,
+    assign_dense,
+    assign_greedy,
+    assign_sparse,
+    assign_within,
+    score_matrix,
+)
 from bot.matching.scoring import MenteeNeeds, MentorOffer, exclusion, score
 
 TOPICS = [
@@ -70,7 +80,16 @@ def test_vectorised_scores_equal_the_scalar_ones(reverse):
             if exclusion(x, o, reverse) is not None:
                 assert matrix[i, j] == -np.inf
             else:
-                assert matrix[i, j] == pytest.approx(score(x, o, reverse).score, abs=0.011)
+                assert matrix[i, j] == score(x, o, reverse).score
+
+
+def test_a_score_on_a_half_rounds_as_the_scalar_scorer_rounds():
+    # 45/8 for one of eight topics, plus 8/5 of room, sums to the double just above 28.225: Python
+    # rounds it to 28.23, numpy's round (x*100 lands exactly on 2822.5) to 28.22.
+    needs = [MenteeNeeds("U1", tuple(TOPICS))]
+    offers = [MentorOffer(1, "UA", ("Leadership",), level=3, capacity=5, load=4)]
+    assert score(needs[0], offers[0]).score == 28.23
+    assert score_matrix(needs, offers)[0, 0] == 28.23
 
 
 def independent_optimum(scores: np.ndarray, offers: list[MentorOffer]) -> tuple[float, int]:
@@ -98,20 +117,21 @@ def independent_optimum(scores: np.ndarray, offers: list[MentorOffer]) -> tuple[
 
 def test_on_300_by_150_the_solvers_reach_the_independent_optimum():
     needs, offers = instance(300, 150, seed=11)
-    scores = score_matrix(needs, offers)
-    optimum, matched = independent_optimum(scores, offers)
-    dense = assign_dense(scores, offers)
-    sparse = assign_sparse(scores, offers, top_k=150)
+    cohort = CohortScores(needs, offers)
+    optimum, matched = independent_optimum(cohort.matrix(), offers)
+    dense = assign_dense(cohort)
+    sparse = assign_sparse(cohort, top_k=150)
     assert (dense.total_score, len(dense.picks)) == pytest.approx((optimum, matched), abs=0.05)
     assert (sparse.total_score, len(sparse.picks)) == pytest.approx((optimum, matched), abs=0.05)
-    greedy = assign_greedy(scores, offers)
+    greedy = assign_greedy(cohort)
     assert greedy.total_score <= optimum + 0.05
 
 
 def test_assignments_respect_capacity_and_exclusions():
     needs, offers = instance(200, 60, seed=5)
-    scores = score_matrix(needs, offers)
-    for solved in (assign_dense(scores, offers), assign_sparse(scores, offers), assign_greedy(scores, offers)):
+    cohort = CohortScores(needs, offers)
+    scores = cohort.matrix()
+    for solved in (assign_dense(cohort), assign_sparse(cohort), assign_greedy(cohort)):
         taken: dict[int, int] = {}
         for pick in solved.picks:
             assert np.isfinite(scores[pick.mentee, pick.mentor])
@@ -128,6 +148,107 @@ def test_greedy_is_beaten_where_order_matters():
         MentorOffer(1, "UB", ("Leadership",), 4, 1, 0),
     ]
     needs = [MenteeNeeds("U1", ("Leadership",)), MenteeNeeds("U2", ("Leadership", "Communication"))]
-    scores = score_matrix(needs, offers)
-    assert assign_dense(scores, offers).total_score > assign_greedy(scores, offers).total_score
-    assert assign_sparse(scores, offers).total_score == assign_dense(scores, offers).total_score
+    cohort = CohortScores(needs, offers)
+    assert assign_dense(cohort).total_score > assign_greedy(cohort).total_score
+    assert assign_sparse(cohort).total_score == assign_dense(cohort).total_score
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_the_candidate_graph_holds_each_mentees_and_each_mentors_best(reverse):
+    needs, offers = instance(120, 50, seed=8)
+    matrix = score_matrix(needs, offers, reverse)
+    k, per_mentor = 6, 4
+    top = CohortScores(needs, offers, reverse, block_rows=7).top(k, per_mentor)
+    assert np.array_equal(top.scores, matrix[top.mentees, top.mentors])
+    assert np.isfinite(top.scores).all()
+    assert (np.diff(top.mentees * len(offers) + top.mentors) > 0).all()  # each pair once, by (mentee, mentor)
+    assert np.array_equal(top.eligible, np.isfinite(matrix).any(axis=1))
+    for i in range(len(needs)):
+        best = np.sort(matrix[i][np.isfinite(matrix[i])])[::-1][:k]
+        assert np.array_equal(np.sort(top.scores[top.mentees == i])[::-1][: len(best)], best)
+    for j in range(len(offers)):
+        best = np.sort(matrix[:, j][np.isfinite(matrix[:, j])])[::-1][:per_mentor]
+        assert np.array_equal(np.sort(top.scores[top.mentors == j])[::-1][: len(best)], best)
+
+
+def test_where_blocks_begin_changes_nothing():
+    needs, offers = instance(200, 60, seed=9)
+    whole, *split = (CohortScores(needs, offers, block_rows=rows) for rows in (1000, 1, 7, 64))
+    for cohort in split:
+        assert np.array_equal(cohort.matrix(), whole.matrix())
+        a, b = cohort.top(5, 3), whole.top(5, 3)
+        assert all(np.array_equal(x, y) for x, y in zip(vars(a).values(), vars(b).values(), strict=True))
+        assert assign_within(a) == assign_within(b)
+        assert assign_sparse(cohort) == assign_sparse(whole)
+        assert assign_greedy(cohort) == assign_greedy(whole)
+        assert assign_dense(cohort) == assign_dense(whole)
+
+
+def test_people_alike_spread_over_each_other():
+    # Six alike mentees and twelve alike mentors: every score ties. Mentee i's list starts at mentor
+    # 2i and mentor c's at mentee c, so the lists reach everyone instead of the same few.
+    offers = [MentorOffer(j, f"UM{j}", ("Leadership",), level=3, capacity=1, load=0) for j in range(12)]
+    needs = [MenteeNeeds(f"UE{i}", ("Leadership",), level=1) for i in range(6)]
+    top = CohortScores(needs, offers).top(2, 1)
+    edges = set(zip(top.mentees.tolist(), top.mentors.tolist(), strict=True))
+    assert {(i, 2 * i + d) for i in range(6) for d in (0, 1)} <= edges
+    assert {(c % 6, c) for c in range(12)} <= edges
+
+
+def crowded(mentees: int, mentors: int, seed: int) -> tuple[list[MenteeNeeds], list[MentorOffer]]:
+    """A cohort of people alike: one timezone, few topics, most in one department, so scores tie in
+    large groups and everyone wants the same mentors."""
+    rng = random.Random(seed)
+    departments = ["Engineering", "Engineering", "Engineering", "Sales", "Operations"]
+    offers = [
+        MentorOffer(
+            j,
+            f"UM{j}",
+            tuple(rng.sample(TOPICS[:4], rng.randint(1, 2))),
+            level=rng.choice([3, 4, 4, 5]),
+            capacity=rng.choice([1, 2]),
+            load=0,
+            department=rng.choice(departments),
+            tz_offset=0,
+        )
+        for j in range(mentors)
+    ]
+    needs = [
+        MenteeNeeds(
+            f"UE{i}",
+            (rng.choice(TOPICS[:3]),),
+            level=rng.choice([1, 2, 2]),
+            department=rng.choice(departments),
+            tz_offset=0,
+            wants_outside_team=rng.random() < 0.5,
+        )
+        for i in range(mentees)
+    ]
+    return needs, offers
+
+
+@pytest.mark.parametrize(("mentees", "mentors"), [(400, 150), (300, 300)])
+def test_a_crowded_cohort_of_people_alike_still_gets_the_optimum(mentees, mentors):
+    # Top-k lists drawn by score alone all name the same few mentors here: a graph of those leaves
+    # most places out of reach. Ties spread over alike people, the mentors' own lists, and the
+    # second look by price bring the sparse solution to the dense optimum.
+    needs, offers = crowded(mentees, mentors, seed=1)
+    cohort = CohortScores(needs, offers)
+    dense, sparse = assign_dense(cohort), assign_sparse(cohort, top_k=8, per_mentor=4)
+    assert (len(sparse.picks), sparse.total_score) == (len(dense.picks), dense.total_score)
+    assert assign_greedy(cohort).total_score < dense.total_score
+
+
+@pytest.mark.parametrize(("mentees", "mentors"), [(0, 5), (5, 0), (0, 0)])
+def test_an_empty_side_leaves_everyone_unmatched(mentees, mentors):
+    needs, offers = instance(mentees, mentors, seed=2) if mentors else (instance(mentees, 1, seed=2)[0], [])
+    cohort = CohortScores(needs, offers)
+    for solved in (assign_dense(cohort), assign_sparse(cohort), assign_greedy(cohort)):
+        assert solved.picks == []
+        assert solved.unmatched == dict.fromkeys(range(mentees), "no eligible mentor has a free place")
+
+
+def test_loading_the_cohort_matcher_leaves_numpy_and_scipy_unloaded():
+    probe = "import sys, bot.matching.cohorts; print(sorted({'numpy', 'scipy'} & set(sys.modules)))"
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]"

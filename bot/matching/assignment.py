@@ -1,12 +1,17 @@
 """Cohort matching: the best global assignment of waiting mentees to mentors' free places.
 
-Scores are the same as bot.matching.score, computed for every (mentee, mentor) pair at once with
-numpy. The objective is lexicographic: match as many mentees as possible, then maximise the total
-score; a mentee left unmatched counts as 0. Two solvers share it:
+The objective is lexicographic: match as many mentees as possible, then maximise the total score; a
+mentee left unmatched counts as 0. Scores are bot.matching.score's, to the bit, and `CohortScores`
+produces them a block of mentees at a time: at 50,000 mentees x 20,000 mentors the whole matrix
+would take 8 GB, and each temporary built from it as much again, while a block takes 2 MB.
+Three solvers share the objective:
 
-- `dense`: scipy's linear_sum_assignment over every mentor place; exact, but O(n·places) memory.
-- `sparse`: each mentee's top-K mentors plus a private "unmatched" column, solved with
-  scipy.sparse.csgraph.min_weight_full_bipartite_matching; near-exact at a fraction of the cost.
+- `assign_dense`: scipy's linear_sum_assignment over every mentor place; exact, but it holds
+  mentees x places, so /mentor match keeps it for small pools.
+- `assign_sparse`: exact (scipy's LAPJVsp, min_weight_full_bipartite_matching) on a candidate graph
+  gathered in one pass over the blocks (`CohortScores.top`), then on that graph grown for the
+  mentees who may have been crowded out (`CohortScores.second_look`); memory grows with the graph.
+- `assign_greedy`: the baseline to beat, each mentee in turn taking their best mentor with a free place.
 
 numpy and scipy are imported inside the functions that use them: every process that imports the
 core (each `mentor-bot tick`, `migrate` or `run`) would otherwise pay for them at start, while only
@@ -15,7 +20,7 @@ core (each `mentor-bot tick`, `migrate` or `run`) would otherwise pay for them a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -28,6 +33,11 @@ if TYPE_CHECKING:
 # Larger than any possible score difference: one more match always beats a better score.
 MATCH_BONUS = 1000.0
 DEFAULT_TOP_K = 24
+DEFAULT_MENTOR_K = 8
+# Cells per block of scores: 2 MB of float64, about one core's L2 cache; larger blocks measured slower.
+BLOCK_CELLS = 1 << 18
+NO_ELIGIBLE_MENTOR = "no eligible mentor has a free place"
+PLACES_TAKEN = "the mentors who fit were all needed for other mentees"
 
 
 @dataclass(frozen=True)
@@ -47,199 +57,507 @@ class Assignment:
         return round(sum(p.score for p in self.picks), 2)
 
 
-def _codes(values: Sequence[str | None], vocabulary: dict[str, int]) -> np.ndarray:
-    import numpy as np
+@dataclass(frozen=True)
+class Candidates:
+    """The sparse graph: each mentee's best mentors and each mentor's best mentees, by (mentee, mentor)."""
 
-    return np.array([vocabulary.setdefault(normalize_topic(v), len(vocabulary)) if v else -1 for v in values])
-
-
-def _lookup_codes(values: Sequence[int | None]) -> tuple[np.ndarray, list[int | None]]:
-    import numpy as np
-
-    distinct = sorted({v for v in values if v is not None}) + [None]
-    index = {v: i for i, v in enumerate(distinct)}
-    return np.array([index[v] for v in values], dtype=np.int32), distinct
+    mentees: np.ndarray  # index into needs, one per edge
+    mentors: np.ndarray  # index into offers, one per edge
+    scores: np.ndarray  # the pair's score, as bot.matching.score gives it
+    places: np.ndarray  # free places per offer; 0 for a mentor closed to this cohort
+    eligible: np.ndarray  # per mentee: may any mentor take them at all
 
 
-def score_matrix(needs: Sequence[MenteeNeeds], offers: Sequence[MentorOffer], reverse: bool = False) -> np.ndarray:
-    """scores[i, j] as bot.matching.score would give, or -inf where mentor j may never mentor mentee i.
+def _round_scores(values: np.ndarray) -> np.ndarray:
+    """round(x, 2) as Python rounds it.
 
-    Every factor that depends on a small set of values (level gaps, timezone offsets) is a table
-    lookup, so the whole matrix costs a handful of passes over float32 memory.
+    numpy's round (x*100, rint, /100) agrees everywhere except next to a half, e.g. 2.675, where
+    x*100 itself rounds onto or across the half; those few values are rounded by Python instead.
     """
     import numpy as np
 
-    n, k = len(needs), len(offers)
-    vocabulary: dict[str, int] = {}
-    wanted = [{normalize_topic(t) for t in x.topics} for x in needs]
-    offered = [{normalize_topic(t) for t in o.topics} for o in offers]
-    for name in set().union(*wanted, *offered):
-        vocabulary.setdefault(name, len(vocabulary))
-    want = np.zeros((n, max(len(vocabulary), 1)), dtype=np.float32)
-    have = np.zeros((k, max(len(vocabulary), 1)), dtype=np.float32)
-    for i, topics in enumerate(wanted):
-        want[i, [vocabulary[t] for t in topics]] = 1
-    for j, topics in enumerate(offered):
-        have[j, [vocabulary[t] for t in topics]] = 1
-    wanted_count = want.sum(axis=1)
-    scores = want @ have.T
-    scores *= np.where(wanted_count > 0, m.TOPIC_POINTS / np.maximum(wanted_count, 1), 0).astype(np.float32)[:, None]
-    scores[wanted_count == 0] = m.TOPIC_POINTS / 2
+    rounded = values * 100.0
+    np.rint(rounded, out=rounded)
+    with np.errstate(invalid="ignore"):  # -inf - -inf: an excluded pair is never near a half
+        near_half = np.abs(values * 100.0 - rounded) > 0.5 - 1e-6
+    rounded /= 100.0
+    rounded[near_half] = [round(float(v), 2) for v in values[near_half]]
+    return rounded
 
-    # Seniority: a table indexed by the level gap (mentor - mentee), one row per "wants more senior".
-    gaps = np.arange(-7, 8)
-    if reverse:
-        table = np.select([gaps < 0, gaps == 0], [m.SENIORITY_POINTS, m.SENIORITY_POINTS * 0.4], 0.0)
-        tables = np.stack([table, table])
-    else:
-        table = np.select(
-            [(gaps >= 1) & (gaps <= 2), gaps >= 3, gaps == 0],
-            [m.SENIORITY_POINTS, m.SENIORITY_POINTS * 0.75, m.SENIORITY_POINTS * 0.4],
-            0.0,
+
+def _department(value: str | None) -> str | None:
+    """What the cross-team factor reads of a department: missing, or its normalised name."""
+    return normalize_topic(value) if value else None
+
+
+def _factor(
+    points: Callable[[MenteeNeeds, MentorOffer], float],
+    needs: Sequence[MenteeNeeds],
+    mentee_key: Callable[[MenteeNeeds], Hashable],
+    offers: Sequence[MentorOffer],
+    mentor_key: Callable[[MentorOffer], Hashable],
+) -> tuple[np.ndarray, np.ndarray]:
+    """A factor of the scalar score as (rows, class per mentee): rows[class_i, j] is its points for (i, j).
+
+    The factor depends only on each side's key, so the scalar part function runs once per pair of
+    distinct keys, on real people holding them, and the vectorised value cannot drift from it.
+    """
+    import numpy as np
+
+    mentee_class: dict[Hashable, int] = {}
+    mentor_class: dict[Hashable, int] = {}
+    mentees = np.array([mentee_class.setdefault(mentee_key(x), len(mentee_class)) for x in needs], dtype=np.intp)
+    mentors = np.array([mentor_class.setdefault(mentor_key(o), len(mentor_class)) for o in offers], dtype=np.intp)
+    someone = {c: x for x, c in zip(needs, mentees.tolist(), strict=True)}
+    somebody = {c: o for o, c in zip(offers, mentors.tolist(), strict=True)}
+    table = np.array(
+        [[points(someone[a], somebody[b]) for b in range(len(mentor_class))] for a in range(len(mentee_class))],
+        dtype=np.float64,
+    ).reshape(len(mentee_class), len(mentor_class))
+    return table[:, mentors], mentees
+
+
+class CohortScores:
+    """Every (mentee, mentor) score of a cohort, produced a block of mentees at a time and never held whole.
+
+    Each factor of bot.matching.score depends on a few values per side (topics wanted and covered,
+    level, department, timezone, room left), so the scalar scorer's own part functions are tabulated
+    once over those values, and a mentee's row is a handful of lookups and additions, in the scalar
+    scorer's order so that the float sums are the same to the bit. Rows are built one at a time into
+    a block small enough to stay in cache: memory traffic, not arithmetic, is the cost.
+    Blocks hold unrounded sums: rounding is monotonic, so the best mentors by unrounded sum are the
+    best by score, and only what is kept gets rounded.
+    """
+
+    def __init__(
+        self,
+        needs: Sequence[MenteeNeeds],
+        offers: Sequence[MentorOffer],
+        reverse: bool = False,
+        block_rows: int | None = None,
+    ):
+        import numpy as np
+
+        self.needs, self.offers, self.reverse = needs, offers, reverse
+        # Mentors who can never be chosen (full, or closed to reverse mentoring) get no column at all.
+        self.columns = np.array(
+            [j for j, o in enumerate(offers) if o.remaining > 0 and (o.open_to_reverse or not reverse)], dtype=np.intp
         )
-        tables = np.stack([table, table - np.where(gaps <= 0, m.UNMET_PREFERENCE_PENALTY, 0.0)])
-    tables = tables.astype(np.float32)
-    mentee_level = np.array([x.level if x.level is not None else 0 for x in needs], dtype=np.int32)
-    gap_index = np.array([o.level for o in offers], dtype=np.int32)[None, :] - mentee_level[:, None] + 7
-    np.clip(gap_index, 0, len(gaps) - 1, out=gap_index)
-    wants_senior = np.array([x.wants_more_senior for x in needs], dtype=np.int32)
-    seniority = tables[wants_senior[:, None], gap_index]
-    seniority[mentee_level == 0] = m.SENIORITY_POINTS / 2
-    scores += seniority
-    del seniority, gap_index
+        self.places = np.zeros(len(offers), dtype=np.int64)
+        self.places[self.columns] = [offers[j].remaining for j in self.columns]
+        open_offers = [offers[j] for j in self.columns]
+        self.block_rows = block_rows or max(1, BLOCK_CELLS // max(len(open_offers), 1))
 
-    departments: dict[str, int] = {}
-    mentee_dept = _codes([x.department for x in needs], departments)
-    mentor_dept = _codes([o.department for o in offers], departments)
-    same = mentee_dept[:, None] == mentor_dept[None, :]
-    wants_outside = np.array([x.wants_outside_team for x in needs])
-    same_points = np.where(wants_outside, -m.UNMET_PREFERENCE_PENALTY, 0.0).astype(np.float32)
-    cross = np.where(same, same_points[:, None], np.float32(m.CROSS_TEAM_POINTS))
-    cross[mentee_dept < 0] = m.CROSS_TEAM_POINTS / 3
-    cross[:, mentor_dept < 0] = m.CROSS_TEAM_POINTS / 3
-    scores += cross
-    del cross, same
+        # Topics: a mentee's covered count is the sum of the 0/1 rows of the topics they want, and
+        # indexes their row of the topic points by (topics wanted, topics covered).
+        wanted = [{normalize_topic(t) for t in x.topics} for x in needs]
+        offered = [{normalize_topic(t) for t in o.topics} for o in open_offers]
+        shared = sorted(set().union(*wanted) & set().union(*offered))
+        row_of = {t: c for c, t in enumerate(shared)}
+        most = max((len(w) for w in wanted), default=0)
+        labels = tuple(f"topic {c}" for c in range(most))
+        self._topic_points = np.zeros((most + 1, len(shared) + 1), dtype=np.float64)
+        for w in range(most + 1):
+            wants = MenteeNeeds("", labels[:w])
+            for c in range(min(w, len(shared)) + 1):
+                covering = MentorOffer(0, "", labels[:c], level=0, capacity=1, load=0)
+                self._topic_points[w, c] = m._topic_part(wants, covering)[0]
+        self._wanted_count = [len(w) for w in wanted]
+        self._wanted_rows = [[row_of[t] for t in w if t in row_of] for w in wanted]
+        # Counts fit a byte below 256 topics, and a narrow index makes the topic lookup cheaper.
+        self._offered = np.zeros((len(shared), len(open_offers)), dtype=np.uint8 if len(shared) < 256 else np.uint16)
+        for j, topics in enumerate(offered):
+            self._offered[[row_of[t] for t in topics if t in row_of], j] = 1
 
-    # Timezones: a table over the few distinct offsets.
-    mentee_tz, mentee_offsets = _lookup_codes([x.tz_offset for x in needs])
-    mentor_tz, mentor_offsets = _lookup_codes([o.tz_offset for o in offers])
-    tz_table = np.full((len(mentee_offsets), len(mentor_offsets)), m.TIMEZONE_POINTS / 2, dtype=np.float32)
-    for a, offset_a in enumerate(mentee_offsets):
-        for b, offset_b in enumerate(mentor_offsets):
-            if offset_a is not None and offset_b is not None:
-                hours = m.timezone_gap_hours(offset_a, offset_b)
-                share = 1.0 if hours <= 2 else max(0.0, (9 - hours) / 7)
-                tz_table[a, b] = m.TIMEZONE_POINTS * share
-    scores += tz_table[mentee_tz[:, None], mentor_tz[None, :]]
+        self._factors = [
+            _factor(
+                lambda x, o: m._seniority_part(x, o, reverse)[0],
+                needs,
+                lambda x: (x.level, x.wants_more_senior),
+                open_offers,
+                lambda o: o.level,
+            ),
+            _factor(
+                lambda x, o: m._cross_team_part(x, o)[0],
+                needs,
+                lambda x: (_department(x.department), x.wants_outside_team),
+                open_offers,
+                lambda o: _department(o.department),
+            ),
+            _factor(
+                lambda x, o: m._timezone_part(x, o)[0], needs, lambda x: x.tz_offset, open_offers, lambda o: o.tz_offset
+            ),
+        ]
+        self._room = np.array([m._capacity_part(o)[0] for o in open_offers], dtype=np.float64)
 
-    remaining = np.array([o.remaining for o in offers], dtype=np.float32)
-    capacity = np.array([o.capacity for o in offers], dtype=np.float32)
-    scores += (m.CAPACITY_POINTS * remaining / capacity)[None, :]
-    np.round(scores, 2, out=scores)
+        # Exclusions are a few cells per mentee (themself, their manager, past and declined mentors):
+        # kept as (row, column) lists sorted by row, and stamped onto each block.
+        positions: dict[str, list[int]] = {}
+        for c, o in enumerate(open_offers):
+            positions.setdefault(o.user_id, []).append(c)
+        rows, cols = [], []
+        for i, x in enumerate(needs):
+            barred = {x.user_id, *x.excluded_user_ids}
+            if x.manager_user_id:
+                barred.add(x.manager_user_id)
+            for user in barred:
+                for c in positions.get(user, ()):
+                    rows.append(i)
+                    cols.append(c)
+        bounds = np.searchsorted(np.array(rows, dtype=np.intp), np.arange(len(needs) + 1))
+        self._barred_from, self._barred_count = bounds[:-1], np.diff(bounds)
+        self._barred_cols = np.array(cols, dtype=np.intp)
 
-    # Exclusions, as integer codes compared in bulk rather than strings compared per mentee.
-    people: dict[str, int] = {}
-    mentor_code = np.array([people.setdefault(o.user_id, len(people)) for o in offers])
-    mentee_code = np.array([people.setdefault(x.user_id, len(people)) for x in needs])
-    manager_code = np.array(
-        [people.setdefault(x.manager_user_id, len(people)) if x.manager_user_id else -1 for x in needs]
-    )
-    scores[mentee_code[:, None] == mentor_code[None, :]] = -np.inf
-    scores[manager_code[:, None] == mentor_code[None, :]] = -np.inf
-    column_of = {o.user_id: j for j, o in enumerate(offers)}
-    pairs = [(i, column_of[u]) for i, x in enumerate(needs) for u in x.excluded_user_ids if u in column_of]
-    if pairs:
-        rows, cols = zip(*pairs, strict=True)
-        scores[list(rows), list(cols)] = -np.inf
-    closed = remaining <= 0
-    if reverse:
-        closed |= ~np.array([o.open_to_reverse for o in offers])
-    scores[:, closed] = -np.inf
-    return scores
+    def _fill(self, mentees: np.ndarray, block: np.ndarray) -> None:
+        """Unrounded scores of these mentees against every open mentor into block; -inf where excluded."""
+        import numpy as np
+
+        nothing = np.zeros(block.shape[1], dtype=self._offered.dtype)
+        covered = np.empty_like(nothing)
+        factors = [(rows, classes[mentees].tolist()) for rows, classes in self._factors]
+        for r, i in enumerate(mentees.tolist()):
+            row, wanted = block[r], self._wanted_rows[i]
+            if len(wanted) == 1:
+                count = self._offered[wanted[0]]
+            elif wanted:
+                count = np.add(self._offered[wanted[0]], self._offered[wanted[1]], out=covered)
+                for t in wanted[2:]:
+                    count += self._offered[t]
+            else:
+                count = nothing
+            self._topic_points[self._wanted_count[i]].take(count, out=row, mode="clip")
+            for rows, classes in factors:
+                row += rows[classes[r]]
+            row += self._room
+        first, barred = self._barred_from[mentees], self._barred_count[mentees]
+        at = np.repeat(first - np.cumsum(barred) + barred, barred) + np.arange(int(barred.sum()))
+        block[np.repeat(np.arange(len(mentees)), barred), self._barred_cols[at]] = -np.inf
+
+    def blocks(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(mentees, block) pairs, in order; column c of a block is offers[self.columns[c]]. One
+        buffer serves every block, so a block is valid until the next one is asked for.
+        """
+        import numpy as np
+
+        buffer = np.empty((min(self.block_rows, len(self.needs)), len(self.columns)))
+        for start in range(0, len(self.needs), self.block_rows):
+            rows = np.arange(start, min(start + self.block_rows, len(self.needs)))
+            self._fill(rows, buffer[: len(rows)])
+            yield rows, buffer[: len(rows)]
+
+    def matrix(self) -> np.ndarray:
+        """The whole mentees x offers matrix of rounded scores, -inf where never allowed: for small pools."""
+        import numpy as np
+
+        scores = np.full((len(self.needs), len(self.offers)), -np.inf)
+        for rows, block in self.blocks():
+            scores[rows[0] : rows[-1] + 1, self.columns] = _round_scores(block)
+        return scores
+
+    def top(self, k: int = DEFAULT_TOP_K, per_mentor: int = DEFAULT_MENTOR_K) -> Candidates:
+        """The candidate graph, from one pass over the blocks: each mentee's k best mentors, each
+        mentor's per_mentor best mentees, and the pairs of the greedy assignment.
+
+        Memory grows with mentees x k + mentors x per_mentor, never with mentees x mentors. Mentees'
+        lists alone crowd onto the same popular mentors and leave other places out of reach; the
+        mentors' lists bring those places back; the greedy pairs make the solution never worse than
+        greedy's. Ties are spread on both sides, and no choice depends on where blocks begin.
+        """
+        import numpy as np
+
+        n, width = len(self.needs), len(self.columns)
+        keep = min(k, width)
+        mentee_side = np.zeros((n, keep), dtype=np.intp)
+        mentee_scores = np.full((n, keep), -np.inf)
+        lists = _MentorLists(min(per_mentor, n), n, width)
+        greedy = _Greedy(self.places[self.columns])
+        for rows, block in self.blocks() if width else ():
+            best = _best_of_rows(block, rows, keep)
+            mentee_side[rows] = best
+            mentee_scores[rows] = np.take_along_axis(block, best, axis=1)
+            lists.offer(block, int(rows[0]))
+            greedy.take(block, rows)  # last: it strikes full mentors out of the block
+        greedy_mentees, greedy_columns, greedy_scores = greedy.arrays()
+        return self._graph(
+            np.concatenate([np.repeat(np.arange(n), keep), lists.mentees.ravel(), greedy_mentees]),
+            np.concatenate([mentee_side.ravel(), np.tile(np.arange(width), lists.hold), greedy_columns]),
+            np.concatenate([mentee_scores.ravel(), lists.scores.ravel(), greedy_scores]),
+            np.isfinite(mentee_scores).any(axis=1),
+        )
+
+    def _graph(self, mentees: np.ndarray, columns: np.ndarray, scores: np.ndarray, eligible: np.ndarray) -> Candidates:
+        """Edges (mentee, block column, unrounded score) as candidates: each pair once, in order."""
+        import numpy as np
+
+        real = np.isfinite(scores)
+        width = max(len(self.columns), 1)
+        pair, first = np.unique(mentees[real] * width + columns[real], return_index=True)
+        rounded = _round_scores(scores[real][first])
+        return Candidates(pair // width, self.columns[pair % width], rounded, self.places, eligible)
+
+    def second_look(self, candidates: Candidates, first: Assignment, k: int = DEFAULT_TOP_K) -> Candidates | None:
+        """The candidates grown for mentees whom the first assignment may have short-changed; None
+        when no one could gain.
+
+        Each mentor who was filled is priced at the lowest score they were given, a mentor with room
+        at 0, and a mentee's gain is score less price (0 unmatched). Lists by score all start with
+        the popular mentors; lists by gain reach the mentors a crowded-out mentee could still have.
+        A mentor priced at or above a mentee's best score less their gain cannot beat that gain, so
+        only mentees and mentors on either side of that line are scored again, and only mentees who
+        find a better gain get a new list.
+        """
+        import numpy as np
+
+        mentee = np.array([p.mentee for p in first.picks], dtype=np.intp)
+        mentor = np.array([p.mentor for p in first.picks], dtype=np.intp)
+        given = np.array([p.score for p in first.picks])
+        lowest = np.full(len(self.offers), np.inf)
+        np.minimum.at(lowest, mentor, given)
+        filled = np.bincount(mentor, minlength=len(self.offers)) >= np.maximum(self.places, 1)
+        price = np.where(filled, lowest, 0.0)
+        gain = np.zeros(len(self.needs))
+        gain[mentee] = given - price[mentor]
+        line = np.full(len(self.needs), -np.inf)  # only a mentor priced below this can beat the gain
+        np.maximum.at(line, candidates.mentees, candidates.scores)
+        line -= gain
+        hopeful = np.flatnonzero(line > price[self.columns].min(initial=np.inf))
+        if not len(hopeful):
+            return None
+        cheap = self.columns[price[self.columns] < line[hopeful].max()]
+        again = CohortScores(
+            [self.needs[i] for i in hopeful.tolist()], [self.offers[j] for j in cheap.tolist()], self.reverse
+        )
+        keep = min(k, len(cheap))
+        mentees, columns, scores = [candidates.mentees], [candidates.mentors], [candidates.scores]
+        for rows, block in again.blocks():
+            chosen = _best_of_rows(block - price[cheap], rows, keep)
+            chosen_scores = _round_scores(np.take_along_axis(block, chosen, axis=1))
+            # A hundredth is the smallest real difference between two scores.
+            better = (chosen_scores - price[cheap][chosen] > gain[hopeful[rows]][:, None] + 0.005).any(axis=1)
+            mentees.append(hopeful[np.repeat(rows[better], keep)])
+            columns.append(cheap[chosen[better].ravel()])
+            scores.append(chosen_scores[better].ravel())
+        if sum(map(len, mentees)) == len(candidates.mentees):
+            return None
+        pair, at = np.unique(np.concatenate(mentees) * len(self.offers) + np.concatenate(columns), return_index=True)
+        scores_at = np.concatenate(scores)[at]
+        real = np.isfinite(scores_at)
+        mentees_at, mentors_at = divmod(pair[real], len(self.offers))
+        return Candidates(mentees_at, mentors_at, scores_at[real], self.places, candidates.eligible)
 
 
-def _slots(offers: Sequence[MentorOffer]) -> np.ndarray:
-    """Column j of the slot matrices belongs to offer slots[j]: one column per free place."""
+def _best_of_rows(block: np.ndarray, mentees: np.ndarray, keep: int) -> np.ndarray:
+    """The columns of each row's keep best values, with ties at the keep-th value taken in an order
+    that turns with the mentee: mentee i starts from column i*keep, and wraps round. Mentees alike
+    then spread over the mentors tied for them, instead of all listing the same few, who could not
+    take them all.
+    """
     import numpy as np
 
-    return np.repeat(np.arange(len(offers)), [max(o.remaining, 0) for o in offers])
+    width = block.shape[1]
+    if keep >= width:
+        return np.broadcast_to(np.arange(width), block.shape)
+    best = np.argpartition(block, width - keep, axis=1)[:, width - keep :]
+    values = np.take_along_axis(block, best, axis=1)
+    kth = values.min(axis=1)
+    need = keep - (values > kth[:, None]).sum(axis=1)  # list entries left for the tied
+    tied = block == kth[:, None]
+    crowded = np.flatnonzero((np.count_nonzero(tied, axis=1) > need) & np.isfinite(kth))
+    if not len(crowded):
+        return best
+    row, col = np.divmod(np.flatnonzero(tied[crowded]), width)
+    turn = (col - mentees[crowded[row]] * keep) % width
+    order = np.argsort(row * width + turn)
+    row, col = row[order], col[order]
+    taken = np.arange(len(row)) - np.searchsorted(row, row) < need[crowded][row]
+    above_row, above_at = np.nonzero(values[crowded] > kth[crowded][:, None])
+    row = np.concatenate([above_row, row[taken]])
+    col = np.concatenate([best[crowded][above_row, above_at], col[taken]])
+    best = best.copy()
+    best[crowded] = col[np.argsort(row, kind="stable")].reshape(len(crowded), keep)
+    return best
 
 
-def _result(scores: np.ndarray, pairs: list[tuple[int, int]]) -> Assignment:
-    import numpy as np
+class _MentorLists:
+    """Each mentor's best mentees so far, carried from block to block.
 
-    picks = [Pick(i, j, float(scores[i, j])) for i, j in pairs if np.isfinite(scores[i, j])]
+    Ties go to the mentees from a starting point that turns with the mentor (column c starts at
+    mentee c*hold, and wraps round), so mentors alike spread over mentees alike. A block is merged
+    only for mentors it may improve, which after the first blocks are few.
+    """
+
+    def __init__(self, hold: int, mentees: int, width: int):
+        import numpy as np
+
+        self.hold, self.count = hold, max(mentees, 1)
+        self.first = (np.arange(width) * hold) % self.count
+        self.scores = np.full((hold, width), -np.inf)
+        self.mentees = np.zeros((hold, width), dtype=np.intp)
+        self.last_turn = np.full(width, self.count)  # the turn of each list's last entry
+
+    def offer(self, block: np.ndarray, start: int) -> None:
+        import numpy as np
+
+        if not self.hold:
+            return
+        stop = start + len(block)
+        top, floor = block.max(axis=0), self.scores[-1]
+        better = top > floor
+        level = np.flatnonzero((top == floor) & (top > -np.inf))
+        if len(level):
+            # A tie improves a list if it comes sooner in turn; a block's soonest turn for a mentor
+            # is 0 when the block holds their starting mentee.
+            first = self.first[level]
+            soonest = np.where((first >= start) & (first < stop), 0, (start - first) % self.count)
+            better[level[soonest < self.last_turn[level]]] = True
+        hit = np.flatnonzero(better)
+        if not len(hit):
+            return
+        scores = np.concatenate([self.scores[:, hit], block[:, hit]])
+        rows = np.concatenate([self.mentees[:, hit], np.repeat(np.arange(start, stop), len(hit)).reshape(-1, len(hit))])
+        turn = (rows - self.first[hit]) % self.count
+        order = np.lexsort((turn, -scores), axis=0)[: self.hold]
+        self.scores[:, hit] = np.take_along_axis(scores, order, axis=0)
+        self.mentees[:, hit] = np.take_along_axis(rows, order, axis=0)
+        self.last_turn[hit] = np.take_along_axis(turn, order[-1:], axis=0)[0]
+
+
+class _Greedy:
+    """The greedy assignment, a block at a time: each mentee in turn takes their best mentor with a
+    free place; ties go to the earlier offer. Works on block columns, and strikes full ones out."""
+
+    def __init__(self, places: np.ndarray):
+        self.left = places.copy()
+        self.full = self.left <= 0
+        self.picks: list[tuple[int, int, float]] = []
+
+    def take(self, block: np.ndarray, mentees: np.ndarray) -> None:
+        import numpy as np
+
+        np.copyto(block, -np.inf, where=self.full)
+        for r, row in enumerate(block):
+            c = int(row.argmax())
+            if row[c] == -np.inf:
+                continue
+            self.picks.append((int(mentees[r]), c, float(row[c])))
+            self.left[c] -= 1
+            if self.left[c] == 0:
+                self.full[c] = True
+                block[r + 1 :, c] = -np.inf
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(mentees, block columns, unrounded scores) of the picks so far."""
+        import numpy as np
+
+        mentees, columns, scores = zip(*self.picks, strict=True) if self.picks else ((), (), ())
+        return np.array(mentees, dtype=np.intp), np.array(columns, dtype=np.intp), np.array(scores, dtype=np.float64)
+
+
+def score_matrix(needs: Sequence[MenteeNeeds], offers: Sequence[MentorOffer], reverse: bool = False) -> np.ndarray:
+    """scores[i, j] as bot.matching.score gives, or -inf where mentor j may never mentor mentee i."""
+    return CohortScores(needs, offers, reverse).matrix()
+
+
+def _assignment(
+    mentees: int, rows: np.ndarray, mentors: np.ndarray, scores: np.ndarray, eligible: np.ndarray
+) -> Assignment:
+    """The picks (mentee rows[p] with mentor mentors[p]) and, for everyone left out, why."""
+    picks = [Pick(int(i), int(j), float(s)) for i, j, s in zip(rows, mentors, scores, strict=True)]
     matched = {p.mentee for p in picks}
-    unmatched = {}
-    for i in range(scores.shape[0]):
-        if i not in matched:
-            unmatched[i] = (
-                "no eligible mentor has a free place"
-                if not np.isfinite(scores[i]).any()
-                else "the mentors who fit were all needed for other mentees"
-            )
+    unmatched = {i: (PLACES_TAKEN if eligible[i] else NO_ELIGIBLE_MENTOR) for i in range(mentees) if i not in matched}
     return Assignment(picks, unmatched)
 
 
-def assign_dense(scores: np.ndarray, offers: Sequence[MentorOffer]) -> Assignment:
+def _nobody(mentees: int, eligible: np.ndarray) -> Assignment:
+    import numpy as np
+
+    none = np.empty(0, dtype=np.intp)
+    return _assignment(mentees, none, none, np.empty(0), eligible)
+
+
+def assign_dense(scores: CohortScores) -> Assignment:
+    """The exact optimum, over a mentees x places matrix: for small pools only."""
     import numpy as np
     from scipy.optimize import linear_sum_assignment
 
-    slots = _slots(offers)
-    if scores.shape[0] == 0 or len(slots) == 0:
-        return _result(scores, [])
-    value = scores[:, slots]
-    value = np.where(np.isfinite(value), value + MATCH_BONUS, 0.0)
-    rows, cols = linear_sum_assignment(value, maximize=True)
-    return _result(scores, [(int(i), int(slots[c])) for i, c in zip(rows, cols, strict=True)])
+    matrix = scores.matrix()
+    eligible = np.isfinite(matrix).any(axis=1)
+    slots = np.repeat(np.arange(len(scores.offers)), scores.places)
+    if matrix.shape[0] == 0 or len(slots) == 0:
+        return _nobody(matrix.shape[0], eligible)
+    # Minimise -(score + bonus), with no more rows than columns: scipy would otherwise copy the
+    # matrix once to transpose it and once more to negate it for maximize=True.
+    by_place = len(slots) <= matrix.shape[0]
+    cost = matrix.T[slots] if by_place else matrix[:, slots]
+    allowed = np.isfinite(cost)
+    np.negative(cost, out=cost)
+    cost -= MATCH_BONUS
+    cost[~allowed] = 0.0
+    del allowed
+    first, second = linear_sum_assignment(cost)
+    rows, cols = (second, first) if by_place else (first, second)
+    order = np.argsort(rows)
+    rows, mentors = rows[order], slots[cols[order]]
+    chosen = matrix[rows, mentors]
+    real = np.isfinite(chosen)
+    return _assignment(matrix.shape[0], rows[real], mentors[real], chosen[real], eligible)
 
 
-def assign_sparse(scores: np.ndarray, offers: Sequence[MentorOffer], top_k: int = DEFAULT_TOP_K) -> Assignment:
+def assign_sparse(scores: CohortScores, top_k: int = DEFAULT_TOP_K, per_mentor: int = DEFAULT_MENTOR_K) -> Assignment:
+    """Near-exact at any size: the best assignment within the candidate graph, then, if anyone
+    could gain, within the graph grown by a second look."""
+    candidates = scores.top(top_k, per_mentor)
+    first = assign_within(candidates)
+    grown = scores.second_look(candidates, first, top_k)
+    return first if grown is None else assign_within(grown)
+
+
+def assign_within(candidates: Candidates) -> Assignment:
+    """The best assignment within the candidate graph: exact there, near-exact on the whole pool.
+
+    Every mentor place is a column, and each mentee has a private "unmatched" column costing more
+    than any real edge, so a full matching of the mentee rows always exists.
+    """
     import numpy as np
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
-    n, k = scores.shape
+    n, places = len(candidates.eligible), candidates.places
     if n == 0:
-        return _result(scores, [])
-    remaining = np.array([max(o.remaining, 0) for o in offers])
-    first_slot = np.concatenate([[0], np.cumsum(remaining)])[:-1]
-    place_count = int(remaining.sum())
-    keep = min(top_k, k)
-    candidates = np.argpartition(-scores, keep - 1, axis=1)[:, :keep] if keep else np.empty((n, 0), dtype=int)
-    rows, cols, costs = [], [], []
+        return _nobody(0, candidates.eligible)
+    place_count = int(places.sum())
+    first_place = np.cumsum(places) - places
+    # One edge per (mentee, candidate mentor, place of that mentor), built without a Python loop.
+    copies = places[candidates.mentors]
+    edge_start = np.cumsum(copies) - copies
     ceiling = MATCH_BONUS + 200.0  # the cost of staying unmatched; every real edge costs less, all positive
-    for i in range(n):
-        for j in candidates[i]:
-            score = scores[i, j]
-            if not np.isfinite(score):
-                continue
-            for slot in range(first_slot[j], first_slot[j] + remaining[j]):
-                rows.append(i)
-                cols.append(slot)
-                costs.append(ceiling - (score + MATCH_BONUS))
-        rows.append(i)
-        cols.append(place_count + i)
-        costs.append(ceiling)
+    rows = np.concatenate([np.repeat(candidates.mentees, copies), np.arange(n)])
+    cols = np.concatenate(
+        [
+            np.repeat(first_place[candidates.mentors] - edge_start, copies) + np.arange(int(copies.sum())),
+            place_count + np.arange(n),
+        ]
+    )
+    costs = np.concatenate([np.repeat(ceiling - (candidates.scores + MATCH_BONUS), copies), np.full(n, ceiling)])
     graph = csr_matrix((costs, (rows, cols)), shape=(n, place_count + n))
     matched_rows, matched_cols = min_weight_full_bipartite_matching(graph)
-    owner = np.repeat(np.arange(k), remaining)
-    pairs = [(int(i), int(owner[c])) for i, c in zip(matched_rows, matched_cols, strict=True) if c < place_count]
-    return _result(scores, pairs)
+    placed = matched_cols < place_count
+    mentees = matched_rows[placed]
+    mentors = np.repeat(np.arange(len(places)), places)[matched_cols[placed]]
+    # Candidates are sorted by (mentee, mentor), so each pick's score is one binary search away.
+    width = len(places)
+    edge = np.searchsorted(candidates.mentees * width + candidates.mentors, mentees * width + mentors)
+    return _assignment(n, mentees, mentors, candidates.scores[edge], candidates.eligible)
 
 
-def assign_greedy(scores: np.ndarray, offers: Sequence[MentorOffer]) -> Assignment:
+def assign_greedy(scores: CohortScores) -> Assignment:
     """The baseline: each mentee in turn takes their best mentor with a free place."""
     import numpy as np
 
-    remaining = [max(o.remaining, 0) for o in offers]
-    pairs = []
-    for i in range(scores.shape[0]):
-        for j in np.argsort(-scores[i]):
-            if not np.isfinite(scores[i, j]):
-                break
-            if remaining[j] > 0:
-                remaining[j] -= 1
-                pairs.append((i, int(j)))
-                break
-    return _result(scores, pairs)
+    eligible = np.zeros(len(scores.needs), dtype=bool)
+    greedy = _Greedy(scores.places[scores.columns])
+    for rows, block in scores.blocks() if len(scores.columns) else ():
+        eligible[rows] = block.max(axis=1) > -np.inf
+        greedy.take(block, rows)
+    mentees, columns, chosen = greedy.arrays()
+    return _assignment(len(scores.needs), mentees, scores.columns[columns], _round_scores(chosen), eligible)

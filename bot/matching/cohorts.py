@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.delivery.dispatcher import Dispatcher
 from bot.matching import proposals
-from bot.matching.assignment import assign_dense, assign_sparse, score_matrix
+from bot.matching.assignment import CohortScores, assign_dense, assign_sparse
 from bot.matching.scoring import score
 from bot.programs.owners import Owners
 from bot.storage.database import rows_changed, unit_of_work
@@ -81,11 +81,9 @@ class Cohorts:
             offers = proposals.load_offers(s, program)
             needs = proposals.needs_for_many(s, requests)
             reverse = program.kind == ProgramKind.REVERSE
-            scores = score_matrix(needs, offers, reverse)
-            places = sum(max(o.remaining, 0) for o in offers)
-            solved = (
-                assign_dense(scores, offers) if len(requests) * places <= DENSE_LIMIT else assign_sparse(scores, offers)
-            )
+            scores = CohortScores(needs, offers, reverse)
+            places = int(scores.places.sum())
+            solved = assign_dense(scores) if len(requests) * places <= DENSE_LIMIT else assign_sparse(scores)
             pairs, assignments = [], []
             for pick in solved.picks:
                 request, offer = requests[pick.mentee], offers[pick.mentor]

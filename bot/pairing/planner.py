@@ -3,19 +3,24 @@
 Planning is idempotent: check-ins are unique per (pair, period), every message has a unique key,
 and each pair's `next_checkin_at` moves forward in the same transaction. Replicas on PostgreSQL
 take disjoint batches of pairs with SKIP LOCKED.
+
+Work is set-based, a batch of pairs at a time: one query reads the batch's due pairs with their
+timezones and pauses, two more read what their history decides (trailing misses, prompts used),
+and each kind of row is written with one statement for the whole batch. Only the calendar and the
+choice of prompt run per pair in Python: a slot is the program's hour on the mentee's own
+calendar, DST included, and prompts follow each pair's own shuffled order.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Select, and_, bindparam, case, func, insert, or_, select, update
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from bot.delivery import outbox
 from bot.pairing import messages as views
@@ -37,9 +42,17 @@ from bot.storage.statuses import (
 
 log = logging.getLogger(__name__)
 
+# Pairs per transaction: on SQLite a batch holds the write lock, so clicks wait at most one batch.
 BATCH = 500
 NUDGE_AFTER_MISSES = 3
 ALERT_AFTER_MISSES = 4
+
+# Each pair of a batch moves on with one executemany; the SET names differ from the columns'.
+_MOVE = (
+    update(Pairing)
+    .where(Pairing.id == bindparam("pairing"))
+    .values(next_checkin_at=bindparam("slot"), next_period=bindparam("period"))
+)
 
 
 @dataclass
@@ -51,14 +64,49 @@ class PlanReport:
     completed: int = 0
 
 
-def trailing_misses(checkins: Iterable[CheckIn]) -> int:
-    """How many of the latest check-ins in a row ended without a "We met"."""
-    misses = 0
-    for checkin in sorted(checkins, key=lambda c: -c.period):
-        if checkin.answer == CheckInAnswer.MET:
-            break
-        misses += 1
-    return misses
+@dataclass(frozen=True)
+class _Period:
+    """One pair's new period, decided in memory before the batch's rows are written."""
+
+    pairing: Pairing
+    program: Program
+    period: int
+    slot: datetime
+    misses: int
+    prompt: prompts.Prompt
+
+
+def _trailing_misses(ids: list[int]) -> Select[int, int]:
+    """Per pair, how many of its latest check-ins in a row ended without a "We met".
+
+    That is every check-in after the latest "We met", or all of them without one: one pass over the
+    batch's check-ins, with the latest "We met" per pair as a window. Pairs with none get no row.
+    """
+    met = case((CheckIn.answer == CheckInAnswer.MET, CheckIn.period))
+    last_met = func.max(met).over(partition_by=CheckIn.pairing_id).label("last_met")
+    h = select(CheckIn.pairing_id, CheckIn.period, last_met).where(CheckIn.pairing_id.in_(ids)).subquery()
+    return (
+        select(h.c.pairing_id, func.count())
+        .where(or_(h.c.last_met.is_(None), h.c.period > h.c.last_met))
+        .group_by(h.c.pairing_id)
+    )
+
+
+def _prompts_used(s: Session, wanted: dict[Audience, list[int]]) -> dict[int, list[str]]:
+    """Each pair's prompt keys for the audience it is due, oldest first, as `prompts.pick` reads them."""
+    used: dict[int, list[str]] = defaultdict(list)
+    for pairing_id, key in s.execute(
+        select(PromptUse.pairing_id, PromptUse.prompt_key)
+        .where(or_(*(and_(PromptUse.audience == a, PromptUse.pairing_id.in_(ids)) for a, ids in wanted.items())))
+        .order_by(PromptUse.id)
+    ):
+        used[pairing_id].append(key)
+    return used
+
+
+def _audience(period: int) -> Audience:
+    """Alternate weeks: the mentee's sounding board on odd weeks, the mentor's prompt on even ones."""
+    return Audience.MENTEE if period % 2 else Audience.MENTOR
 
 
 class Planner:
@@ -85,118 +133,160 @@ class Planner:
         with unit_of_work(self.sessions) as s:
             rows = s.execute(
                 self._lock(
-                    select(Pairing, Program, Person.tz)
+                    select(
+                        Pairing.id,
+                        Pairing.started_at,
+                        Program.checkin_weekday,
+                        Program.checkin_hour,
+                        Program.length_weeks,
+                        Program.timezone,
+                        Person.tz,
+                    )
                     .join(Program, Program.id == Pairing.program_id)
                     .outerjoin(Person, (Person.team_id == Pairing.team_id) & (Person.user_id == Pairing.mentee_user_id))
                     .where(Pairing.status == PairingStatus.ACTIVE, Pairing.next_checkin_at.is_(None)),
                     s,
                 )
             ).all()
-            for pairing, program, tz in rows:
-                pairing.checkin_weekday = program.checkin_weekday
-                pairing.next_checkin_at = first_slot(
-                    pairing.started_at, program.checkin_weekday, program.checkin_hour, zone(tz, program.timezone)
-                )
-                pairing.next_period = 1
-                pairing.ends_at = pairing.started_at + timedelta(weeks=program.length_weeks)
-                report.scheduled += 1
+            if not rows:
+                return
+            s.connection().execute(
+                update(Pairing)
+                .where(Pairing.id == bindparam("pairing"))
+                .values(
+                    checkin_weekday=bindparam("weekday"),
+                    next_checkin_at=bindparam("slot"),
+                    next_period=1,
+                    ends_at=bindparam("ends"),
+                ),
+                [
+                    {
+                        "pairing": pairing_id,
+                        "weekday": weekday,
+                        "slot": first_slot(started_at, weekday, hour, zone(tz, fallback)),
+                        "ends": started_at + timedelta(weeks=length),
+                    }
+                    for pairing_id, started_at, weekday, hour, length, fallback, tz in rows
+                ],
+            )
+            report.scheduled += len(rows)
 
     def _checkins_due(self, now: datetime, report: PlanReport) -> int:
+        """Plans the next batch of due pairs in one transaction; returns how many pairs it took."""
         with unit_of_work(self.sessions) as s:
-            pairings = list(
-                s.scalars(
-                    self._lock(
-                        select(Pairing)
-                        .where(Pairing.status == PairingStatus.ACTIVE, Pairing.next_checkin_at <= now)
-                        .order_by(Pairing.next_checkin_at, Pairing.id)
-                        .limit(BATCH),
-                        s,
-                    )
+            mentee, mentor = aliased(Person), aliased(Person)
+            due = s.execute(
+                self._lock(
+                    select(Pairing, mentee.tz, mentee.paused_until, mentor.paused_until)
+                    .outerjoin(mentee, (mentee.team_id == Pairing.team_id) & (mentee.user_id == Pairing.mentee_user_id))
+                    .outerjoin(mentor, (mentor.team_id == Pairing.team_id) & (mentor.user_id == Pairing.mentor_user_id))
+                    .where(Pairing.status == PairingStatus.ACTIVE, Pairing.next_checkin_at <= now)
+                    .order_by(Pairing.next_checkin_at, Pairing.id)
+                    .limit(BATCH),
+                    s,
                 )
-            )
-            if not pairings:
+            ).all()
+            if not due:
                 return 0
-            ids = [p.id for p in pairings]
-            program_ids = {x.program_id for x in pairings}
-            programs = {p.id: p for p in s.scalars(select(Program).where(Program.id.in_(program_ids)))}
-            people = {
-                (p.team_id, p.user_id): p
-                for p in s.scalars(
-                    select(Person).where(
-                        Person.user_id.in_({u for x in pairings for u in (x.mentee_user_id, x.mentor_user_id)})
-                    )
-                )
+            programs = {
+                p.id: p for p in s.scalars(select(Program).where(Program.id.in_({row[0].program_id for row in due})))
             }
-            history: dict[int, list[CheckIn]] = defaultdict(list)
-            for checkin in s.scalars(select(CheckIn).where(CheckIn.pairing_id.in_(ids))):
-                history[checkin.pairing_id].append(checkin)
-            used: dict[tuple[int, str], list[str]] = defaultdict(list)
-            for use in s.scalars(select(PromptUse).where(PromptUse.pairing_id.in_(ids)).order_by(PromptUse.id)):
-                used[(use.pairing_id, use.audience)].append(use.prompt_key)
-
-            fresh: list[tuple[Pairing, Program, CheckIn, int]] = []
-            for pairing in pairings:
+            moves: list[dict[str, Any]] = []
+            due_now: list[tuple[Pairing, Program, int, datetime]] = []
+            for pairing, mentee_tz, mentee_paused, mentor_paused in due:
                 program = programs[pairing.program_id]
-                mentee = people.get((pairing.team_id, pairing.mentee_user_id))
-                mentor = people.get((pairing.team_id, pairing.mentor_user_id))
-                tz = zone(mentee.tz if mentee else None, program.timezone)
+                tz = zone(mentee_tz, program.timezone)
                 assert pairing.next_checkin_at is not None
                 slot, period = catch_up(
                     pairing.next_checkin_at, pairing.next_period, now, program.cadence_weeks, program.checkin_hour, tz
                 )
-                pairing.next_checkin_at = following_slot(slot, program.cadence_weeks, program.checkin_hour, tz)
-                pairing.next_period = period + 1
+                following = following_slot(slot, program.cadence_weeks, program.checkin_hour, tz)
+                moves.append({"pairing": pairing.id, "slot": following, "period": period + 1})
                 if pairing.ends_at is not None and slot >= pairing.ends_at:
                     continue
-                if any(p is not None and p.paused_until and p.paused_until > slot for p in (mentee, mentor)):
+                if any(paused is not None and paused > slot for paused in (mentee_paused, mentor_paused)):
                     report.skipped_paused += 1
                     continue
-                checkin = CheckIn(
-                    team_id=pairing.team_id,
-                    pairing_id=pairing.id,
-                    period=period,
-                    due_at=slot,
-                    status=CheckInStatus.OPEN,
-                )
-                fresh.append((pairing, program, checkin, trailing_misses(history[pairing.id])))
-            if not fresh:
-                return len(pairings)
-            s.execute(
-                update(CheckIn)
-                .where(CheckIn.pairing_id.in_([f[0].id for f in fresh]), CheckIn.status == CheckInStatus.OPEN)
-                .values(status=CheckInStatus.SUPERSEDED)
-                .execution_options(synchronize_session=False)
+                due_now.append((pairing, program, period, slot))
+            s.connection().execute(_MOVE, moves)
+            if due_now:
+                periods = self._with_history(s, due_now)
+                self._write_periods(s, periods, now)
+                report.checkins += len(periods)
+            return len(due)
+
+    @staticmethod
+    def _with_history(s: Session, due_now: list[tuple[Pairing, Program, int, datetime]]) -> list[_Period]:
+        """What each pair's history decides for its new period: the trailing misses and the next prompt."""
+        misses = dict(s.execute(_trailing_misses([pairing.id for pairing, *_ in due_now])).all())
+        wanted: dict[Audience, list[int]] = defaultdict(list)
+        for pairing, _program, period, _slot in due_now:
+            wanted[_audience(period)].append(pairing.id)
+        used = _prompts_used(s, wanted)
+        return [
+            _Period(
+                pairing,
+                program,
+                period,
+                slot,
+                misses.get(pairing.id, 0),
+                prompts.pick(_audience(period), used[pairing.id], seed=pairing.id),
             )
-            # Alternate weeks: the mentee's sounding board on odd weeks, the mentor's prompt on even ones.
-            uses = []
-            for pairing, _program, checkin, _misses in fresh:
-                audience = Audience.MENTEE if checkin.period % 2 else Audience.MENTOR
-                prompt = prompts.pick(audience, used[(pairing.id, audience)], seed=pairing.id)
-                uses.append(
-                    PromptUse(
-                        team_id=pairing.team_id,
-                        pairing_id=pairing.id,
-                        audience=audience,
-                        prompt_key=prompt.key,
-                        period=checkin.period,
+            for pairing, program, period, slot in due_now
+        ]
+
+    def _write_periods(self, s: Session, periods: list[_Period], now: datetime) -> None:
+        """Supersedes the open check-ins, then writes the new check-ins, prompt uses and messages."""
+        conn = s.connection()
+        conn.execute(
+            update(CheckIn)
+            .where(CheckIn.pairing_id.in_([p.pairing.id for p in periods]), CheckIn.status == CheckInStatus.OPEN)
+            .values(status=CheckInStatus.SUPERSEDED)
+        )
+        # Messages carry the new rows' ids: RETURNING hands them back with their pair, in any order.
+        checkin_ids = dict(
+            conn.execute(
+                insert(CheckIn).returning(CheckIn.pairing_id, CheckIn.id),
+                [
+                    dict(
+                        team_id=p.pairing.team_id,
+                        pairing_id=p.pairing.id,
+                        period=p.period,
+                        due_at=p.slot,
+                        status=CheckInStatus.OPEN,
+                    )
+                    for p in periods
+                ],
+            ).all()
+        )
+        use_ids = dict(
+            conn.execute(
+                insert(PromptUse).returning(PromptUse.pairing_id, PromptUse.id),
+                [
+                    dict(
+                        team_id=p.pairing.team_id,
+                        pairing_id=p.pairing.id,
+                        audience=p.prompt.audience,
+                        prompt_key=p.prompt.key,
+                        period=p.period,
                         created_at=now,
                     )
-                )
-            s.add_all([f[2] for f in fresh])
-            s.add_all(uses)
-            s.flush()
-            messages: list[dict[str, Any]] = []
-            for (pairing, program, checkin, misses), use in zip(fresh, uses, strict=True):
-                messages += self._period_messages(s, pairing, program, checkin, misses, use)
-                report.checkins += 1
-            outbox.enqueue_many(s, messages, now)
-            return len(pairings)
+                    for p in periods
+                ],
+            ).all()
+        )
+        owners: dict[int, list[str]] = {}
+        messages: list[dict[str, Any]] = []
+        for p in periods:
+            messages += self._period_messages(s, p, checkin_ids[p.pairing.id], use_ids[p.pairing.id], owners)
+        outbox.enqueue_many(s, messages, now)
 
     def _period_messages(
-        self, s: Session, pairing: Pairing, program: Program, checkin: CheckIn, misses: int, use: PromptUse
+        self, s: Session, p: _Period, checkin_id: int, use_id: int, owners: dict[int, list[str]]
     ) -> list[dict[str, Any]]:
-        """Everything one pair gets for one period, as delivery rows."""
-        period, reverse = checkin.period, program.kind == ProgramKind.REVERSE
+        """Everything one pair gets for one period, as delivery rows. `owners` keeps each program's."""
+        pairing, program, period, prompt = p.pairing, p.program, p.period, p.prompt
+        reverse = program.kind == ProgramKind.REVERSE
         messages: list[dict[str, Any]] = []
 
         def send(key: str, kind: DeliveryKind, payload: dict[str, Any], target: str | None = None) -> None:
@@ -204,14 +294,12 @@ class Planner:
                 dict(team_id=pairing.team_id, key=key, kind=kind, payload=payload, target=target, pairing_id=pairing.id)
             )
 
-        send(f"checkin:{pairing.id}:{period}", DeliveryKind.CHECKIN, views.checkin_message(pairing, checkin.id, period))
-        prompt = prompts.by_key(use.prompt_key)
-        assert prompt is not None
-        if use.audience == Audience.MENTEE:
+        send(f"checkin:{pairing.id}:{period}", DeliveryKind.CHECKIN, views.checkin_message(pairing, checkin_id, period))
+        if prompt.audience == Audience.MENTEE:
             send(
                 f"prompt:{pairing.id}:mentee:{period}",
                 DeliveryKind.PROMPT,
-                views.mentee_prompt(pairing, prompt, use.id, reverse),
+                views.mentee_prompt(pairing, prompt, use_id, reverse),
                 target=pairing.mentee_user_id,
             )
         else:
@@ -231,7 +319,7 @@ class Planner:
                     views.feedback_invitation(pairing, user, weeks, round_),
                     target=user,
                 )
-        if misses == NUDGE_AFTER_MISSES:
+        if p.misses == NUDGE_AFTER_MISSES:
             for user in (pairing.mentee_user_id, pairing.mentor_user_id):
                 send(
                     f"nudge:{pairing.id}:{period}:{user}",
@@ -239,15 +327,16 @@ class Planner:
                     views.stalled_nudge(pairing, user),
                     target=user,
                 )
-        elif misses == ALERT_AFTER_MISSES:
-            owners = self.owners.recipients(s, program)
-            if not owners:
+        elif p.misses == ALERT_AFTER_MISSES:
+            if program.id not in owners:
+                owners[program.id] = self.owners.recipients(s, program)
+            if not owners[program.id]:
                 log.error(
                     "pair %s has stalled but workspace %s has no program owner to alert; set MENTOR_PROGRAM_OWNERS",
                     pairing.id,
                     pairing.team_id,
                 )
-            for owner in owners:
+            for owner in owners[program.id]:
                 send(
                     f"stalled:{pairing.id}:{period}:{owner}",
                     DeliveryKind.OWNER_ALERT,
@@ -267,19 +356,22 @@ class Planner:
                     Pairing.status == PairingStatus.ACTIVE,
                 )
             ).all()
+            messages: list[dict[str, Any]] = []
             for checkin, pairing in due:
                 assert checkin.remind_at is not None
-                outbox.enqueue(
-                    s,
-                    team_id=checkin.team_id,
-                    key=f"reminder:{checkin.id}:{int(checkin.remind_at.timestamp())}",
-                    kind=DeliveryKind.CHECKIN_REMINDER,
-                    payload=views.checkin_reminder(pairing, checkin.id),
-                    pairing_id=pairing.id,
-                    now=now,
+                messages.append(
+                    dict(
+                        team_id=checkin.team_id,
+                        key=f"reminder:{checkin.id}:{int(checkin.remind_at.timestamp())}",
+                        kind=DeliveryKind.CHECKIN_REMINDER,
+                        payload=views.checkin_reminder(pairing, checkin.id),
+                        target=None,
+                        pairing_id=pairing.id,
+                    )
                 )
                 checkin.remind_at = None
                 report.reminders += 1
+            outbox.enqueue_many(s, messages, now)
 
     def _programs_ended(self, now: datetime, report: PlanReport) -> None:
         with unit_of_work(self.sessions) as s:

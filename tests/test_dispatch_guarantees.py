@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -105,6 +106,19 @@ def test_a_429_storm_delays_but_never_duplicates_or_drops(fake_slack, migrated_d
     assert statuses(migrated_database_url) == {"sent": 60}
 
 
+def settled_statuses(database_url: str, timeout: float = 10) -> collections.Counter:
+    """The statuses once the database has caught up with the writes of a process that just died."""
+    deadline = time.monotonic() + timeout
+    seen = statuses(database_url)
+    while time.monotonic() < deadline:
+        time.sleep(0.2)
+        again = statuses(database_url)
+        if again == seen:
+            return seen
+        seen = again
+    return seen
+
+
 def test_killed_mid_dispatch_the_rest_is_sent_after_restart(fake_slack, migrated_database_url, tmp_path):
     queue(migrated_database_url, 300)
     # Slack takes the 61st message, and the sender is killed before it hears back.
@@ -116,6 +130,10 @@ def test_killed_mid_dispatch_the_rest_is_sent_after_restart(fake_slack, migrated
     fake_slack.release()
     in_flight = fake_slack.posts_to(CHANNEL)[-1]["text"]
     assert sum(delivered(fake_slack).values()) == 61
+    # Every message Slack answered is marked sent, the 60th too: its mark went out before the 61st
+    # Slack call began, and the database committed it though the process never read the reply. Only
+    # the message in flight is left claimed, with the 39 claimed alongside it and never sent.
+    assert settled_statuses(migrated_database_url) == {"sent": 60, "sending": 40, "pending": 200}
 
     env = bot_env(fake_slack, migrated_database_url)
     # A restart sends what the dead process never claimed; what it had claimed waits out the claim window ...

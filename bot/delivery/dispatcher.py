@@ -1,9 +1,15 @@
 """Sending the outbox: claim due rows, send each through the Slack gateway, mark it sent.
 
-Delivery guarantee: a row is claimed (status 'sending') in its own commit before the Slack call and
-marked 'sent' right after. A process killed between those two commits leaves the row 'sending';
-after STALE_CLAIM it is handed out again, so that single in-flight message may be sent twice.
-Every other row is sent exactly once.
+Delivery guarantee: a row is claimed (status 'sending') in its own commit before the Slack call, and
+its "sent" mark is written to the database before the next Slack call begins. A process killed after
+Slack took a message and before its mark was written leaves that row 'sending'; after STALE_CLAIM it
+is handed out again, so that single in-flight message may be sent twice. Every other row is sent
+exactly once.
+
+On PostgreSQL the mark's answer is not waited for (see outbox.PostgresMarks): the server commits a
+mark it has received even if the process dies before reading the answer. Only if the database
+connection or the bot's machine fails while a mark is still on its way can that mark be lost too, so
+then at most two messages, the one in flight and the one before it, may be sent twice.
 
 Two consequences of a send are decided elsewhere and handed in when the dispatcher is built:
 `recipient_check` says whether an owner-only message may still go to its recipient, and
@@ -20,9 +26,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, bindparam, exists, select, update
+from sqlalchemy import Connection, Engine, Select, and_, exists, or_, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.delivery.outbox import PostgresMarks, SqliteMarks
 from bot.delivery.slack_gateway import UNREACHABLE_ERRORS, SlackFailure, SlackGateway
 from bot.storage.models import Delivery, Pairing, Workspace
 from bot.storage.statuses import OWNER_ONLY_KINDS, DeliveryKind, DeliveryStatus
@@ -30,19 +37,9 @@ from bot.storage.statuses import OWNER_ONLY_KINDS, DeliveryKind, DeliveryStatus
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 6
-# Built once: this runs after every single send, so it skips statement construction each time.
-MARK_SENT = (
-    update(Delivery)
-    .where(Delivery.id == bindparam("row_id"))
-    .values(
-        status=DeliveryStatus.SENT,
-        sent_at=bindparam("sent_at"),
-        sent_channel=bindparam("channel"),
-        sent_ts=bindparam("ts"),
-        last_error=None,
-    )
-)
 STALE_CLAIM = timedelta(minutes=5)
+# How many due rows are ordered at once; they are then claimed 100 at a time.
+DUE_PAGE = 10_000
 NOT_AN_OWNER = "recipient_no_longer_an_owner"
 
 
@@ -130,31 +127,27 @@ class Dispatcher:
                         # lose the last moment of "sent" marks (see the README).
                         auto.execution_options(isolation_level="AUTOCOMMIT")
                         auto.exec_driver_sql("SET synchronous_commit TO OFF")
-                        self._local.auto = auto
+                        marks = self._local.marks = PostgresMarks(auto)
                         try:
                             yield conn
-                        finally:
+                            marks.settle()
                             auto.exec_driver_sql("RESET synchronous_commit")
-                            self._local.auto = None
+                        except BaseException:
+                            # A failed run may leave this connection mid-statement, and it still skips the
+                            # WAL flush: it goes to no one else. A mark already on the wire still commits.
+                            auto.invalidate()
+                            raise
                 else:
+                    self._local.marks = SqliteMarks(conn)
                     yield conn
             finally:
                 self._local.conn = None
+                self._local.marks = None
 
     @contextmanager
     def _tx(self) -> Iterator[Connection]:
         with self._connection() as conn, conn.begin():
             yield conn
-
-    def _write(self, statement: Any, params: dict[str, Any] | None = None) -> None:
-        """One statement, committed on its own."""
-        with self._connection() as conn:
-            auto = getattr(self._local, "auto", None)
-            if auto is not None:
-                auto.execute(statement, params)
-            else:
-                with conn.begin():
-                    conn.execute(statement, params)
 
     def dispatch(self, ids: list[int | None], now: datetime) -> DispatchReport:
         """Send these rows now, if nobody else has claimed them."""
@@ -168,20 +161,40 @@ class Dispatcher:
 
     def dispatch_due(self, now: datetime, limit: int = 100) -> DispatchReport:
         """Send what is due, oldest first: pending rows, and claims abandoned by a dead process."""
-        with self._tx() as conn:
-            conn.execute(
-                update(Delivery)
-                .where(Delivery.status == DeliveryStatus.SENDING, Delivery.claimed_at < now - STALE_CLAIM)
-                .values(status=DeliveryStatus.PENDING)
-            )
         report = DispatchReport()
         with self._connection():
+            with self._tx() as conn:
+                conn.execute(
+                    update(Delivery)
+                    .where(Delivery.status == DeliveryStatus.SENDING, Delivery.claimed_at < now - STALE_CLAIM)
+                    .values(status=DeliveryStatus.PENDING)
+                )
+            after: tuple[datetime, int] | None = None
             while True:
-                due = select(Delivery.id).order_by(Delivery.next_attempt_at, Delivery.id).limit(limit)
-                claimed = self._claim(due, now)
-                self._send_all(claimed, now, report)
-                if len(claimed) < limit:
+                page = self._due_page(now, after)
+                for start in range(0, len(page), limit):
+                    chunk = [delivery_id for _, delivery_id in page[start : start + limit]]
+                    self._send_all(self._claim(select(Delivery.id).where(Delivery.id.in_(chunk)), now), now, report)
+                if len(page) < DUE_PAGE:
                     return report
+                after = page[-1]
+
+    def _due_page(self, now: datetime, after: tuple[datetime, int] | None) -> list[tuple[datetime, int]]:
+        """The next due rows, oldest first, as (next_attempt_at, id), read without claiming them.
+
+        Ordering the due rows costs a pass over all of them, so it is done once per page rather than
+        for every claim of 100: a weekly tick would otherwise sort its 20,000 rows 200 times. Rows a
+        replica claims meanwhile are skipped when their chunk is claimed.
+        """
+        query = select(Delivery.next_attempt_at, Delivery.id).where(*self._sendable(now))
+        if after is not None:
+            at, last_id = after
+            query = query.where(
+                or_(Delivery.next_attempt_at > at, and_(Delivery.next_attempt_at == at, Delivery.id > last_id))
+            )
+        with self._tx() as conn:
+            rows = conn.execute(query.order_by(Delivery.next_attempt_at, Delivery.id).limit(DUE_PAGE))
+            return [(at, delivery_id) for at, delivery_id in rows]
 
     def _claim(self, which: Select[Any], now: datetime) -> list[Claimed]:
         """Marks the chosen sendable rows 'sending' in one commit and returns what sending them needs."""
@@ -190,6 +203,9 @@ class Dispatcher:
             if conn.dialect.name == "postgresql":
                 # Replicas each take rows nobody else holds, without waiting on each other.
                 query = query.with_for_update(skip_locked=True)
+                # Like the marks, a claim need not wait for the WAL flush: a database crash that lost it
+                # would lose every later mark too, so its rows would be resent either way, and no others.
+                conn.execute(text("SET LOCAL synchronous_commit TO OFF"))
             ids = list(conn.scalars(query))
             if not ids:
                 return []
@@ -268,7 +284,8 @@ class Dispatcher:
                 gone = Unreachable(row.team_id, row.pairing_id, row.target, exc.error)
                 self.dispatch(self.on_unreachable(gone, now), now)
             return not exc.retry_after
-        self._write(MARK_SENT, {"row_id": row.id, "sent_at": now, "channel": posted.channel, "ts": posted.ts})
+        # On the wire before the next Slack call begins: that is the whole duplicate window (see above).
+        self._local.marks.write({"row_id": row.id, "sent_at": now, "channel": posted.channel, "ts": posted.ts})
         report.sent += 1
         return True
 

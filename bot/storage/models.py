@@ -262,6 +262,8 @@ class Pairing(Base):
             sqlite_where=text("status = 'active'"),
             postgresql_where=text("status = 'active'"),
         ),
+        # A program's pairs, for /mentor stats.
+        Index("ix_pairings_program", "team_id", "program_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -337,6 +339,18 @@ class CheckIn(Base):
             postgresql_where=text("status = 'open'"),
         ),
         Index("ix_checkins_reminder", "status", "remind_at"),
+        # /mentor stats reads check-ins from these alone: each pair's in period order, the rated
+        # ones with the usefulness and who gave it, and all of them in due-time order (SQLite).
+        Index("ix_checkins_pair_stats", "pairing_id", "period", "answer", "due_at", "confidence", "status"),
+        Index(
+            "ix_checkins_rated",
+            "pairing_id",
+            "answered_by",
+            "usefulness",
+            sqlite_where=text("usefulness IS NOT NULL"),
+            postgresql_where=text("usefulness IS NOT NULL"),
+        ),
+        Index("ix_checkins_due", "due_at", "answer", "pairing_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

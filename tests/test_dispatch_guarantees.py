@@ -7,10 +7,12 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import event, select
 
 from bot.delivery import outbox
 from bot.delivery.dispatcher import Dispatcher
@@ -148,3 +150,41 @@ def test_killed_mid_dispatch_the_rest_is_sent_after_restart(fake_slack, migrated
     # The one duplicate window: only the message in flight at the kill was sent twice.
     assert [text for text, n in counts.items() if n > 1] == [in_flight]
     assert statuses(migrated_database_url) == {"sent": 300}
+
+
+@pytest.mark.parametrize("backend", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
+def test_rows_one_replica_is_claiming_are_skipped_by_another(fake_slack, migrated_database_url):
+    """SQLite needs no such test: every claim there holds the database's one write lock."""
+    queue(migrated_database_url, 10)
+    first, second = (
+        Dispatcher(
+            make_session_factory(make_engine(migrated_database_url)),
+            SlackGateway(make_web_client(token, fake_slack.url)),
+        )
+        for token in ("xoxb-first", "xoxb-second")
+    )
+    locked, go_on = threading.Event(), threading.Event()
+
+    @event.listens_for(first.engine, "after_cursor_execute")
+    def pause_after_choosing_rows(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+        # The claim's first statement: it picks the rows, and on PostgreSQL locks them.
+        if "JOIN pairings" in statement and not locked.is_set():
+            locked.set()
+            go_on.wait(timeout=60)
+
+    reports = []
+    worker = threading.Thread(target=lambda: reports.append(first.dispatch_due(T0 + timedelta(seconds=1))))
+    worker.start()
+    try:
+        assert locked.wait(timeout=60)
+        # The first replica has chosen the rows and not yet marked them 'sending'.
+        meanwhile = second.dispatch_due(T0 + timedelta(seconds=1))
+    finally:
+        go_on.set()
+        worker.join(timeout=60)
+    assert meanwhile.sent == 0
+    assert reports[0].sent == 10
+    counts = delivered(fake_slack)
+    assert len(counts) == 10 and set(counts.values()) == {1}
+    first.engine.dispose()
+    second.engine.dispose()

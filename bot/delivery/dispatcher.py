@@ -7,9 +7,10 @@ is handed out again, so that single in-flight message may be sent twice. Every o
 exactly once.
 
 On PostgreSQL the mark's answer is not waited for (see outbox.PostgresMarks): the server commits a
-mark it has received even if the process dies before reading the answer. Only if the database
-connection or the bot's machine fails while a mark is still on its way can that mark be lost too, so
-then at most two messages, the one in flight and the one before it, may be sent twice.
+mark it has received even if the process dies before reading the answer. If instead the database
+connection fails (or the bot's machine, with a mark still on its way), that mark is lost and the
+failure is noticed a Slack call later, at the next mark: then at most two messages, one after the
+other, may be sent twice.
 
 Two consequences of a send are decided elsewhere and handed in when the dispatcher is built:
 `recipient_check` says whether an owner-only message may still go to its recipient, and
@@ -26,7 +27,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, and_, exists, or_, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Integer,
+    and_,
+    any_,
+    bindparam,
+    exists,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.delivery.outbox import PostgresMarks, SqliteMarks
@@ -126,9 +141,9 @@ class Dispatcher:
                         # not wait for the WAL flush: only a crash of the database server itself could
                         # lose the last moment of "sent" marks (see the README).
                         auto.execution_options(isolation_level="AUTOCOMMIT")
-                        auto.exec_driver_sql("SET synchronous_commit TO OFF")
-                        marks = self._local.marks = PostgresMarks(auto)
                         try:
+                            auto.exec_driver_sql("SET synchronous_commit TO OFF")
+                            marks = self._local.marks = PostgresMarks(auto)
                             yield conn
                             marks.settle()
                             auto.exec_driver_sql("RESET synchronous_commit")
@@ -155,7 +170,7 @@ class Dispatcher:
         with self._connection():
             for delivery_id in ids:
                 if delivery_id is not None:
-                    claimed = self._claim(select(Delivery.id).where(Delivery.id == delivery_id), now)
+                    claimed = self._claim([delivery_id], now)
                     self._send_all(claimed, now, report)
         return report
 
@@ -174,7 +189,7 @@ class Dispatcher:
                 page = self._due_page(now, after)
                 for start in range(0, len(page), limit):
                     chunk = [delivery_id for _, delivery_id in page[start : start + limit]]
-                    self._send_all(self._claim(select(Delivery.id).where(Delivery.id.in_(chunk)), now), now, report)
+                    self._send_all(self._claim(chunk, now), now, report)
                 if len(page) < DUE_PAGE:
                     return report
                 after = page[-1]
@@ -196,42 +211,51 @@ class Dispatcher:
             rows = conn.execute(query.order_by(Delivery.next_attempt_at, Delivery.id).limit(DUE_PAGE))
             return [(at, delivery_id) for at, delivery_id in rows]
 
-    def _claim(self, which: Select[Any], now: datetime) -> list[Claimed]:
-        """Marks the chosen sendable rows 'sending' in one commit and returns what sending them needs."""
+    def _among(self, ids: list[int]) -> ColumnElement[bool]:
+        """`Delivery.id IN ids`. On PostgreSQL the ids go as one array parameter: the statement's text is
+        then the same for every chunk, so psycopg prepares it once, rather than the server parsing a
+        hundred parameters for every claim."""
+        if self.engine.dialect.name == "postgresql":
+            return Delivery.id == any_(bindparam("ids", ids, type_=postgresql.ARRAY(Integer)))
+        return Delivery.id.in_(ids)
+
+    def _claim(self, ids: list[int], now: datetime) -> list[Claimed]:
+        """Marks those of these rows that are still sendable 'sending', in one commit, and returns what
+        sending them needs, oldest first."""
+        query = (
+            select(
+                Delivery.id,
+                Delivery.team_id,
+                Delivery.payload,
+                Delivery.target,
+                Delivery.pairing_id,
+                Delivery.attempts,
+                Delivery.kind,
+                Pairing.dm_channel_id,
+                Pairing.mentor_user_id,
+                Pairing.mentee_user_id,
+                Pairing.program_id,
+            )
+            .outerjoin(Pairing, Pairing.id == Delivery.pairing_id)
+            .where(self._among(ids), *self._sendable(now))
+            .order_by(Delivery.next_attempt_at, Delivery.id)
+        )
         with self._tx() as conn:
-            query = which.where(*self._sendable(now))
             if conn.dialect.name == "postgresql":
                 # Replicas each take rows nobody else holds, without waiting on each other.
-                query = query.with_for_update(skip_locked=True)
+                query = query.with_for_update(skip_locked=True, of=Delivery)
                 # Like the marks, a claim need not wait for the WAL flush: a database crash that lost it
                 # would lose every later mark too, so its rows would be resent either way, and no others.
                 conn.execute(text("SET LOCAL synchronous_commit TO OFF"))
-            ids = list(conn.scalars(query))
-            if not ids:
+            rows = conn.execute(query).all()
+            if not rows:
                 return []
+            # Locked above (PostgreSQL) or under the write lock (SQLite): still pending until this commits.
             conn.execute(
                 update(Delivery)
-                .where(Delivery.id.in_(ids), Delivery.status == DeliveryStatus.PENDING)
+                .where(self._among([r.id for r in rows]))
                 .values(status=DeliveryStatus.SENDING, claimed_at=now, attempts=Delivery.attempts + 1)
             )
-            rows = conn.execute(
-                select(
-                    Delivery.id,
-                    Delivery.team_id,
-                    Delivery.payload,
-                    Delivery.target,
-                    Delivery.pairing_id,
-                    Delivery.attempts,
-                    Delivery.kind,
-                    Pairing.dm_channel_id,
-                    Pairing.mentor_user_id,
-                    Pairing.mentee_user_id,
-                    Pairing.program_id,
-                )
-                .outerjoin(Pairing, Pairing.id == Delivery.pairing_id)
-                .where(Delivery.id.in_(ids))
-                .order_by(Delivery.next_attempt_at, Delivery.id)
-            ).all()
         return [
             Claimed(
                 r.id,
@@ -239,7 +263,7 @@ class Dispatcher:
                 r.payload,
                 r.target,
                 r.pairing_id,
-                r.attempts,
+                r.attempts + 1,
                 r.target or r.dm_channel_id,
                 [u for u in (r.mentor_user_id, r.mentee_user_id) if u],
                 DeliveryKind(r.kind),

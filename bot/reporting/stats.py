@@ -240,28 +240,12 @@ def _confidence(pulse: Any) -> Any:
 
 
 def _weekly(s: Session, in_program: Any, now: datetime) -> tuple[list[WeekRow], int, int, int]:
-    """The chart's weeks and the last 4 weeks' totals, from one pass over the chart's check-ins.
+    """The chart's weeks and the last 4 weeks' totals, from the check-ins counted per due time.
 
-    The check-ins are counted per due time first: a program has a few due times a week, so the
-    week is worked out once per due time rather than once per check-in.
+    A program has a few due times a week, so the week is worked out once per due time rather than
+    once per check-in.
     """
-    c = CheckIn
-    counts = select(
-        c.due_at.label("due_at"),
-        func.count().label("sent"),
-        func.count(c.answer).label("answered"),
-        func.count().filter(c.answer == CheckInAnswer.MET).label("met"),
-    ).where(c.due_at >= now - timedelta(weeks=CHART_WEEKS), c.due_at <= now)
-    if s.get_bind().dialect.name == "postgresql":
-        # PostgreSQL counts in a hash table, in any order; starting from the program's pairs keeps
-        # the plan sound even before the tables have statistics.
-        counts = counts.select_from(Pairing).join(c, c.pairing_id == Pairing.id).where(in_program)
-    else:
-        # SQLite groups by sorting, unless the rows arrive in due-time order: read them along the
-        # due-time index and look each one's pair up among the program's. likely() tells SQLite's
-        # planner that the pair test keeps most rows, so that it does not start from the pairs.
-        counts = counts.where(func.likely(c.pairing_id.in_(select(Pairing.id).where(in_program))))
-    by_due = counts.group_by(c.due_at).subquery()
+    by_due = _counts_by_due_time(s, in_program, now - timedelta(weeks=CHART_WEEKS), now)
     recent = by_due.c.due_at >= now - RECENT
     week = _week_of(s, by_due.c.due_at)
     rows = s.execute(
@@ -283,3 +267,31 @@ def _weekly(s: Session, in_program: Any, now: datetime) -> tuple[list[WeekRow], 
     ]
     sent, answered, met = (sum(int(row[i]) for row in rows) for i in (4, 5, 6))
     return weekly, sent, answered, met
+
+
+def _counts_by_due_time(s: Session, in_program: Any, since: datetime, until: datetime) -> Any:
+    """The program's check-ins due between `since` and `until`, counted per due time, in one pass."""
+    c = CheckIn
+    counts = select(
+        c.due_at.label("due_at"),
+        func.count().label("sent"),
+        func.count(c.answer).label("answered"),
+        func.count().filter(c.answer == CheckInAnswer.MET).label("met"),
+    ).group_by(c.due_at)
+    if s.get_bind().dialect.name == "postgresql":
+        # PostgreSQL counts in a hash table, in any order, starting from the program's pairs. The
+        # window is applied to the counts, outside a MATERIALIZED CTE that keeps it there: given
+        # the window, a planner without statistics yet may scan the due-time index once per pair.
+        every = (
+            counts.select_from(Pairing)
+            .join(c, c.pairing_id == Pairing.id)
+            .where(in_program)
+            .cte("by_due")
+            .prefix_with("MATERIALIZED", dialect="postgresql")
+        )
+        return select(every).where(every.c.due_at >= since, every.c.due_at <= until).subquery()
+    # SQLite groups by sorting, unless the rows arrive in due-time order: read the window along the
+    # due-time index and look each check-in's pair up among the program's. likely() tells the
+    # planner that this test keeps most rows, so that it does not start from the pairs.
+    in_pairs = c.pairing_id.in_(select(Pairing.id).where(in_program))
+    return counts.where(c.due_at >= since, c.due_at <= until, func.likely(in_pairs)).subquery()

@@ -6,6 +6,7 @@ import itertools
 import json
 import random
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -43,6 +44,8 @@ class FakeSlack:
     storm_retry_after: int = 1
     uploads: dict[str, bytes] = field(default_factory=dict)
     emails: dict[str, str] = field(default_factory=dict)  # email -> user id
+    # Seconds added before every Web API answer, as a slow Slack would.
+    latency: float = 0.0
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -144,6 +147,8 @@ class FakeSlack:
                 raw = self.rfile.read(length).decode()
                 args = fake._parse(raw, self.headers.get("Content-Type", ""))
                 token = (self.headers.get("Authorization") or "").removeprefix("Bearer ").strip() or args.get("token")
+                if fake.latency > 0:
+                    time.sleep(fake.latency)
                 status, headers, body = fake._answer(method, args, token)
                 fake._wait_if_held(method)
                 data = json.dumps(body).encode()

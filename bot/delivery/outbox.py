@@ -78,11 +78,12 @@ def enqueue_many(session: Session, messages: list[dict[str, Any]], now: datetime
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     rows = [dict(m, status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=now, created_at=now) for m in messages]
-    # One multi-row VALUES statement per chunk: a round trip per chunk, not per message.
-    for start in range(0, len(rows), 500):
-        chunk = insert(Delivery).values(rows[start : start + 500])
-        session.execute(chunk.on_conflict_do_nothing(index_elements=["team_id", "key"]))
-
+    columns = set().union(*rows)
+    rows = [{column: row.get(column) for column in columns} for row in rows]
+    # One statement executed for every row: the drivers batch it (psycopg pipelines it, sqlite3 steps a
+    # prepared statement), with no per-row SQL to build or parse.
+    statement = insert(Delivery).on_conflict_do_nothing(index_elements=["team_id", "key"])
+    session.connection().execute(statement, rows)
 
 class _Compiled:
     """A statement compiled once for a driver called directly, its parameters converted as SQLAlchemy would."""

@@ -104,6 +104,11 @@ class Workspace(Base):
     created_at: Mapped[datetime]
     # Set after a long 429: no sends to this workspace before then, from any replica.
     send_paused_until: Mapped[datetime | None]
+    # Set while Slack refuses the workspace's token itself (revoked, suspended, not granted): every
+    # send to it waits, and the token is probed again from `token_probe_at`.
+    token_error: Mapped[str | None] = mapped_column(String(64))
+    token_failed_at: Mapped[datetime | None]
+    token_probe_at: Mapped[datetime | None]
 
 
 class Program(Base):
@@ -314,6 +319,8 @@ class Delivery(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]
     claimed_at: Mapped[datetime | None]
+    # Set by each claim; only the holder of the current token may mark the row sent or hand it back.
+    claim_token: Mapped[str | None] = mapped_column(String(32))
     sent_at: Mapped[datetime | None]
     sent_channel: Mapped[str | None] = mapped_column(String(32))
     sent_ts: Mapped[str | None] = mapped_column(String(32))

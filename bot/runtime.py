@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 from datetime import UTC, datetime
 
 from slack_sdk import WebClient
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.delivery.dispatcher import Dispatcher
+from bot.delivery.sender import BackgroundSender
 from bot.delivery.slack_gateway import SlackGateway, make_web_client
 from bot.matching.cohorts import Cohorts
 from bot.matching.decisions import ProposalDecisions
@@ -31,6 +33,11 @@ from bot.reporting.reports import Reports
 from bot.storage.database import make_engine, make_session_factory, ping
 
 
+# A trigger id lives 3 s from the user's action, so a modal either opens quickly or not at all: the
+# one Web API call made before answering Slack gets this long, with no retry and no Retry-After wait.
+TRIGGER_TIMEOUT = 2.0
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -42,7 +49,10 @@ class Runtime:
     sessions: sessionmaker[Session]
     web_client: WebClient
     gateway: SlackGateway
+    # views.open and views.push: the only calls made before answering (see TRIGGER_TIMEOUT).
+    triggers: SlackGateway
     dispatcher: Dispatcher
+    sender: BackgroundSender
     people: People
     owners: Owners
     programs: Programs
@@ -64,6 +74,7 @@ class Runtime:
         return ping(self.engine)
 
     def close(self) -> None:
+        self.sender.close()
         self.engine.dispose()
 
 
@@ -85,6 +96,9 @@ def build_runtime(
         recipient_check=owners.still_receives,
         on_unreachable=Departures(sessions, gateway).unreachable,
     )
+    # Services hand what they commit to the sender, which sends it after the answer.
+    sender = BackgroundSender(dispatcher)
+    sends = cast(Dispatcher, sender)
     programs = Programs(sessions, owners)
     pairings = Pairings(sessions)
     return Runtime(
@@ -93,20 +107,24 @@ def build_runtime(
         sessions=sessions,
         web_client=web_client,
         gateway=gateway,
+        triggers=SlackGateway(
+            WebClient(token=settings.bot_token, base_url=settings.api_url, timeout=TRIGGER_TIMEOUT, retry_handlers=[])
+        ),
         dispatcher=dispatcher,
+        sender=sender,
         people=people,
         owners=owners,
         programs=programs,
-        profiles=MentorProfiles(sessions, dispatcher, people),
+        profiles=MentorProfiles(sessions, sends, people),
         intake=Intake(sessions, people),
-        requests=Requests(sessions, dispatcher, people),
-        decisions=ProposalDecisions(sessions, dispatcher),
-        cohorts=Cohorts(sessions, dispatcher, owners),
+        requests=Requests(sessions, sends, people),
+        decisions=ProposalDecisions(sessions, sends),
+        cohorts=Cohorts(sessions, sends, owners),
         pairings=pairings,
         planner=Planner(sessions, owners),
-        answers=PairAnswers(sessions, dispatcher, owners),
-        lifecycle=Lifecycle(sessions, dispatcher),
-        reports=Reports(sessions, dispatcher, gateway, owners, settings.stats_min_group),
+        answers=PairAnswers(sessions, sends, owners),
+        lifecycle=Lifecycle(sessions, sends),
+        reports=Reports(sessions, dispatcher, sender, gateway, owners, settings.stats_min_group),
         home=Home(sessions, pairings, programs, owners, settings.stats_min_group),
         now=now,
     )

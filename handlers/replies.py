@@ -1,4 +1,8 @@
-"""How listeners answer besides `ack`: a private note, an updated message, a modal, a refreshed App Home."""
+"""How listeners answer besides `ack`: a private note, an updated message, a modal, a refreshed App Home.
+
+Only a modal opens before the answer (its trigger id expires within 3 s). Everything else here is
+handed to the background sender and runs right after the answer, so Slack never waits on it.
+"""
 
 from __future__ import annotations
 
@@ -18,33 +22,57 @@ REFUSAL = "Sorry, only program owners can do that. Ask a workspace admin if you 
 
 def tell(rt: Runtime, body: dict[str, Any], text: str) -> None:
     """A private note to whoever clicked, where they clicked."""
-    rt.gateway.tell(user_of(body), text, message_location(body)[0])
+    tell_user(rt, user_of(body), text, message_location(body)[0])
+
+
+def tell_user(rt: Runtime, user_id: str, text: str, channel: str | None = None) -> None:
+    """A private note to one person, ephemeral where they are or else by DM, after the answer."""
+    rt.sender.later(lambda: rt.gateway.tell(user_id, text, channel), what="a private note")
 
 
 def replace_message(rt: Runtime, body: dict[str, Any], payload: dict[str, Any]) -> None:
     """Replaces the clicked message, so its buttons can't be pressed again; says so privately if Slack refuses."""
     channel, ts = message_location(body)
-    if channel and ts:
+    if not (channel and ts):
+        return
+    user_id = user_of(body)
+
+    def update() -> None:
         try:
             rt.gateway.update_message(channel, ts, payload["text"], payload["blocks"])
         except SlackFailure as exc:
-            tell(rt, body, payload["text"] + f" (I couldn't update the message: {exc.error})")
+            rt.gateway.tell(user_id, payload["text"] + f" (I couldn't update the message: {exc.error})", channel)
+
+    rt.sender.later(update, what="a message update")
+
+
+def open_form(rt: Runtime, trigger_id: str, view: dict[str, Any]) -> str | None:
+    """Opens a modal now, while its trigger is valid. None if it opened, else Slack's error."""
+    try:
+        rt.triggers.open_view(trigger_id, view)
+    except SlackFailure as exc:
+        log.warning("views.open failed: %s", exc.error)
+        return exc.error
+    return None
 
 
 def open_modal(rt: Runtime, body: dict[str, Any], view: dict[str, Any]) -> None:
-    try:
-        rt.gateway.open_view(body.get("trigger_id", ""), view)
-    except SlackFailure as exc:
-        tell(rt, body, f"Sorry, I couldn't open the form ({exc.error}). Please try again.")
+    error = open_form(rt, body.get("trigger_id", ""), view)
+    if error:
+        tell(rt, body, f"Sorry, I couldn't open the form ({error}). Please try again.")
 
 
 def publish_home(rt: Runtime, team_id: str, user_ids: list[str], now: datetime) -> None:
-    """Best effort: a stale tab is refreshed the next time it is opened."""
-    for user_id in dict.fromkeys(user_ids):
+    """Best effort, after the answer: a stale tab is refreshed the next time it is opened."""
+
+    def publish(user_id: str) -> None:
         try:
             rt.gateway.publish_home(user_id, rt.home.view(team_id, user_id, now))
         except SlackFailure as exc:
             log.warning("views.publish failed for %s: %s", user_id, exc.error)
+
+    for user_id in dict.fromkeys(user_ids):
+        rt.sender.later(lambda user_id=user_id: publish(user_id), what="App Home")
 
 
 def notice(title: str, text: str) -> dict[str, Any]:

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import logging
 import signal
+import struct
+import sys
+import threading
+import time
 from types import FrameType
+from typing import Any
+
+from slack_bolt import App
 
 from bot.runtime import Runtime
 from handlers.app import build_app, build_wsgi
@@ -12,31 +19,52 @@ from scheduler import Ticker
 
 log = logging.getLogger(__name__)
 
+# Seconds between the client's pings to Slack; it also checks its connection, and reconnects, this often.
+PING_INTERVAL = 10.0
+# On shutdown, envelopes already received get this long to be handled and acknowledged: Slack's own deadline.
+DRAIN_SECONDS = 3.0
+# How long to wait for Slack to answer our close frame before the socket is closed anyway.
+CLOSE_SECONDS = 2.0
+NORMAL_CLOSURE = 1000
+
 
 def _exit_on_signal(signum: int, _frame: FrameType | None) -> None:
     raise SystemExit(0)
 
 
+class AppTokenRefused(Exception):
+    """Slack would not open a Socket Mode connection for SLACK_APP_TOKEN."""
+
+
 def serve(rt: Runtime, host: str = "0.0.0.0") -> None:
     app = build_app(rt)
+    socket_mode = SocketModeService(rt, app) if rt.settings.socket_mode else None
     ticker = Ticker(rt)
     signal.signal(signal.SIGTERM, _exit_on_signal)
     signal.signal(signal.SIGINT, _exit_on_signal)
     ticker.start(rt.settings.tick_seconds)
+    refused: AppTokenRefused | None = None
     try:
-        if rt.settings.socket_mode:
-            _serve_socket_mode(rt, app)
+        if socket_mode is not None:
+            socket_mode.run()
         else:
             _serve_http(rt, app, host)
     except SystemExit:
         pass
+    except AppTokenRefused as exc:
+        refused = exc
     finally:
         log.info("shutting down")
+        if socket_mode is not None:
+            socket_mode.stop()
         ticker.stop()
         rt.close()
+    if refused is not None:
+        print(f"mentor-bot: {refused}", file=sys.stderr)
+        raise SystemExit(2)
 
 
-def _serve_http(rt: Runtime, app: object, host: str) -> None:
+def _serve_http(rt: Runtime, app: App, host: str) -> None:
     from waitress import create_server
 
     server = create_server(build_wsgi(app, rt), host=host, port=rt.settings.port, threads=8)  # type: ignore[arg-type]
@@ -44,16 +72,98 @@ def _serve_http(rt: Runtime, app: object, host: str) -> None:
     server.run()
 
 
-def _serve_socket_mode(rt: Runtime, app: object) -> None:
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
+class SocketModeService:
+    """The bot's Socket Mode connection: open from run() until stop(), and reopened whenever Slack rotates
+    it (`disconnect`) or it is lost. stop() finishes the envelopes in hand, then closes with a close frame.
 
-    from bot.delivery.slack_gateway import make_web_client
+    serve() runs exactly this in the main thread; a test can run it in another and stop it from its own.
+    """
 
-    # apps.connections.open must reach the same Web API as everything else.
-    web_client = make_web_client(rt.settings.app_token or "", rt.settings.api_url)
-    handler = SocketModeHandler(app, app_token=rt.settings.app_token, web_client=web_client)  # type: ignore[arg-type]
-    log.info("connecting in Socket Mode")
-    try:
-        handler.start()
-    finally:
-        handler.close()
+    def __init__(self, rt: Runtime, app: App, ping_interval: float = PING_INTERVAL):
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        from bot.delivery.slack_gateway import make_web_client
+
+        # apps.connections.open must reach the same Web API as everything else, with the app-level token.
+        web_client = make_web_client(rt.settings.app_token or "", rt.settings.api_url)
+        self.handler = SocketModeHandler(
+            app, app_token=rt.settings.app_token, web_client=web_client, ping_interval=ping_interval
+        )
+        # Count the envelopes being handled, so that stop() can let them finish and be acknowledged.
+        self.handler.client.socket_mode_request_listeners[:] = [self._handle]
+        self._in_hand = 0
+        self._idle = threading.Condition()
+        self._stopping = threading.Event()
+        self._closed = False
+        self._close_lock = threading.Lock()
+
+    def run(self) -> None:
+        """Connects, then returns only once stop() was called (or a signal raised SystemExit in this thread)."""
+        from slack_sdk.errors import SlackApiError
+
+        log.info("connecting in Socket Mode")
+        try:
+            self.handler.connect()
+        except SlackApiError as exc:
+            error = exc.response.get("error") if exc.response is not None else None
+            raise AppTokenRefused(
+                f"SLACK_APP_TOKEN was refused by Slack ({error}): create an app-level token with the "
+                "connections:write scope (Basic Information → App-Level Tokens), or leave it empty to run "
+                "in HTTP mode"
+            ) from None
+        log.info("Socket Mode connected; waiting for Slack")
+        self._stopping.wait()
+
+    def stop(self) -> None:
+        """Stops reconnecting, lets envelopes in hand be acknowledged, sends a close frame, and closes."""
+        self._stopping.set()
+        with self._close_lock:
+            if self._closed:
+                return
+            self._closed = True
+            client = self.handler.client
+            client.default_auto_reconnect_enabled = client.auto_reconnect_enabled = False
+            self._drain(DRAIN_SECONDS)
+            self._send_close_frame(CLOSE_SECONDS)
+            self.handler.close()
+            log.info("Socket Mode connection closed")
+
+    def _handle(self, client: Any, request: Any) -> None:
+        with self._idle:
+            self._in_hand += 1
+        try:
+            self.handler.handle(client, request)
+        finally:
+            with self._idle:
+                self._in_hand -= 1
+                self._idle.notify_all()
+
+    def _drain(self, timeout: float) -> None:
+        queue = self.handler.client.message_queue
+        with self._idle:
+            drained = self._idle.wait_for(lambda: self._in_hand == 0 and queue.empty(), timeout)
+        if not drained:
+            log.warning("closing with envelopes still being handled; Slack will not get their acknowledgement")
+
+    def _send_close_frame(self, timeout: float) -> None:
+        """The builtin client closes its socket without the WebSocket closing handshake, so Slack would see a
+        dropped connection; send the close frame ourselves and give Slack a moment to answer it."""
+        from slack_sdk.socket_mode.builtin.frame_header import FrameHeader
+        from slack_sdk.socket_mode.builtin.internals import _build_data_frame_for_sending
+
+        session = self.handler.client.current_session
+        if session is None:
+            return
+        frame = _build_data_frame_for_sending(struct.pack("!H", NORMAL_CLOSURE), FrameHeader.OPCODE_CLOSE)
+        try:
+            with session.sock_send_lock:
+                if session.sock is None:
+                    return
+                session.sock.sendall(frame)
+        except OSError as exc:
+            log.info("could not send the close frame (%s); closing the socket anyway", exc)
+            return
+        # The client's reader closes the socket when Slack's close frame comes back.
+        deadline = time.monotonic() + timeout
+        while session.is_active() and time.monotonic() < deadline:
+            time.sleep(0.02)

@@ -168,7 +168,8 @@ def bot(fake_slack: FakeSlack, migrated_database_url: str) -> Iterator[RunningBo
     thread = threading.Thread(target=loop, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server.effective_port}/slack/events"  # type: ignore[union-attr]
-    yield RunningBot(rt, url, SlackClientSim(url, SIGNING_SECRET, fake_slack), fake_slack, clock, slept)
+    slack = SlackClientSim(url, SIGNING_SECRET, fake_slack, settle=lambda: rt.sender.settle(timeout=60))
+    yield RunningBot(rt, url, slack, fake_slack, clock, slept)
     stop.set()
     server.pull_trigger()  # wakes the loop at once, instead of at its timeout
     thread.join(timeout=5)

@@ -118,7 +118,9 @@ def tick(bot: RunningBot, at: Any) -> Any:
     from scheduler import Ticker
 
     bot.clock.at = at
-    return Ticker(bot.rt).tick_once(at)
+    report = Ticker(bot.rt).tick_once(at)
+    bot.rt.sender.settle(timeout=60)
+    return report
 
 
 def buttons(post: dict[str, Any]) -> list[str]:

@@ -9,6 +9,7 @@ import json
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,10 +39,13 @@ class Response:
 
 
 class SlackClientSim:
-    def __init__(self, url: str, secret: str, fake: FakeSlack):
+    def __init__(self, url: str, secret: str, fake: FakeSlack, settle: Callable[[], object] | None = None):
         self.url = url
         self.secret = secret
         self.fake = fake
+        # Waits until the bot has sent what it handed to its background sender: after the answer,
+        # the test sees everything the request caused, as a person would a moment later.
+        self.settle = settle
         self._trigger = 0
 
     def post(
@@ -65,9 +69,12 @@ class SlackClientSim:
         )
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
-                return Response(response.status, response.read().decode())
+                answered = Response(response.status, response.read().decode())
         except urllib.error.HTTPError as error:
-            return Response(error.code, error.read().decode())
+            answered = Response(error.code, error.read().decode())
+        if self.settle is not None:
+            self.settle()
+        return answered
 
     def _trigger_id(self) -> str:
         self._trigger += 1

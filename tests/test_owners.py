@@ -51,7 +51,7 @@ def test_non_owners_are_refused_and_nothing_is_posted(bot):
 def test_small_programs_show_dashes_never_names_or_text(bot):
     many_pairs(bot, 2)
     response = command_in(bot, OWNER, "stats")
-    assert response.status == 200 and "Posted the stats" in response.body
+    assert response.status == 200 and "Posting the stats" in response.body
     [post] = stats_post(bot)
     text = json.dumps(post["blocks"], ensure_ascii=False)
     assert "–" in text and "<@" not in text and GOALS not in text
@@ -70,7 +70,7 @@ def test_stats_with_enough_people_show_the_funnel_and_a_chart(bot):
             view, state(usefulness=select_value("4"), confidence=select_value("3")), pairing.mentee_user_id
         )
     bot.clock.at = MONDAY + timedelta(days=1)
-    assert "Posted the stats" in command_in(bot, OWNER, "stats Mentoring").body
+    assert "Posting the stats" in command_in(bot, OWNER, "stats Mentoring").body
     [post] = stats_post(bot)
     text = all_text(post) + json.dumps(post["blocks"], ensure_ascii=False)
     assert "Requested 6 → matched 6 (100%) → met at least once 5 (83%)" in text
@@ -87,13 +87,27 @@ def test_a_failed_chart_upload_still_posts_the_summary_and_says_why(bot):
     bot.clock.at = MONDAY + timedelta(days=1)
     bot.fake.fail("files.getUploadURLExternal", status=200, times=5, retry_after=None, error="missing_scope")
     response = command_in(bot, OWNER, "stats")
+    assert "Posting the stats" in response.body
     assert len(stats_post(bot)) == 1
-    assert "couldn't be uploaded (missing_scope)" in response.body
+    # The answer went out before the upload was tried: the owner hears why privately, by DM.
+    [note] = [p for p in bot.fake.posts_to(OWNER) if "chart" in p["text"]]
+    assert "couldn't be uploaded (missing_scope)" in note["text"] and "reinstall the app" in note["text"]
+
+
+def test_stats_slack_refuses_are_explained_to_the_owner_alone(bot):
+    many_pairs(bot, 5)
+    bot.fake.fail("chat.postMessage", status=200, times=1, retry_after=None, error="not_in_channel")
+    response = command_in(bot, OWNER, "stats")
+    assert response.status == 200 and "Posting the stats" in response.body
+    assert stats_post(bot) == []
+    [note] = [p for p in bot.fake.posts_to(OWNER) if "stats" in p["text"]]
+    assert "couldn't post the stats for Mentoring" in note["text"] and "/invite @mentor-bot" in note["text"]
+    assert bot.fake.calls_to("files.getUploadURLExternal") == []
 
 
 def test_a_workspace_admin_is_an_owner(bot):
     bot.fake.add_user("U0ADMIN001", is_admin=True)
-    assert "Posted the stats" in command_in(bot, "U0ADMIN001", "stats").body
+    assert "Posting the stats" in command_in(bot, "U0ADMIN001", "stats").body
 
 
 def test_owners_create_a_program_and_people_choose_between_programs(bot):

@@ -1,4 +1,5 @@
-"""Posting /mentor stats to a channel, for owners: the summary through the outbox, then the chart as a file."""
+"""Posting /mentor stats to a channel, for owners: the summary through the outbox, then the chart as a file,
+both after the answer."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.delivery import outbox
 from bot.delivery.dispatcher import Dispatcher
+from bot.delivery.sender import BackgroundSender
 from bot.delivery.slack_gateway import SlackFailure, SlackGateway
 from bot.programs.owners import Owners
 from bot.reporting import stats
@@ -25,24 +27,17 @@ log = logging.getLogger(__name__)
 
 
 class StatsResult(StrEnum):
-    POSTED = "posted"
+    POSTING = "posting"  # stored; the summary and chart go out right after the answer
     ALREADY = "already"  # the same command again (a Slack retry)
-    NOT_POSTED = "not_posted"  # Slack refused the summary; `error` says why
     NOT_OWNER = "not_owner"
-
-
-class ChartResult(StrEnum):
-    UPLOADED = "uploaded"
-    TOO_FEW = "too_few"  # not enough pairs or weeks yet to show one without exposing anyone
-    FAILED = "failed"
 
 
 @dataclass(frozen=True)
 class StatsPosted:
     result: StatsResult
     channel: str = ""
-    error: str | None = None
-    chart: ChartResult | None = None
+    # Whether a chart will follow the summary: it needs enough pairs and weeks to expose no one.
+    with_chart: bool = False
 
 
 class Reports:
@@ -50,12 +45,14 @@ class Reports:
         self,
         sessions: sessionmaker[Session],
         dispatcher: Dispatcher,
+        sender: BackgroundSender,
         gateway: SlackGateway,
         owners: Owners,
         min_group: int,
     ):
         self.sessions = sessions
         self.dispatcher = dispatcher
+        self.sender = sender
         self.gateway = gateway
         self.owners = owners
         self.min_group = min_group
@@ -63,7 +60,9 @@ class Reports:
     def post_stats(
         self, team_id: str, user_id: str, program: Program, channel: str, request_key: str, now: datetime
     ) -> StatsPosted:
-        """Posts the summary, then the chart, where the owner asked; from a DM, to the program's stats channel."""
+        """Stores the summary where the owner asked (from a DM, in the program's stats channel) and
+        answers; the summary, then the chart, are sent right after. If Slack refuses either, the owner
+        is told privately why and how to fix it."""
         if not self.owners.may_run(team_id, user_id, program, now):
             return StatsPosted(StatsResult.NOT_OWNER)
         if channel.startswith("D") and program.stats_channel:
@@ -81,22 +80,45 @@ class Reports:
             )
         if delivery_id is None:
             return StatsPosted(StatsResult.ALREADY, channel)
+        chart = figures.active_pairs.people >= self.min_group and bool(figures.weekly)
+        weekly = figures.weekly if chart else None
+
+        def send() -> None:
+            self._send(team_id, user_id, program.name, channel, delivery_id, weekly, now)
+
+        self.sender.later(send, what="the stats")
+        return StatsPosted(StatsResult.POSTING, channel, with_chart=chart)
+
+    def _send(
+        self,
+        team_id: str,
+        user_id: str,
+        program_name: str,
+        channel: str,
+        delivery_id: int,
+        weekly: list[stats.WeekRow] | None,
+        now: datetime,
+    ) -> None:
         self.dispatcher.dispatch([delivery_id], now)
         with unit_of_work(self.sessions) as s:
             row = s.scalar(select(Delivery).where(Delivery.id == delivery_id))
             assert row is not None
             status, error = row.status, row.last_error
         if status != DeliveryStatus.SENT:
-            return StatsPosted(StatsResult.NOT_POSTED, channel, error)
-        if figures.active_pairs.people < self.min_group or not figures.weekly:
-            return StatsPosted(StatsResult.POSTED, channel, chart=ChartResult.TOO_FEW)
+            # Pending: it is retried (a rate limit, Slack down); failed: it needs the owner's help.
+            later = status == DeliveryStatus.PENDING
+            hint = "I'll keep trying" if later else FIX_HINTS.get(error or "", "please try again later")
+            self.gateway.tell(user_id, f"I couldn't post the stats for {program_name} in <#{channel}> ({error}): {hint}.")
+            return
+        if weekly is None:
+            return
         try:
-            png = checkin_chart(program.name, figures.weekly)
-            self.gateway.upload_png(channel, png, "mentoring-checkins.png", f"Weekly check-ins: {program.name}")
+            png = checkin_chart(program_name, weekly)
+            self.gateway.upload_png(channel, png, "mentoring-checkins.png", f"Weekly check-ins: {program_name}")
         except SlackFailure as exc:
             log.warning("stats chart upload failed: %s", exc.error)
-            return StatsPosted(StatsResult.POSTED, channel, exc.error, ChartResult.FAILED)
-        return StatsPosted(StatsResult.POSTED, channel, chart=ChartResult.UPLOADED)
+            hint = FIX_HINTS.get(exc.error, "the summary is complete without it")
+            self.gateway.tell(user_id, f"The stats chart for {program_name} couldn't be uploaded ({exc.error}): {hint}.")
 
 
 FIX_HINTS = {
@@ -110,13 +132,8 @@ def stats_reply(program_name: str, posted: StatsPosted) -> str:
     """What the owner is told privately after `/mentor stats`."""
     if posted.result == StatsResult.ALREADY:
         return "Those stats are already posted here."
-    if posted.result == StatsResult.NOT_POSTED:
-        hint = FIX_HINTS.get(posted.error or "", "I'll keep trying")
-        return f"I couldn't post the stats here ({posted.error}): {hint}."
-    text = f"Posted the stats for {program_name} in <#{posted.channel}>."
-    if posted.chart == ChartResult.TOO_FEW:
+    where = "here" if not posted.channel or posted.channel.startswith("D") else f"in <#{posted.channel}>"
+    text = f"Posting the stats for {program_name} {where}."
+    if not posted.with_chart:
         text += " The weekly chart appears once enough pairs have checked in."
-    elif posted.chart == ChartResult.FAILED:
-        hint = FIX_HINTS.get(posted.error or "", "the summary above is complete without it")
-        text += f" The chart couldn't be uploaded ({posted.error}): {hint}."
     return text

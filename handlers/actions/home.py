@@ -6,19 +6,17 @@ from typing import Any
 
 from slack_bolt import Ack, BoltContext
 
-from bot.delivery.slack_gateway import SlackFailure
 from bot.pairing.lifecycle import PAUSE_WEEKS_DEFAULT
 from handlers.context import now, runtime, team_of, user_of
-from handlers.replies import publish_home
+from handlers.replies import open_form, publish_home, tell_user
 
 
 def _open(body: dict[str, Any], context: BoltContext, kind: str) -> None:
     rt, team_id, user_id = runtime(context), team_of(body), user_of(body)
     build = rt.intake.offer_form if kind == "offer" else rt.intake.request_form
-    try:
-        rt.gateway.open_view(body.get("trigger_id", ""), build(team_id, user_id, now(context)))
-    except SlackFailure as exc:
-        rt.gateway.tell(user_id, f"Sorry, I couldn't open the form ({exc.error}). Please try `/mentor {kind}` again.")
+    error = open_form(rt, body.get("trigger_id", ""), build(team_id, user_id, now(context)))
+    if error:
+        tell_user(rt, user_id, f"Sorry, I couldn't open the form ({error}). Please try `/mentor {kind}` again.")
 
 
 def find_mentor(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
@@ -36,4 +34,4 @@ def pause(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     rt, team_id, user_id = runtime(context), team_of(body), user_of(body)
     rt.lifecycle.pause(team_id, user_id, PAUSE_WEEKS_DEFAULT, now(context))
     publish_home(rt, team_id, [user_id], now(context))
-    rt.gateway.tell(user_id, f"Paused for {PAUSE_WEEKS_DEFAULT} weeks. I'll pick up again on my own.")
+    tell_user(rt, user_id, f"Paused for {PAUSE_WEEKS_DEFAULT} weeks. I'll pick up again on my own.")

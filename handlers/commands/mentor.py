@@ -9,7 +9,6 @@ from typing import Any
 from slack_bolt import Ack, BoltContext
 
 from bot.blockkit.blocks import section
-from bot.delivery.slack_gateway import SlackFailure
 from bot.matching.cohort_view import preview_message
 from bot.pairing.lifecycle import PAUSE_WEEKS_DEFAULT, PAUSE_WEEKS_MAX, parse_pause_weeks
 from bot.pairing.messages import left_message, paused_message, status_message
@@ -18,7 +17,7 @@ from bot.programs.program_modal import program_modal
 from bot.reporting.reports import StatsResult, stats_reply
 from bot.storage.models import Program
 from handlers.context import now, runtime
-from handlers.replies import REFUSAL, publish_home
+from handlers.replies import REFUSAL, open_form, publish_home
 
 Command = dict[str, Any]
 Run = Callable[[Ack, Command, BoltContext, list[str]], None]
@@ -28,10 +27,9 @@ def _open_form(kind: str) -> Run:
     def run(ack: Ack, command: Command, context: BoltContext, _words: list[str]) -> None:
         rt, team_id, user_id = runtime(context), command["team_id"], command["user_id"]
         build = rt.intake.offer_form if kind == "offer" else rt.intake.request_form
-        try:
-            rt.gateway.open_view(command.get("trigger_id", ""), build(team_id, user_id, now(context)))
-        except SlackFailure as exc:
-            ack(text=f"Sorry, I couldn't open the form ({exc.error}). Please try `/mentor {kind}` again.")
+        error = open_form(rt, command.get("trigger_id", ""), build(team_id, user_id, now(context)))
+        if error:
+            ack(text=f"Sorry, I couldn't open the form ({error}). Please try `/mentor {kind}` again.")
             return
         ack()
 
@@ -91,10 +89,9 @@ def program(ack: Ack, command: Command, context: BoltContext, words: list[str]) 
     if not rt.owners.may_run(team_id, user_id, target, now(context)):
         ack(text=REFUSAL)
         return
-    try:
-        rt.gateway.open_view(command.get("trigger_id", ""), program_modal(target, DEFAULT_TOPICS))
-    except SlackFailure as exc:
-        ack(text=f"Sorry, I couldn't open the form ({exc.error}). Please try again.")
+    error = open_form(rt, command.get("trigger_id", ""), program_modal(target, DEFAULT_TOPICS))
+    if error:
+        ack(text=f"Sorry, I couldn't open the form ({error}). Please try again.")
         return
     ack()
 

@@ -88,7 +88,12 @@ def build_runtime(
     sessions = make_session_factory(engine)
     web_client = make_web_client(settings.bot_token, settings.api_url, sleep=sleep)
     gateway = SlackGateway(web_client)
-    people = People(sessions, gateway)
+    triggers = SlackGateway(
+        WebClient(token=settings.bot_token, base_url=settings.api_url, timeout=TRIGGER_TIMEOUT, retry_handlers=[])
+    )
+    # Services hand what they commit to the sender, which sends it after the answer.
+    sender = BackgroundSender()
+    people = People(sessions, gateway, first_lookup=triggers, later=sender.later)
     owners = Owners(sessions, people, settings.program_owners)
     dispatcher = Dispatcher(
         sessions,
@@ -96,8 +101,7 @@ def build_runtime(
         recipient_check=owners.still_receives,
         on_unreachable=Departures(sessions, gateway).unreachable,
     )
-    # Services hand what they commit to the sender, which sends it after the answer.
-    sender = BackgroundSender(dispatcher)
+    sender.dispatcher = dispatcher
     sends = cast(Dispatcher, sender)
     programs = Programs(sessions, owners)
     pairings = Pairings(sessions)
@@ -107,9 +111,7 @@ def build_runtime(
         sessions=sessions,
         web_client=web_client,
         gateway=gateway,
-        triggers=SlackGateway(
-            WebClient(token=settings.bot_token, base_url=settings.api_url, timeout=TRIGGER_TIMEOUT, retry_handlers=[])
-        ),
+        triggers=triggers,
         dispatcher=dispatcher,
         sender=sender,
         people=people,

@@ -29,7 +29,8 @@ WORKERS = 4
 
 
 class BackgroundSender:
-    def __init__(self, dispatcher: Dispatcher, workers: int = WORKERS):
+    def __init__(self, dispatcher: Dispatcher | None = None, workers: int = WORKERS):
+        # Set once the Dispatcher is built: services built before it may already hand `later` work in.
         self.dispatcher = dispatcher
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sender")
         self._busy = 0
@@ -71,6 +72,7 @@ class BackgroundSender:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     def _send(self, ids: list[int], now: datetime) -> None:
+        assert self.dispatcher is not None, "BackgroundSender.dispatcher is set when the runtime is built"
         report = self.dispatcher.dispatch(list(ids), now)
         if report.retrying or report.failed:
             log.info("background send: %s sent, %s to retry, %s failed", report.sent, report.retrying, report.failed)

@@ -1,9 +1,17 @@
-"""Workspaces and their people: created on first use, people cached from users.info."""
+"""Workspaces and their people: created on first use, people cached from users.info.
+
+A request never waits on Slack for someone already known: their row answers at once and, when it is
+older than asked, is re-read from users.info after the answer. Only a person never seen before is
+looked up while the request waits, with the short trigger timeout and no retry. `user_change` events
+keep rows fresh in between.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -50,28 +58,74 @@ def remember_person(s: Session, team_id: str, user_id: str, level: int | None, d
         person.department = department
 
 
+# Runs work after the answer (BackgroundSender.later); None runs it at once.
+Later = Callable[..., None]
+
+
 class People:
     """Keeps Person rows fresh from users.info, at most once per PERSON_TTL per person."""
 
-    def __init__(self, sessions: sessionmaker[Session], gateway: SlackGateway):
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        gateway: SlackGateway,
+        *,
+        first_lookup: SlackGateway | None = None,
+        later: Later | None = None,
+    ):
         self.sessions = sessions
         self.gateway = gateway
+        # For someone never seen: a quick call, since the request is waiting on it.
+        self.first_lookup = first_lookup or gateway
+        self.later = later
 
     def refresh(self, team_id: str, user_id: str, now: datetime, max_age: timedelta = PERSON_TTL) -> Person | None:
-        """The person, re-read from users.info when older than `max_age`; the cached row if Slack fails."""
+        """The person as we know them. A row older than `max_age` is re-read after the answer; someone
+        never looked up is looked up now. The cached row (or None) if Slack fails."""
         with unit_of_work(self.sessions) as s:
             person = find_person(s, team_id, user_id)
-            if person and person.refreshed_at and now - person.refreshed_at < max_age:
-                return person
+        if person and person.refreshed_at:
+            if now - person.refreshed_at >= max_age:
+                self._reread_later(team_id, user_id, now)
+            return person
         try:
-            return self.reread(team_id, user_id, now)
+            return self._reread(team_id, user_id, now, self.first_lookup)
         except SlackFailure as exc:
             log.warning("users.info failed for %s: %s", user_id, exc.error)
+            self._reread_later(team_id, user_id, now)
             return person
+
+    def _reread_later(self, team_id: str, user_id: str, now: datetime) -> None:
+        def reread() -> None:
+            try:
+                self.reread(team_id, user_id, now)
+            except SlackFailure as exc:
+                log.warning("users.info failed for %s: %s", user_id, exc.error)
+
+        if self.later is None:
+            reread()
+        else:
+            self.later(reread, what="a directory refresh")
 
     def reread(self, team_id: str, user_id: str, now: datetime) -> Person | None:
         """The person as Slack has them right now. Raises SlackFailure when Slack can't say."""
-        info = self.gateway.user_info(user_id)
+        return self._reread(team_id, user_id, now, self.gateway)
+
+    def learn(self, team_id: str, info: dict[str, Any], now: datetime) -> None:
+        """Takes a user object Slack sent us (a `user_change` event) as a fresh users.info answer,
+        for people we already know; strangers are looked up when they first use the bot."""
+        user_id = str(info.get("id") or "")
+        if not user_id:
+            return
+        with unit_of_work(self.sessions) as s:
+            if find_person(s, team_id, user_id) is None:
+                return
+        self._store(team_id, user_id, info, now)
+
+    def _reread(self, team_id: str, user_id: str, now: datetime, gateway: SlackGateway) -> Person | None:
+        return self._store(team_id, user_id, gateway.user_info(user_id), now)
+
+    def _store(self, team_id: str, user_id: str, info: dict[str, Any], now: datetime) -> Person | None:
         try:
             with unit_of_work(self.sessions) as s:
                 ensure_workspace(s, team_id, now)

@@ -1,4 +1,4 @@
-"""Events: the App Home tab being opened."""
+"""Events: the App Home tab being opened, and a person changing in Slack."""
 
 from __future__ import annotations
 
@@ -17,5 +17,14 @@ def home_opened(event: dict[str, Any], body: dict[str, Any], context: BoltContex
         publish_home(runtime(context), team_id, [user_id], now(context))
 
 
+def user_changed(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
+    """Slack sends the whole user: their timezone, admin flag and whether they were deactivated."""
+    user = event.get("user")
+    team_id = body.get("team_id")
+    if isinstance(user, dict) and isinstance(team_id, str) and team_id:
+        runtime(context).people.learn(team_id, user, now(context))
+
+
 def register(app: App) -> None:
     app.event("app_home_opened")(home_opened)
+    app.event("user_change")(user_changed)

@@ -1,0 +1,106 @@
+"""Slack never waits on the Web API: listeners store, answer, and only then does the bot call Slack.
+
+Each test holds a Slack answer the old code waited on before replying. If a listener still waited on
+it, the HTTP answer could not arrive until the hold is released, and the request would time out.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot.storage.database import unit_of_work
+from bot.storage.models import Delivery, Pairing, Person
+from bot.storage.statuses import DeliveryStatus
+from tests.flows import MENTEE, MENTOR, offer, proposals_to, request, rows
+
+
+def answered_while_held(bot, method: str, act) -> None:  # type: ignore[no-untyped-def]
+    """Runs `act` while Slack holds every answer to `method` after the first call to it begins."""
+    bot.fake.hold_answers(method)
+    settle, bot.slack.settle = bot.slack.settle, None
+    try:
+        response = act()
+        assert response.status == 200, response.body
+        # The bot did reach Slack, after answering: its call is the one being held.
+        bot.fake.wait_until_held(1, timeout=30)
+    finally:
+        bot.fake.release()
+        bot.slack.settle = settle
+    assert bot.rt.sender.settle(timeout=60)
+
+
+def test_accept_is_answered_while_slack_holds_the_group_dm(bot):
+    assert offer(bot, MENTOR).status == 200
+    assert request(bot).status == 200
+    [proposal] = proposals_to(bot, MENTOR)
+    answered_while_held(bot, "conversations.open", lambda: bot.slack.click_button(proposal, "Accept", MENTOR))
+    [pairing] = rows(bot, Pairing, Pairing.status == "active")
+    intro = [p for p in bot.fake.posts_to(pairing.dm_channel_id) if MENTEE in p["text"] or MENTOR in p["text"]]
+    assert intro, "the introduction is sent once Slack answers"
+    [update] = bot.fake.calls_to("chat.update")
+    assert "now mentoring" in update["text"]
+
+
+def test_a_click_is_answered_while_slack_holds_the_message_update(bot):
+    assert offer(bot, MENTOR).status == 200
+    assert request(bot).status == 200
+    [proposal] = proposals_to(bot, MENTOR)
+    answered_while_held(bot, "chat.update", lambda: bot.slack.click_button(proposal, "Decline", MENTOR))
+    assert len(bot.fake.calls_to("chat.update")) == 1
+
+
+def test_a_rate_limited_modal_is_refused_at_once_without_waiting_out_retry_after(bot):
+    bot.fake.fail("views.open", status=429, times=5, retry_after=3)
+    response = bot.slack.command(MENTOR, "offer")
+    assert response.status == 200
+    assert "couldn't open the form (ratelimited)" in response.body
+    # One attempt: a trigger id is dead long before a 3 s Retry-After has passed.
+    assert len(bot.fake.calls_to("views.open")) == 1
+    assert bot.slept == []
+
+
+def test_a_known_person_is_refreshed_after_the_answer_not_before(bot):
+    assert offer(bot, MENTOR).status == 200
+    with unit_of_work(bot.rt.sessions) as s:
+        first = s.scalar(select(Person.refreshed_at).where(Person.user_id == MENTOR))
+    bot.fake.users[MENTOR]["tz"] = "Asia/Tokyo"
+    bot.clock.advance(days=2)  # the cached row is now stale
+    answered_while_held(bot, "users.info", lambda: bot.slack.command(MENTOR, "offer"))
+    assert bot.fake.calls_to("views.open"), "the form opened while users.info was still unanswered"
+    with unit_of_work(bot.rt.sessions) as s:
+        person = s.scalar(select(Person).where(Person.user_id == MENTOR))
+        assert person is not None
+        assert person.tz == "Asia/Tokyo" and person.refreshed_at > first
+
+
+def test_a_user_change_event_updates_a_known_person_without_asking_slack(bot):
+    assert offer(bot, MENTOR).status == 200
+    calls = len(bot.fake.calls_to("users.info"))
+    changed = dict(bot.fake.users[MENTOR], tz="America/New_York", tz_offset=-18000, is_admin=True)
+    assert bot.slack.event({"type": "user_change", "user": changed}).status == 200
+    stranger = dict(bot.fake.users[MENTOR], id="U0STRANGER")
+    assert bot.slack.event({"type": "user_change", "user": stranger}).status == 200
+    assert len(bot.fake.calls_to("users.info")) == calls
+    with unit_of_work(bot.rt.sessions) as s:
+        person = s.scalar(select(Person).where(Person.user_id == MENTOR))
+        assert person is not None and (person.tz, person.tz_offset, person.is_admin) == ("America/New_York", -18000, True)
+        # Someone who never used the bot is not stored from an event.
+        assert s.scalar(select(Person).where(Person.user_id == "U0STRANGER")) is None
+
+
+def test_slack_down_during_accept_loses_nothing(bot):
+    assert offer(bot, MENTOR).status == 200
+    assert request(bot).status == 200
+    [proposal] = proposals_to(bot, MENTOR)
+    bot.fake.fail("conversations.open", status=503, times=20, retry_after=None, error="service_unavailable")
+    assert bot.slack.click_button(proposal, "Accept", MENTOR).status == 200
+    [pairing] = rows(bot, Pairing, Pairing.status == "active")
+    waiting = rows(bot, Delivery, Delivery.pairing_id == pairing.id)
+    assert waiting and all(d.status == DeliveryStatus.PENDING for d in waiting)
+    bot.fake.faults.clear()
+    from tests.flows import tick
+
+    tick(bot, bot.clock.at + timedelta(hours=1))
+    assert all(d.status == DeliveryStatus.SENT for d in rows(bot, Delivery, Delivery.pairing_id == pairing.id))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import cast
 from datetime import UTC, datetime
+from typing import cast
 
 from slack_sdk import WebClient
 from sqlalchemy import Engine
@@ -31,7 +31,6 @@ from bot.programs.owners import Owners
 from bot.reporting.home import Home
 from bot.reporting.reports import Reports
 from bot.storage.database import make_engine, make_session_factory, ping
-
 
 # A trigger id lives 3 s from the user's action, so a modal either opens quickly or not at all: the
 # one Web API call made before answering Slack gets this long, with no retry and no Retry-After wait.

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 from collections.abc import Callable, Iterable
+from http import HTTPStatus
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
@@ -12,7 +14,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.blockkit.blocks import modal, section
 from bot.runtime import Runtime
-from handlers import register
+from handlers import gate, register
 
 log = logging.getLogger(__name__)
 
@@ -62,16 +64,37 @@ StartResponse = Callable[..., Any]
 
 def build_wsgi(app: App, rt: Runtime) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
+    secret = rt.settings.signing_secret
+
+    def plain(start_response: StartResponse, status: str, text: str) -> list[bytes]:
+        start_response(status, [("Content-Type", "text/plain"), ("Content-Length", str(len(text)))])
+        return [text.encode()]
+
+    def events(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        refused = gate.too_large(environ.get("CONTENT_LENGTH"))
+        if refused is None:
+            raw = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+            headers = {k[5:].lower().replace("_", "-"): v for k, v in environ.items() if k.startswith("HTTP_")}
+            headers["content-type"] = environ.get("CONTENT_TYPE", "")
+            refused = gate.check(raw, headers, secret)
+        if refused is not None:
+            log.warning("refused a request: %s %s", refused.status, refused.reason)
+            return plain(start_response, f"{refused.status} {HTTPStatus(refused.status).phrase}", refused.reason)
+        # Bolt reads the body again from wsgi.input.
+        environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(raw), str(len(raw))
+        return slack(environ, start_response)
 
     def wsgi(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
             healthy = rt.healthy()
-            start_response("200 OK" if healthy else "503 Service Unavailable", [("Content-Type", "text/plain")])
-            return [b"ok" if healthy else b"database unavailable"]
+            return plain(
+                start_response,
+                "200 OK" if healthy else "503 Service Unavailable",
+                "ok" if healthy else "database unavailable",
+            )
         if path == EVENTS_PATH and environ.get("REQUEST_METHOD") == "POST":
-            return slack(environ, start_response)
-        start_response("404 Not Found", [("Content-Type", "text/plain")])
-        return [b"not found"]
+            return events(environ, start_response)
+        return plain(start_response, "404 Not Found", "not found")
 
     return wsgi

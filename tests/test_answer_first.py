@@ -85,7 +85,11 @@ def test_a_user_change_event_updates_a_known_person_without_asking_slack(bot):
     assert len(bot.fake.calls_to("users.info")) == calls
     with unit_of_work(bot.rt.sessions) as s:
         person = s.scalar(select(Person).where(Person.user_id == MENTOR))
-        assert person is not None and (person.tz, person.tz_offset, person.is_admin) == ("America/New_York", -18000, True)
+        assert person is not None and (person.tz, person.tz_offset, person.is_admin) == (
+            "America/New_York",
+            -18000,
+            True,
+        )
         # Someone who never used the bot is not stored from an event.
         assert s.scalar(select(Person).where(Person.user_id == "U0STRANGER")) is None
 

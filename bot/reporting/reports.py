@@ -108,7 +108,8 @@ class Reports:
             # Pending: it is retried (a rate limit, Slack down); failed: it needs the owner's help.
             later = status == DeliveryStatus.PENDING
             hint = "I'll keep trying" if later else FIX_HINTS.get(error or "", "please try again later")
-            self.gateway.tell(user_id, f"I couldn't post the stats for {program_name} in <#{channel}> ({error}): {hint}.")
+            text = f"I couldn't post the stats for {program_name} in <#{channel}> ({error}): {hint}."
+            self.gateway.tell(user_id, text)
             return
         if weekly is None:
             return
@@ -118,7 +119,8 @@ class Reports:
         except SlackFailure as exc:
             log.warning("stats chart upload failed: %s", exc.error)
             hint = FIX_HINTS.get(exc.error, "the summary is complete without it")
-            self.gateway.tell(user_id, f"The stats chart for {program_name} couldn't be uploaded ({exc.error}): {hint}.")
+            text = f"The stats chart for {program_name} couldn't be uploaded ({exc.error}): {hint}."
+            self.gateway.tell(user_id, text)
 
 
 FIX_HINTS = {

@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt import Ack, BoltContext
 
 from bot.blockkit.state import private_metadata
-from bot.matching import modals
+from bot.matching import intake, modals
 from bot.matching.requests import RequestResult
 from handlers.context import int_or_none, now, runtime, state_values, team_of, user_of
 from handlers.replies import notice, publish_home
@@ -23,9 +23,9 @@ def offer_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], contex
     rt, team_id, user_id = runtime(context), team_of(body), user_of(body)
     program, errors = modals.chosen_program(view, rt.programs.all_open(team_id, now(context)))
     form, form_errors = (
-        modals.read_profile(state_values(view), program.default_capacity)
+        intake.read_profile(state_values(view), program.default_capacity)
         if program
-        else modals.read_profile(state_values(view))
+        else intake.read_profile(state_values(view))
     )
     errors = {**errors, **form_errors}
     if not errors and form is not None and program is not None:
@@ -42,7 +42,7 @@ def offer_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], contex
 def request_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
     rt, team_id, user_id = runtime(context), team_of(body), user_of(body)
     program, errors = modals.chosen_program(view, rt.programs.all_open(team_id, now(context)))
-    form, form_errors = modals.read_request(state_values(view))
+    form, form_errors = intake.read_request(state_values(view))
     errors = {**errors, **form_errors}
     if errors or form is None or program is None:
         ack(response_action="errors", errors=errors)

@@ -1,0 +1,376 @@
+"""Benchmark: how fast the bot answers Slack, at 50 concurrent clients, whatever Slack's own latency.
+
+Four kinds of request, each sent REQUESTS times by CLIENTS concurrent clients over keep-alive HTTP,
+signed as Slack signs them:
+  help     `/mentor help`
+  status   `/mentor status` from a known mentee
+  request  a mentee submitting the request form (stores it, matches, proposes a mentor)
+  accept   a mentor clicking Accept on their proposal (pairs them; the intro follows)
+
+Baseline, measured in the same run: a bare Bolt app behind the same WSGI server (waitress, 8 threads)
+whose listeners only ack, sent the very same requests. Each side runs in its own process; the fake
+Slack Web API runs in a third, adding LATENCY ms to every answer (0 and 500 by default). Before the
+measured requests, the bot is warmed up as people would use it: mentors saved a profile with
+`/mentor offer`, and mentees opened the request form, so the bot already knows everyone.
+
+    .venv/bin/python bench/answer_times.py [--requests 400] [--clients 50] [--latency 0,500]
+        [--database-url URL]
+
+Prints, per latency and kind: throughput (answers/s) and p50/p99 answer times for the bot and the
+bare app, and their ratios (goals: throughput >= 0.8x the bare app's, p99 <= 1.3x).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import queue
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.slackclient import SlackClientSim, checkbox_value, multi_value, select_value, sign, state, text_value  # noqa: E402
+
+SECRET = "bench-signing-secret-0123456789ab"
+TEAM = "TAAAA0001"
+KINDS = ("help", "status", "request", "accept")
+
+
+# --- the two servers, each run in its own process ----------------------------------------------
+
+
+def serve(kind: str, api_url: str, database_url: str) -> None:
+    import logging
+
+    from waitress import create_server
+
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "Task queue depth" is the point here
+
+    if kind == "bot":
+        from bot.config import load_settings
+        from bot.runtime import build_runtime
+        from bot.storage.database import make_engine, migrate
+        from handlers.app import build_app, build_wsgi
+
+        engine = make_engine(database_url)
+        migrate(engine)
+        engine.dispose()
+        env = {
+            "SLACK_BOT_TOKEN": "xoxb-bench-token",
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": api_url,
+            "DATABASE_URL": database_url,
+        }
+        rt = build_runtime(load_settings(env))
+        wsgi = build_wsgi(build_app(rt), rt)
+    else:
+        from slack_bolt import App
+        from slack_bolt.adapter.wsgi import SlackRequestHandler
+        from slack_sdk import WebClient
+
+        app = App(
+            # Like the bot's, its client reaches the fake Web API (Bolt checks the token once, with auth.test).
+            client=WebClient(token="xoxb-bench-token", base_url=api_url),
+            signing_secret=SECRET,
+            process_before_response=True,
+            token_verification_enabled=False,
+        )
+
+        def only_ack(ack: Any) -> None:
+            ack()
+
+        app.command("/mentor")(only_ack)
+        app.action(re.compile(".*"))(only_ack)
+        app.view(re.compile(".*"))(only_ack)
+        wsgi = SlackRequestHandler(app)  # type: ignore[assignment]
+    server = create_server(wsgi, host="127.0.0.1", port=0, threads=8)
+    print(f"http://127.0.0.1:{server.effective_port}/slack/events", flush=True)  # type: ignore[union-attr]
+    server.run()
+
+
+@dataclass
+class Child:
+    url: str
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def wait_until_idle(self, quiet: float = 0.02, every: float = 0.5, limit: float = 600) -> None:
+        """Waits until the process has finished its background work: it used under `quiet` CPU seconds
+        in the last `every` seconds. Each kind of request is then measured on its own."""
+        deadline = time.monotonic() + limit
+        before = self.cpu_seconds()
+        while time.monotonic() < deadline:
+            time.sleep(every)
+            now = self.cpu_seconds()
+            if now - before < quiet:
+                return
+            before = now
+
+
+@contextmanager
+def process(*args: str) -> Iterator[Child]:
+    """Runs this script (or another) in a child process; yields it with the URL it prints first."""
+    child = subprocess.Popen([sys.executable, *args], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        assert child.stdout is not None
+        line = child.stdout.readline().strip()
+        if not line.startswith("http"):
+            raise RuntimeError(f"{args[0]} did not start: {line!r}")
+        yield Child(line, child.pid)
+    finally:
+        child.send_signal(signal.SIGTERM)
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+
+
+# --- the clients ------------------------------------------------------------------------------
+
+
+@dataclass
+class Request:
+    body: bytes
+    content_type: str
+
+
+def send_all(url: str, requests: list[Request], clients: int) -> tuple[float, list[float], int]:
+    """Sends every request, CLIENTS at a time. Returns (wall seconds, answer times, failures)."""
+    parts = urlparse(url)
+    todo: queue.Queue[Request] = queue.Queue()
+    for r in requests:
+        todo.put(r)
+    times: list[float] = []
+    failures = [0]
+    lock = threading.Lock()
+
+    def client() -> None:
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+        while True:
+            try:
+                r = todo.get_nowait()
+            except queue.Empty:
+                break
+            ts = str(int(time.time()))
+            headers = {
+                "Content-Type": r.content_type,
+                "X-Slack-Request-Timestamp": ts,
+                "X-Slack-Signature": sign(SECRET, ts, r.body),
+            }
+            started = time.perf_counter()
+            try:
+                conn.request("POST", parts.path, body=r.body, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                ok = response.status == 200
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+                ok = False
+            took = time.perf_counter() - started
+            with lock:
+                times.append(took)
+                failures[0] += not ok
+        conn.close()
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    began = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - began, times, failures[0]
+
+
+# --- what is sent -------------------------------------------------------------------------------
+
+
+class Population:
+    """The people and the Slack payloads of one run: N mentors, N mentees, one proposal each."""
+
+    def __init__(self, n: int, database_url: str):
+        self.n = n
+        self.database_url = database_url
+        tag = uuid.uuid4().hex[:6].upper()
+        self.mentors = [f"UR{tag}{i:05d}" for i in range(n)]
+        self.mentees = [f"UE{tag}{i:05d}" for i in range(n)]
+        self.sim = SlackClientSim("http://unused", SECRET, fake=None)  # type: ignore[arg-type]
+
+    def command(self, user: str, text: str) -> Request:
+        return Request(self.sim.command_body(user, text, team=TEAM), "application/x-www-form-urlencoded")
+
+    def interactive(self, payload: dict[str, Any]) -> Request:
+        return Request(urlencode({"payload": json.dumps(payload)}).encode(), "application/x-www-form-urlencoded")
+
+    def _forms(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        from bot.matching.modals import offer_modal, request_modal
+        from bot.programs.catalog import open_programs
+        from bot.storage.database import make_engine, make_session_factory, unit_of_work
+
+        engine = make_engine(self.database_url)
+        with unit_of_work(make_session_factory(engine)) as s:
+            programs = open_programs(s, TEAM, datetime_now())
+            offer = offer_modal(programs[0], programs, None, None)
+            request = request_modal(programs[0], programs, None, None)
+        engine.dispose()
+        return offer, request
+
+    def warm_up(self) -> list[Request]:
+        """Mentors open and save the offer form; mentees open the request form."""
+        offer, _ = self._forms()
+        values = state(
+            topics=multi_value(["Leadership", "Communication"]),
+            topics_other=text_value(""),
+            capacity=select_value("1"),
+            level=select_value("5"),
+            department=text_value("Sales"),
+            bio=text_value("Has led teams through two reorganisations."),
+            reverse=checkbox_value([]),
+        )
+        opened = [self.command(u, "offer") for u in self.mentors] + [self.command(u, "request") for u in self.mentees]
+        saved = [self.interactive(self.sim.submission(offer, values, u, team=TEAM)) for u in self.mentors]
+        return opened + saved
+
+    def requests_of(self, kind: str) -> list[Request]:
+        if kind == "help":
+            return [self.command(u, "help") for u in self.mentees]
+        if kind == "status":
+            return [self.command(u, "status") for u in self.mentees]
+        if kind == "request":
+            _, form = self._forms()
+            values = state(
+                goals=text_value("Lead my first cross-team project and learn to give honest feedback."),
+                topics=multi_value(["Leadership"]),
+                preferences=checkbox_value([]),
+                level=select_value("2"),
+                department=text_value("Engineering"),
+            )
+            return [
+                self.interactive(self.sim.submission(form, values, u, team=TEAM, view_id=f"V{u}")) for u in self.mentees
+            ]
+        return [
+            self.interactive(
+                self.sim.click_payload(mentor, "proposal_accept", str(proposal), team=TEAM, channel="D0BENCH", ts="1.0")
+            )
+            for mentor, proposal in self.proposals()
+        ]
+
+    def proposals(self) -> list[tuple[str, int]]:
+        from sqlalchemy import select
+
+        from bot.storage.database import make_engine, make_session_factory, unit_of_work
+        from bot.storage.models import Proposal
+
+        engine = make_engine(self.database_url)
+        with unit_of_work(make_session_factory(engine)) as s:
+            rows = s.execute(select(Proposal.mentor_user_id, Proposal.id).where(Proposal.status == "pending")).all()
+        engine.dispose()
+        return [(mentor, proposal_id) for mentor, proposal_id in rows]
+
+
+def datetime_now():  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC)
+
+
+# --- the run ------------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+@contextmanager
+def database(url: str | None) -> Iterator[str]:
+    if url is None:
+        with tempfile.TemporaryDirectory() as d:
+            yield f"sqlite:///{d}/answers.db"
+        return
+    from sqlalchemy import create_engine, text
+
+    schema = f"answers_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in url else "?"
+    try:
+        yield f"{url}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def measure(latency_ms: int, n: int, clients: int, database_url: str | None) -> dict[str, dict[str, Any]]:
+    figures: dict[str, dict[str, Any]] = {}
+    with process("bench/fake_slack_server.py", str(latency_ms)) as api, database(database_url) as db_url:
+        with process(__file__, "serve", "bot", api.url, db_url) as bot:
+            people = Population(n, db_url)
+            # Warm up: everyone known to the bot, every mentor with a profile (not measured).
+            send_all(bot.url, people.warm_up(), clients)
+            sent: dict[str, list[Request]] = {}
+            for kind in KINDS:
+                bot.wait_until_idle()
+                sent[kind] = people.requests_of(kind)
+                wall, times, failed = send_all(bot.url, sent[kind], clients)
+                figures[kind] = {"bot": (len(times) / wall, times, failed)}
+        with process(__file__, "serve", "bare", api.url, db_url) as bare:
+            send_all(bare.url, sent["help"][: clients * 2], clients)  # the same warm connections
+            for kind in KINDS:
+                bare.wait_until_idle()
+                wall, times, failed = send_all(bare.url, sent[kind], clients)
+                figures[kind]["bare"] = (len(times) / wall, times, failed)
+    return figures
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "serve":
+        signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+        serve(sys.argv[2], sys.argv[3], sys.argv[4])
+        return
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=400, help="requests of each kind (and people of each role)")
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--latency", default="0,500", help="fake Slack latencies to run, in ms, comma-separated")
+    parser.add_argument("--database-url", help="a PostgreSQL URL (a schema is created per run); default SQLite")
+    args = parser.parse_args()
+    print(f"{args.requests} requests of each kind, {args.clients} concurrent clients, {os.cpu_count()} cores")
+    header = f"{'Slack':>6} {'kind':8} {'bot/s':>7} {'bare/s':>7} {'ratio':>6}"
+    header += f" {'bot p50':>8} {'bot p99':>8} {'bare p99':>8} {'p99 x':>6} {'fails':>5}"
+    print(header)
+    for latency in (int(x) for x in args.latency.split(",")):
+        for kind, sides in measure(latency, args.requests, args.clients, args.database_url).items():
+            (bot_rate, bot_times, bot_failed), (bare_rate, bare_times, bare_failed) = sides["bot"], sides["bare"]
+            bot_p99, bare_p99 = percentile(bot_times, 0.99), percentile(bare_times, 0.99)
+            print(
+                f"{latency:>4}ms {kind:8} {bot_rate:7.0f} {bare_rate:7.0f} {bot_rate / bare_rate:6.2f}"
+                f" {1000 * statistics.median(bot_times):6.0f}ms {1000 * bot_p99:6.0f}ms {1000 * bare_p99:6.0f}ms"
+                f" {bot_p99 / bare_p99:6.2f} {bot_failed + bare_failed:5}",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,120 @@
+"""The door before Bolt: what is not a well-formed, signed Slack request is turned away with 4xx.
+
+Bolt verifies signatures too, but it parses first in places and answers 500 to input it did not
+expect. Here a request is refused, in this order, when:
+  - its body is larger than any Slack payload (413, refused before reading it);
+  - its timestamp or signature is missing, malformed, stale or wrong (401);
+  - its body is not UTF-8, not parseable, nested absurdly deep, or not shaped as Slack sends it (400).
+Only the status and a short reason are logged, never the body.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl
+
+from slack_sdk.signature import SignatureVerifier
+
+log = logging.getLogger(__name__)
+
+# Slack's own payloads are a few tens of KiB at most (a modal's state, a message's blocks).
+MAX_BODY = 1024 * 1024
+# A view's state is about six levels deep; hundreds of levels is an attack, not a form.
+MAX_DEPTH = 64
+
+
+@dataclass(frozen=True)
+class Refusal:
+    status: int
+    reason: str
+
+
+def too_large(content_length: str | None) -> Refusal | None:
+    try:
+        length = int(content_length or 0)
+    except ValueError:
+        return Refusal(400, "bad Content-Length")
+    if length > MAX_BODY:
+        return Refusal(413, "body too large")
+    if length < 0:
+        return Refusal(400, "bad Content-Length")
+    return None
+
+
+def check(raw: bytes, headers: Mapping[str, str], secret: str) -> Refusal | None:
+    """Why this request is refused, or None to hand it to Bolt."""
+    timestamp = headers.get("x-slack-request-timestamp", "")
+    signature = headers.get("x-slack-signature", "")
+    if not timestamp.isascii() or not timestamp.isdigit() or not signature:
+        return Refusal(401, "unsigned")
+    if secret and not SignatureVerifier(secret).is_valid(raw, timestamp, signature):
+        return Refusal(401, "bad signature")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return Refusal(400, "not UTF-8")
+    try:
+        body = _parse(text, headers.get("content-type", ""))
+    except (ValueError, RecursionError):
+        return Refusal(400, "unparseable body")
+    if _depth(body) > MAX_DEPTH:
+        return Refusal(400, "nested too deep")
+    problem = _shape_problem(body)
+    return Refusal(400, problem) if problem else None
+
+
+def _parse(text: str, content_type: str) -> Any:
+    if content_type.startswith("application/json"):
+        return json.loads(text)
+    form = dict(parse_qsl(text, keep_blank_values=True))
+    if "payload" in form:
+        return json.loads(form["payload"])
+    return form
+
+
+def _depth(value: Any, level: int = 0) -> int:
+    """How deeply containers nest, stopping early once past MAX_DEPTH."""
+    if level > MAX_DEPTH:
+        return level
+    if isinstance(value, dict):
+        return max((_depth(v, level + 1) for v in value.values()), default=level + 1)
+    if isinstance(value, list):
+        return max((_depth(v, level + 1) for v in value), default=level + 1)
+    return level
+
+
+def _is_dict_list(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
+
+
+def _shape_problem(body: Any) -> str | None:
+    """What makes this parsed body unlike anything Slack sends, if anything."""
+    if not isinstance(body, dict):
+        return "not an object"
+    if body.get("ssl_check") == "1":  # Slack checking the certificate of a slash command's URL
+        return None
+    if "command" in body:  # a slash command's form fields
+        return None if isinstance(body.get("user_id"), str) and isinstance(body.get("team_id"), str) else "bad command"
+    kind = body.get("type")
+    if kind == "app_rate_limited":
+        return None
+    if kind == "url_verification":
+        return None if isinstance(body.get("challenge"), str) else "bad challenge"
+    if kind == "event_callback":
+        event = body.get("event")
+        return None if isinstance(event, dict) and isinstance(event.get("type"), str) else "bad event"
+    if not isinstance(kind, str):
+        return "no type"
+    if not isinstance(body.get("user"), dict) or not isinstance(body["user"].get("id"), str):
+        return "no user"
+    if kind == "block_actions":
+        return None if _is_dict_list(body.get("actions")) else "bad actions"
+    if kind in ("view_submission", "view_closed"):
+        return None if isinstance(body.get("view"), dict) else "bad view"
+    if kind in ("shortcut", "message_action", "block_suggestion"):
+        return None
+    return "unknown type"

@@ -100,7 +100,9 @@ def serve(kind: str, api_url: str, database_url: str) -> None:
         app.action(re.compile(".*"))(only_ack)
         app.view(re.compile(".*"))(only_ack)
         wsgi = SlackRequestHandler(app)  # type: ignore[assignment]
-    server = create_server(wsgi, host="127.0.0.1", port=0, threads=8)
+    from handlers.gate import SERVER_OPTIONS
+
+    server = create_server(wsgi, **SERVER_OPTIONS, host="127.0.0.1", port=0)
     print(f"http://127.0.0.1:{server.effective_port}/slack/events", flush=True)  # type: ignore[union-attr]
     server.run()
 

@@ -22,6 +22,13 @@ def _parse_instant(raw: str) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+def _shown(database_url: str) -> str:
+    """The URL without its password, fit to print."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(database_url).render_as_string(hide_password=True)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mentor-bot", description="A Slack bot that runs mentoring programs.")
     sub = parser.add_subparsers(dest="command")
@@ -52,16 +59,26 @@ def main(argv: list[str] | None = None) -> int:
     from sqlalchemy.exc import OperationalError
 
     from bot.runtime import build_runtime
-    from bot.storage.database import migrate
+    from bot.storage.database import migrate, wait_for_database
 
     rt = build_runtime(settings)
+    within = settings.database_timeouts.startup
+    problem = wait_for_database(rt.engine, within)
+    if problem is not None:
+        print(
+            f"mentor-bot: DATABASE_URL ({_shown(settings.database_url)}) could not be reached within {within:g} s "
+            f"({problem}): check the URL and that the database server is running and accepts connections "
+            "from here; DATABASE_STARTUP_TIMEOUT sets how long to wait",
+            file=sys.stderr,
+        )
+        return 2
     try:
         migrate(rt.engine)
     except OperationalError as exc:
         reason = " ".join(str(exc.orig).split())
         print(
-            f"mentor-bot: DATABASE_URL cannot be reached ({reason}): check the URL and that the "
-            "database server is running",
+            f"mentor-bot: the database in DATABASE_URL ({_shown(settings.database_url)}) failed while "
+            f"updating its schema ({reason}): check that the server is running and the user may create tables",
             file=sys.stderr,
         )
         return 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -10,6 +11,8 @@ from urllib.parse import urlparse
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
+
+from bot.storage.database import DatabaseTimeouts
 
 SLACK_DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///mentor-bot.db"
@@ -40,6 +43,7 @@ class Settings:
     log_level: str = "INFO"
     tick_seconds: int = 60
     stats_min_group: int = 5
+    database_timeouts: DatabaseTimeouts = field(default_factory=DatabaseTimeouts)
 
     @property
     def socket_mode(self) -> bool:
@@ -129,6 +133,14 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     tick_seconds = _int_setting(env, "MENTOR_TICK_SECONDS", 60, 5, 86400)
     stats_min_group = _int_setting(env, "MENTOR_STATS_MIN_GROUP", 5, 1, 1000)
 
+    defaults = DatabaseTimeouts()
+    database_timeouts = DatabaseTimeouts(
+        connect=_seconds_setting(env, "DATABASE_CONNECT_TIMEOUT", defaults.connect, 1, 300),
+        statement=_seconds_setting(env, "DATABASE_STATEMENT_TIMEOUT", defaults.statement, 1, 86400),
+        pool=_seconds_setting(env, "DATABASE_POOL_TIMEOUT", defaults.pool, 0.1, 300),
+        startup=_seconds_setting(env, "DATABASE_STARTUP_TIMEOUT", defaults.startup, 1, 3600),
+    )
+
     owners = frozenset(part.strip() for part in env.get("MENTOR_PROGRAM_OWNERS", "").split(",") if part.strip())
     bad = sorted(o for o in owners if o[:1] not in ("U", "W") or not o.isalnum())
     if bad:
@@ -152,6 +164,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         log_level=log_level,
         tick_seconds=tick_seconds,
         stats_min_group=stats_min_group,
+        database_timeouts=database_timeouts,
     )
 
 
@@ -165,6 +178,19 @@ def _int_setting(env: Mapping[str, str], name: str, default: int, low: int, high
         raise ConfigError(f"{name} must be a whole number from {low} to {high}, got {raw!r}") from None
     if not low <= value <= high:
         raise ConfigError(f"{name} must be a whole number from {low} to {high}, got {value}")
+    return value
+
+
+def _seconds_setting(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not low <= value <= high:  # also refuses nan and inf
+        raise ConfigError(f"{name} must be a number of seconds from {low:g} to {high:g}, got {raw!r}")
     return value
 
 

@@ -83,7 +83,7 @@ def build_runtime(
     """`now` is the clock every listener reads, and `sleep` how Slack retries wait (a short Retry-After, a
     quick retry after a 5xx); tests hand in a clock they can move and a sleep that records instead of waiting.
     """
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, settings.database_timeouts)
     sessions = make_session_factory(engine)
     web_client = make_web_client(settings.bot_token, settings.api_url, sleep=sleep)
     gateway = SlackGateway(web_client)

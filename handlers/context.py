@@ -67,11 +67,22 @@ def action_value(body: dict[str, Any]) -> str:
 
 
 def state_values(view: dict[str, Any]) -> Any:
-    return (view.get("state") or {}).get("values")
+    state = view.get("state")
+    return state.get("values") if isinstance(state, dict) else None
+
+
+# Row ids are 32-bit integers in both databases: a number outside them can name no row.
+MAX_ID = 2**31 - 1
 
 
 def int_or_none(raw: Any) -> int | None:
-    try:
-        return int(raw)
-    except (TypeError, ValueError):
+    """A row id from a button value or a form's metadata, or None if it can't be one."""
+    if isinstance(raw, bool):
         return None
+    if isinstance(raw, int):
+        value = raw
+    elif isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit():
+        value = int(raw.strip())
+    else:
+        return None
+    return value if 0 < value <= MAX_ID else None

@@ -19,6 +19,7 @@ from bot.config import load_settings
 from bot.runtime import Runtime, build_runtime
 from bot.storage.database import make_engine, migrate
 from handlers.app import build_app, build_wsgi
+from handlers.gate import SERVER_OPTIONS
 from tests.fakeslack import FakeSlack
 from tests.slackclient import SlackClientSim
 
@@ -158,7 +159,7 @@ def bot(fake_slack: FakeSlack, migrated_database_url: str) -> Iterator[RunningBo
     slept: list[float] = []
     # Time in tests is injected, not slept: waits are recorded for the tests to check, and cost nothing.
     rt = build_runtime(load_settings(bot_env(fake_slack, migrated_database_url)), now=clock, sleep=slept.append)
-    server = create_server(build_wsgi(build_app(rt), rt), host="127.0.0.1", port=0, threads=8)
+    server = create_server(build_wsgi(build_app(rt), rt), **SERVER_OPTIONS, host="127.0.0.1", port=0)
     stop = threading.Event()
 
     def loop() -> None:

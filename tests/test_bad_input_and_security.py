@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+
 from bot.storage.models import MentoringRequest, MentorProfile, Pairing, Proposal, Workspace
 from tests.fakeslack import DEFAULT_TEAM
 from tests.flows import GOALS, MENTEE, MENTOR, count, offer, proposals_to, request, request_values, rows
@@ -188,3 +189,93 @@ def test_env_example_is_a_working_configuration():
     settings = load_settings(values)
     assert settings.port == 3000 and settings.socket_mode
     assert settings.database_url.startswith("sqlite")
+
+
+BLANKS = ["\u200b" * 12, "\u200c\u200d\u2060\ufeff" * 4, "\u00a0" * 12, "\u3000" * 12, "\u200b \u3164\u2800 " * 4]
+
+
+def _program_form(bot):
+    from tests.conftest import OWNER
+
+    assert bot.slack.command(OWNER, "program Mentoring").status == 200
+    return OWNER, bot.slack.opened_view("program_edit")
+
+
+def _program_row(bot):
+    from bot.storage.models import Program
+
+    [program] = rows(bot, Program)
+    return (program.name, program.length_weeks, program.cadence_weeks, program.topics, program.starts_at)
+
+
+def test_unicode_digits_in_the_program_length_get_the_try_a_number_error(bot):
+    owner, view = _program_form(bot)
+    before = _program_row(bot)
+    for length in ("²", "¹²", "١٢", "１２", "1_2", "12.0", "-3", "9" * 40):
+        values = state(name=text_value("Mentoring"), topics=text_value("Leadership"), length_weeks=text_value(length))
+        response = bot.slack.submit(view, values, owner)
+        assert response.status == 200, length
+        body = response.json()
+        assert body["response_action"] == "errors" and "number of weeks" in body["errors"]["length_weeks"], length
+    assert _program_row(bot) == before
+
+
+def test_forged_program_menus_dates_and_people_are_refused_not_a_crash(bot):
+    owner, view = _program_form(bot)
+    before = _program_row(bot)
+    forged = [
+        ("cadence_weeks", select_value("²")),
+        ("checkin_hour", select_value("٣")),
+        ("default_capacity", select_value("-0")),
+        ("starts_on", {"type": "datepicker", "selected_date": "2026-13-45"}),
+        ("starts_on", {"type": "datepicker", "selected_date": "２０２６-01-01"}),
+        ("owners", {"type": "multi_users_select", "selected_users": ["U0OK0001", "'; DROP TABLE programs;--"]}),
+        ("stats_channel", {"type": "conversations_select", "selected_conversation": "#general\n"}),
+        ("timezone", text_value("Europe/" + "x" * 5000)),
+    ]
+    for block_id, value in forged:
+        values = state(name=text_value("Mentoring"), topics=text_value("Leadership"), **{block_id: value})
+        response = bot.slack.submit(view, values, owner)
+        assert response.status == 200, block_id
+        assert response.json()["response_action"] == "errors" and block_id in response.json()["errors"], block_id
+    assert _program_row(bot) == before
+
+
+def test_a_program_name_or_topics_that_show_nothing_are_refused(bot):
+    owner, view = _program_form(bot)
+    before = _program_row(bot)
+    for blank in BLANKS:
+        values = state(name=text_value(blank), topics=text_value(f"{blank}\n{blank}, {blank}"))
+        errors = bot.slack.submit(view, values, owner).json()["errors"]
+        assert "name" in errors and "topics" in errors
+    assert _program_row(bot) == before
+
+
+def test_goals_and_profile_text_read_through_intake_treat_invisible_text_as_blank():
+    from bot.matching.intake import read_profile, read_request
+
+    for blank in BLANKS:
+        form, errors = read_request(request_values(goals=blank))
+        assert form is None and "at least 10 characters" in errors["goals"]
+    padded, errors = read_request(request_values(goals="ok" + "\u200b" * 30))
+    assert padded is None and "goals" in errors
+    form, errors = read_request(request_values(goals="Grow as a leader\u200b"))
+    assert form is not None and errors == {}
+    values = state(
+        topics=multi_value(["Leadership"]),
+        topics_other=text_value("\u200b\u200b"),
+        capacity=select_value("2"),
+        level=select_value("4"),
+        department=text_value("\u3000\u200b"),
+        bio=text_value("\ufeff"),
+    )
+    profile, errors = read_profile(values)
+    assert errors == {} and profile is not None
+    assert (profile.topics, profile.department, profile.bio) == (["Leadership"], None, None)
+
+
+def test_goals_made_only_of_invisible_characters_are_refused_at_the_endpoint(bot):
+    for blank in BLANKS:
+        body = request(bot, goals=blank).json()
+        assert body["response_action"] == "errors" and "at least 10 characters" in body["errors"]["goals"]
+    assert count(bot, MentoringRequest) == 0

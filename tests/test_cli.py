@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_cli(args: list[str], env: dict[str, str], cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "PORT", "MENTOR_"))}
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_", "PORT", "MENTOR_"))}
     clean["PYTHONPATH"] = str(ROOT)
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
@@ -55,7 +55,12 @@ def free_port() -> int:
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
         ({"DATABASE_URL": "mysql://x@y/z"}, "DATABASE_URL"),
         ({"DATABASE_URL": "not a url"}, "DATABASE_URL"),
-        ({"DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none"}, "DATABASE_URL"),
+        (
+            {"DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none", "DATABASE_STARTUP_TIMEOUT": "1"},
+            "DATABASE_URL",
+        ),
+        ({"DATABASE_STATEMENT_TIMEOUT": "forever"}, "DATABASE_STATEMENT_TIMEOUT"),
+        ({"DATABASE_STARTUP_TIMEOUT": "0"}, "DATABASE_STARTUP_TIMEOUT"),
         ({"SLACK_API_URL": "ftp://example"}, "SLACK_API_URL"),
         ({"MENTOR_PROGRAM_OWNERS": "U123,dana@example.com"}, "MENTOR_PROGRAM_OWNERS"),
     ],
@@ -89,7 +94,7 @@ def test_settings_can_come_from_a_dotenv_file(fake_slack, tmp_path):
 @contextmanager
 def running_bot(env: dict[str, str], cwd: Path, args: tuple[str, ...] = ("run",)) -> Iterator[subprocess.Popen]:
     """The bot as a child process; on leaving, it must stop with exit code 0 on SIGTERM."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "PORT"))}
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_", "PORT"))}
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", *args],
         env={**clean, **env, "PYTHONPATH": str(ROOT)},

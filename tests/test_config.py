@@ -58,3 +58,28 @@ def test_the_example_file_filled_in_starts_in_socket_mode_as_the_manifest_says()
     settings = load_settings(env)
     manifest = yaml.safe_load((ROOT / "manifest.yml").read_text())
     assert settings.socket_mode is manifest["settings"]["socket_mode_enabled"] is True
+
+
+def test_database_timeouts_have_documented_defaults_and_can_be_set():
+    from bot.storage.database import DatabaseTimeouts
+
+    filled = {**example_env(), "SLACK_BOT_TOKEN": "xoxb-1-2-real", "SLACK_SIGNING_SECRET": "0123abcd"}
+    filled.pop("SLACK_APP_TOKEN")
+    assert load_settings(filled).database_timeouts == DatabaseTimeouts()  # the example states the defaults
+    assert load_settings({k: v for k, v in filled.items() if not k.startswith("DATABASE_")}).database_timeouts == (
+        DatabaseTimeouts()
+    )
+    chosen = load_settings({**filled, "DATABASE_STATEMENT_TIMEOUT": "1.5", "DATABASE_STARTUP_TIMEOUT": "60"})
+    assert (chosen.database_timeouts.statement, chosen.database_timeouts.startup) == (1.5, 60)
+
+
+@pytest.mark.parametrize("raw", ["0", "-1", "soon", "inf", "nan", "1e9"])
+@pytest.mark.parametrize(
+    "name",
+    ["DATABASE_CONNECT_TIMEOUT", "DATABASE_STATEMENT_TIMEOUT", "DATABASE_POOL_TIMEOUT", "DATABASE_STARTUP_TIMEOUT"],
+)
+def test_a_bad_database_timeout_is_refused_in_one_line_naming_it(name, raw):
+    env = {"SLACK_BOT_TOKEN": "xoxb-1-2-real", "SLACK_SIGNING_SECRET": "0123abcd", name: raw}
+    with pytest.raises(ConfigError, match=f"^{name} must be a number of seconds") as refused:
+        load_settings(env)
+    assert "\n" not in str(refused.value)

@@ -34,7 +34,7 @@ def test_manifest_declares_what_the_bot_uses():
     assert command["command"] == "/mentor" and "request" in command["usage_hint"]
     assert m["features"]["bot_user"]["display_name"]
     assert m["settings"]["interactivity"]["is_enabled"] is True
-    assert m["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+    assert m["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened", "user_change"]
     assert m["settings"]["socket_mode_enabled"] is True
     scopes = set(m["oauth_config"]["scopes"]["bot"])
     assert scopes == {

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.blockkit.text import ascii_int
+
 # Field errors for `response_action: errors`, keyed by block id.
 Errors = dict[str, str]
 
@@ -52,11 +54,8 @@ class StateReader:
 
 
 def read_scale(reader: StateReader, block_id: str, low: int, high: int) -> int | None:
-    raw = reader.selected(block_id)
-    if raw is None or not raw.lstrip("-").isdigit():
-        return None
-    value = int(raw)
-    return value if low <= value <= high else None
+    value = ascii_int(reader.selected(block_id))
+    return value if value is not None and low <= value <= high else None
 
 
 def private_metadata(view: dict[str, Any]) -> dict[str, Any]:

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.delivery import outbox
 from bot.delivery.dispatcher import Dispatcher
 from bot.matching import messages
-from bot.matching.proposals import free_place, open_program, propose_next
-from bot.storage.database import rows_changed, unit_of_work
+from bot.matching.proposals import free_place, lock_requests, open_program, propose_next
+from bot.storage.database import retry_on_conflict, rows_changed, unit_of_work
 from bot.storage.models import MentoringRequest, Pairing, Proposal
 from bot.storage.statuses import DeliveryKind, PairingStatus, ProposalStatus, RequestStatus
 
@@ -45,10 +45,16 @@ class ProposalDecisions:
         self.sessions = sessions
         self.dispatcher = dispatcher
 
+    @retry_on_conflict
     def accept(self, team_id: str, user_id: str, proposal_id: int, now: datetime) -> ProposalOutcome:
+        """Pairs the mentor with the mentee, unless the mentee withdrew or the proposal was decided meanwhile.
+
+        The request is locked before the proposal, as everywhere, so a mentee leaving at the same instant
+        either withdraws first (and this answers STALE) or finds the pairing made and ends it.
+        """
         try:
             with unit_of_work(self.sessions) as s:
-                found = self._decidable(s, team_id, user_id, proposal_id, ProposalStatus.ACCEPTED)
+                found = self._decidable(s, team_id, user_id, proposal_id, ProposalStatus.ACCEPTED, lock=True)
                 if isinstance(found, ProposalOutcome):
                     return found
                 proposal, request = found
@@ -91,10 +97,11 @@ class ProposalDecisions:
         self.dispatcher.dispatch(ids, now)
         return ProposalOutcome(Decision.ACCEPTED, proposal, request, pairing)
 
+    @retry_on_conflict
     def decline(self, team_id: str, user_id: str, proposal_id: int, now: datetime) -> ProposalOutcome:
         """Asks the next best mentor for this request, then offers the freed place to whoever is waiting."""
         with unit_of_work(self.sessions) as s:
-            found = self._decidable(s, team_id, user_id, proposal_id, ProposalStatus.DECLINED)
+            found = self._decidable(s, team_id, user_id, proposal_id, ProposalStatus.DECLINED, lock=True)
             if isinstance(found, ProposalOutcome):
                 return found
             proposal, request = found
@@ -117,13 +124,23 @@ class ProposalDecisions:
 
     @staticmethod
     def _decidable(
-        s: Session, team_id: str, user_id: str, proposal_id: int, decision: ProposalStatus
+        s: Session, team_id: str, user_id: str, proposal_id: int, decision: ProposalStatus, lock: bool = False
     ) -> ProposalOutcome | tuple[Proposal, MentoringRequest]:
+        """The proposal and its request if `user_id` may decide it now, else the outcome to answer with.
+
+        With `lock`, the request row is locked first and the proposal read after, so what is checked
+        here is what the compare-and-set that follows will find.
+        """
         proposal = s.scalar(select(Proposal).where(Proposal.id == proposal_id, Proposal.team_id == team_id))
         if proposal is None:
             return ProposalOutcome(Decision.NOT_FOUND)
-        request = s.get(MentoringRequest, proposal.request_id)
-        assert request is not None
+        if lock:
+            [request] = lock_requests(s, MentoringRequest.id == proposal.request_id)
+            s.refresh(proposal)
+        else:
+            found = s.get(MentoringRequest, proposal.request_id)
+            assert found is not None
+            request = found
         if proposal.mentor_user_id != user_id:
             return ProposalOutcome(Decision.FORBIDDEN, proposal, request)
         if proposal.status == decision:

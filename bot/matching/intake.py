@@ -1,4 +1,9 @@
-"""The offer and request forms, filled in with what we already know of the person."""
+"""The offer and request forms: filled in with what we already know of the person, and read back.
+
+Reading a form first empties any text field that shows nothing (only spaces, zero-width or other
+invisible characters), so such a field counts as left blank, and goals must have enough characters a
+reader can see.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.blockkit.state import Errors
+from bot.blockkit.text import is_blank, visible_length
+from bot.matching import modals
 from bot.matching.modals import offer_modal, request_modal
+from bot.matching.profiles import ProfileForm
+from bot.matching.requests import RequestForm
 from bot.people.directory import People
 from bot.programs.catalog import open_programs
 from bot.storage.database import unit_of_work
@@ -42,3 +52,43 @@ class Intake:
         return request_modal(
             programs[0], programs, person.level if person else None, person.department if person else None
         )
+
+
+def without_blank_text(values: Any) -> Any:
+    """`view.state.values` with every typed text that shows nothing replaced by an empty string."""
+    if not isinstance(values, dict):
+        return values
+    cleaned: dict[Any, Any] = {}
+    for block_id, block in values.items():
+        if isinstance(block, dict):
+            block = {
+                action_id: (
+                    {**element, "value": ""}
+                    if isinstance(element, dict)
+                    and isinstance(element.get("value"), str)
+                    and is_blank(element["value"])
+                    else element
+                )
+                for action_id, element in block.items()
+            }
+        cleaned[block_id] = block
+    return cleaned
+
+
+def read_request(values: Any) -> tuple[RequestForm | None, Errors]:
+    """The request form; goals padded out with invisible characters are as short as what shows."""
+    form, errors = modals.read_request(without_blank_text(values))
+    if form is not None and visible_length(form.goals) < modals.GOALS_MIN:
+        return None, {
+            "goals": f"Tell your mentor a little more: at least {modals.GOALS_MIN} characters "
+            "about what you'd like to grow in."
+        }
+    return form, errors
+
+
+def read_profile(values: Any, default_capacity: int | None = None) -> tuple[ProfileForm | None, Errors]:
+    """The mentor profile form, with blank typed topics, department and bio treated as left empty."""
+    cleaned = without_blank_text(values)
+    if default_capacity is None:
+        return modals.read_profile(cleaned)
+    return modals.read_profile(cleaned, default_capacity)

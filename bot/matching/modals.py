@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.blockkit.blocks import Block, context, input_block, modal, option, plain
 from bot.blockkit.state import Errors, StateReader, private_metadata
+from bot.blockkit.text import ascii_int
 from bot.matching.profiles import ProfileForm, ProfileProblem
 from bot.matching.requests import RequestForm
 from bot.people.vocabulary import DEPARTMENT_MAX, LEVELS, TOPIC_MAX, merge_topics, parse_level, split_topics
@@ -184,13 +185,15 @@ def decline_reason_modal(proposal_id: int) -> dict[str, Any]:
 def chosen_program(view: dict[str, Any], programs: Sequence[Program]) -> tuple[Program | None, Errors]:
     """The program a submitted offer or request form is for: its menu, else the one it was opened for."""
     allowed = {p.id: p for p in programs}
-    raw = StateReader(view.get("state", {}).get("values")).selected("program")
+    state = view.get("state")
+    raw = StateReader(state.get("values") if isinstance(state, dict) else None).selected("program")
     if raw is None:
         opened_for = private_metadata(view).get("program_id")
         fallback = allowed.get(opened_for) if isinstance(opened_for, int) else None
         fallback = fallback or (programs[0] if len(programs) == 1 else None)
         return fallback, ({} if fallback is not None else {"program": "Choose a program."})
-    program = allowed.get(int(raw)) if raw.isdigit() else None
+    chosen = ascii_int(raw)
+    program = allowed.get(chosen) if chosen is not None else None
     if program is None:
         return None, {"program": "That program is not open. Choose another one."}
     return program, {}
@@ -225,7 +228,7 @@ def read_profile(
 
     capacity_raw = reader.selected("capacity")
     # The menu always carries a choice in Slack's own clients; a submission without one takes the default.
-    capacity = default_capacity if capacity_raw is None else int(capacity_raw) if capacity_raw.isdigit() else 0
+    capacity = default_capacity if capacity_raw is None else ascii_int(capacity_raw) or 0
     if not 1 <= capacity <= 5:
         errors["capacity"] = "Choose how many mentees you can take on: 1 to 5."
 

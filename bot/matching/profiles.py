@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.delivery.dispatcher import Dispatcher
 from bot.matching.proposals import open_program, retry_waiting
 from bot.people.directory import People, ensure_workspace, remember_person
-from bot.storage.database import unit_of_work
+from bot.storage.database import retry_on_conflict, unit_of_work
 from bot.storage.models import MentorProfile
 
 
@@ -43,8 +43,13 @@ class MentorProfiles:
         self.dispatcher = dispatcher
         self.people = people
 
+    @retry_on_conflict
     def save(self, team_id: str, user_id: str, program_id: int, form: ProfileForm, now: datetime) -> ProfileResult:
-        """Creates or updates the profile, then offers waiting requests the mentor's free places."""
+        """Creates or updates the profile, then offers waiting requests the mentor's free places.
+
+        Mentors saving at once each claim different waiting requests (see `retry_waiting`), so every
+        save succeeds and a request is asked of one mentor at a time.
+        """
         self.people.refresh(team_id, user_id, now)  # their timezone, for matching
         with unit_of_work(self.sessions) as s:
             ensure_workspace(s, team_id, now)
@@ -58,7 +63,7 @@ class MentorProfiles:
                     MentorProfile.program_id == program_id,
                     MentorProfile.user_id == user_id,
                 )
-                .with_for_update()
+                .with_for_update(key_share=True)  # a pairing's foreign-key check on the profile need not wait
             )
             if profile is not None and form.capacity < profile.load:
                 return ProfileResult(ProfileProblem.CAPACITY_BELOW_LOAD, profile.load)

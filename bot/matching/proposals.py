@@ -2,15 +2,22 @@
 
 Called inside the caller's transaction; each function returns the ids of the deliveries it queued.
 Freeing a place (`free_place`) always offers the new room to the program's waiting requests.
+
+Lock order, everywhere: requests (by id), then proposals, then pairings, then mentor profiles. A
+caller that decides about a request locks it first (`lock_requests`); status changes are
+compare-and-set, so the loser of a race sees what happened. Waiting requests are claimed with
+SKIP LOCKED: one already being offered a place elsewhere is left to that transaction.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import and_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql import ColumnElement
 
 from bot.delivery import outbox
@@ -39,6 +46,23 @@ def open_program(s: Session, team_id: str, program_id: int) -> Program | None:
     return s.scalar(
         select(Program).where(
             Program.id == program_id, Program.team_id == team_id, Program.status == ProgramStatus.OPEN
+        )
+    )
+
+
+def lock_requests(s: Session, which: ColumnElement[bool]) -> list[MentoringRequest]:
+    """Locks the requests `which` selects, in id order, and returns them as they are now.
+
+    The first lock any decision about a request takes, so two decisions on one request queue up instead
+    of deadlocking. Other transactions' foreign-key checks on these rows are not blocked.
+    """
+    return list(
+        s.scalars(
+            select(MentoringRequest)
+            .where(which)
+            .order_by(MentoringRequest.id)
+            .with_for_update(key_share=True)
+            .execution_options(populate_existing=True)
         )
     )
 
@@ -246,42 +270,80 @@ def propose_next(
     ]
 
 
-def retry_waiting(s: Session, program: Program, now: datetime) -> DeliveryIds:
-    """Offers every free place in the program to its waiting requests, oldest first."""
-    if holds_for_cohort(program, now):
-        return []
-    waiting = list(
+def _claim_waiting(s: Session, program: Program, limit: int, tried: Iterable[int]) -> list[MentoringRequest]:
+    """The oldest waiting requests no other transaction is offering a place to right now, locked for this one."""
+    return list(
         s.scalars(
             select(MentoringRequest)
             .where(
                 MentoringRequest.team_id == program.team_id,
                 MentoringRequest.program_id == program.id,
                 MentoringRequest.status == RequestStatus.WAITING,
+                MentoringRequest.id.not_in(list(tried)),
             )
             .order_by(MentoringRequest.created_at, MentoringRequest.id)
+            .limit(limit)
+            .with_for_update(key_share=True, skip_locked=True)
+            .execution_options(populate_existing=True)
         )
     )
-    offers = load_offers(s, program) if waiting else []
+
+
+def retry_waiting(s: Session, program: Program, now: datetime) -> DeliveryIds:
+    """Offers every free place in the program to its waiting requests, oldest first.
+
+    Requests are claimed a batch at a time, as many as there are free places, so two mentors saving
+    their profiles at once each ask for different requests, and no request is asked twice.
+    """
+    if holds_for_cohort(program, now):
+        return []
+    offers = load_offers(s, program)
     ids: DeliveryIds = []
-    for request in waiting:
-        if not any(o.remaining > 0 for o in offers):
-            break
-        ids += propose_next(s, request, program, now, offers)
-    return ids
+    tried: set[int] = set()
+    while True:
+        room = sum(max(o.remaining, 0) for o in offers)
+        claimed = _claim_waiting(s, program, room, tried) if room else []
+        if not claimed:
+            return ids
+        for request in claimed:
+            tried.add(request.id)
+            if not any(o.remaining > 0 for o in offers):
+                return ids
+            ids += propose_next(s, request, program, now, offers)
 
 
 def withdraw_pending(s: Session, which: ColumnElement[bool], now: datetime) -> DeliveryIds:
     """Withdraws the pending proposals `which` selects, then frees their places like `free_place`.
 
     A request that was waiting on one of them goes back to waiting (unless the caller already closed it)
-    and takes its turn for the freed room with everyone else.
+    and takes its turn for the freed room with everyone else. Locks the requests first, then the
+    proposals; a proposal decided meanwhile is left as it was decided.
     """
-    pending = list(s.scalars(select(Proposal).where(which, Proposal.status == ProposalStatus.PENDING)))
-    for proposal in pending:
-        proposal.status = ProposalStatus.WITHDRAWN
-        _give_back(s, proposal.mentor_profile_id)
-        request = s.get(MentoringRequest, proposal.request_id)
+    pending = and_(which, Proposal.status == ProposalStatus.PENDING)
+    requests = {r.id: r for r in lock_requests(s, MentoringRequest.id.in_(select(Proposal.request_id).where(pending)))}
+    withdrawn: list[Proposal] = []
+    for proposal in s.scalars(
+        select(Proposal)
+        .where(pending)
+        .order_by(Proposal.id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    ).all():
+        changed = s.execute(
+            update(Proposal)
+            .where(Proposal.id == proposal.id, Proposal.status == ProposalStatus.PENDING)
+            .values(status=ProposalStatus.WITHDRAWN)
+            .execution_options(synchronize_session=False)
+        )
+        if not rows_changed(changed):
+            continue
+        set_committed_value(proposal, "status", ProposalStatus.WITHDRAWN)  # already written, by the CAS above
+        withdrawn.append(proposal)
+        request = requests.get(proposal.request_id)
         if request is not None and request.status == RequestStatus.PROPOSED:
             request.status = RequestStatus.WAITING
     s.flush()
-    return _offer_room(s, {p.mentor_profile_id for p in pending}, now) if pending else []
+    # Places go back once every proposal is settled, in profile id order, as the lock order asks.
+    for proposal in sorted(withdrawn, key=lambda p: p.mentor_profile_id):
+        _give_back(s, proposal.mentor_profile_id)
+    return _offer_room(s, {p.mentor_profile_id for p in withdrawn}, now) if withdrawn else []

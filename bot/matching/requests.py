@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.delivery.dispatcher import Dispatcher
 from bot.matching.proposals import DeliveryIds, open_program, propose_next
 from bot.people.directory import People, ensure_workspace, remember_person
-from bot.storage.database import unit_of_work
+from bot.storage.database import retry_on_conflict, unit_of_work
 from bot.storage.models import MentoringRequest
 from bot.storage.statuses import OPEN_REQUEST_STATUSES, RequestStatus
 
@@ -88,6 +88,7 @@ class Requests:
         self.dispatcher = dispatcher
         self.people = people
 
+    @retry_on_conflict
     def create(
         self, team_id: str, user_id: str, program_id: int, form: RequestForm, source_key: str, now: datetime
     ) -> RequestOutcome:

@@ -1,7 +1,9 @@
 """What pairs answer: check-ins, the confidence pulse, "need help", shared prompts, feedback and surveys.
 
 Every method re-checks that the person answering belongs to the pair, inside the workspace the
-request came from.
+request came from, and that the pairing is still in the state the answer belongs to: an active pair
+for everything of the weekly rhythm, a completed one for the closing survey and what comes after. An
+old button from a pair that has ended delivers nothing.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.blockkit.text import is_blank
 from bot.delivery import outbox
 from bot.delivery.dispatcher import Dispatcher
 from bot.pairing import messages as views
@@ -44,6 +47,7 @@ class AnswerKind(StrEnum):
     NOT_FOUND = "not_found"
     SUPERSEDED = "superseded"  # a newer check-in replaced this one
     ENDED = "ended"  # the pairing is over
+    EMPTY = "empty"  # the text shows nothing (only spaces or invisible characters)
 
 
 @dataclass(frozen=True)
@@ -53,8 +57,32 @@ class Answer:
     checkin: CheckIn | None = None
 
 
+# Row ids are 32-bit integers: anything outside cannot exist, and is never sent to the database.
+_ID_MAX = 2**31 - 1
+
+
+def _id_ok(row_id: object) -> bool:
+    return isinstance(row_id, int) and 0 < row_id <= _ID_MAX
+
+
 def _member(pairing: Pairing | None, user_id: str) -> bool:
     return pairing is not None and user_id in (pairing.mentee_user_id, pairing.mentor_user_id)
+
+
+def _in_pair(pairing: Pairing | None, user_id: str, *statuses: PairingStatus) -> Answer:
+    """OK when `user_id` belongs to `pairing` and the pairing is in one of `statuses`."""
+    if pairing is None:
+        return Answer(AnswerKind.NOT_FOUND)
+    if not _member(pairing, user_id):
+        return Answer(AnswerKind.FORBIDDEN, pairing)
+    if pairing.status not in statuses:
+        return Answer(AnswerKind.ENDED, pairing)
+    return Answer(AnswerKind.OK, pairing)
+
+
+def may_rematch(pairing: Pairing) -> bool:
+    """A mentee may ask for a new mentor from an active pair, or once the program has run its course."""
+    return pairing.status in (PairingStatus.ACTIVE, PairingStatus.COMPLETED)
 
 
 class PairAnswers:
@@ -64,16 +92,19 @@ class PairAnswers:
         self.owners = owners
 
     def _checkin(self, s: Session, team_id: str, user_id: str, checkin_id: int) -> Answer:
+        if not _id_ok(checkin_id):
+            return Answer(AnswerKind.NOT_FOUND)
         checkin = s.scalar(select(CheckIn).where(CheckIn.id == checkin_id, CheckIn.team_id == team_id))
         pairing = s.get(Pairing, checkin.pairing_id) if checkin else None
         if checkin is None or pairing is None:
             return Answer(AnswerKind.NOT_FOUND)
         if not _member(pairing, user_id):
             return Answer(AnswerKind.FORBIDDEN, pairing, checkin)
-        if checkin.status == CheckInStatus.SUPERSEDED:
-            return Answer(AnswerKind.SUPERSEDED, pairing, checkin)
+        # An ended pair comes first: a superseded check-in of an ended pair takes no late answers either.
         if pairing.status != PairingStatus.ACTIVE or checkin.status == CheckInStatus.CLOSED:
             return Answer(AnswerKind.ENDED, pairing, checkin)
+        if checkin.status == CheckInStatus.SUPERSEDED:
+            return Answer(AnswerKind.SUPERSEDED, pairing, checkin)
         return Answer(AnswerKind.OK, pairing, checkin)
 
     def checkin_for(self, team_id: str, user_id: str, checkin_id: int) -> Answer:
@@ -142,6 +173,8 @@ class PairAnswers:
         self, team_id: str, user_id: str, checkin_id: int, note: str, source_key: str, now: datetime
     ) -> Answer:
         """The note goes to the program owners only; the mentee is offered a no-fault rematch."""
+        if is_blank(note):
+            return Answer(AnswerKind.EMPTY)
         try:
             with unit_of_work(self.sessions) as s:
                 found = self._checkin(s, team_id, user_id, checkin_id)
@@ -201,6 +234,8 @@ class PairAnswers:
         return Answer(AnswerKind.OK, pairing, found.checkin)
 
     def share_prompt(self, team_id: str, user_id: str, prompt_use_id: int, now: datetime) -> Answer:
+        if not _id_ok(prompt_use_id):
+            return Answer(AnswerKind.NOT_FOUND)
         with unit_of_work(self.sessions) as s:
             use = s.scalar(select(PromptUse).where(PromptUse.id == prompt_use_id, PromptUse.team_id == team_id))
             pairing = s.get(Pairing, use.pairing_id) if use else None
@@ -225,12 +260,26 @@ class PairAnswers:
         self.dispatcher.dispatch([delivery], now)
         return Answer(AnswerKind.OK if delivery else AnswerKind.ALREADY, pairing)
 
-    def pairing_for(self, team_id: str, user_id: str, pairing_id: int) -> Answer:
+    def _pairing(self, s: Session, team_id: str, pairing_id: int) -> Pairing | None:
+        if not _id_ok(pairing_id):
+            return None
+        return s.scalar(select(Pairing).where(Pairing.id == pairing_id, Pairing.team_id == team_id))
+
+    def _pairing_in(self, team_id: str, user_id: str, pairing_id: int, *statuses: PairingStatus) -> Answer:
         with unit_of_work(self.sessions) as s:
-            pairing = s.scalar(select(Pairing).where(Pairing.id == pairing_id, Pairing.team_id == team_id))
-            if pairing is None:
-                return Answer(AnswerKind.NOT_FOUND)
-            return Answer(AnswerKind.OK if _member(pairing, user_id) else AnswerKind.FORBIDDEN, pairing)
+            return _in_pair(self._pairing(s, team_id, pairing_id), user_id, *statuses)
+
+    def pairing_for(self, team_id: str, user_id: str, pairing_id: int) -> Answer:
+        """A pairing the person belongs to that is active or has run its course; ENDED if it ended early."""
+        return self._pairing_in(team_id, user_id, pairing_id, PairingStatus.ACTIVE, PairingStatus.COMPLETED)
+
+    def feedback_for(self, team_id: str, user_id: str, pairing_id: int) -> Answer:
+        """The pairing a "Share feedback" button belongs to, while it is active."""
+        return self._pairing_in(team_id, user_id, pairing_id, PairingStatus.ACTIVE)
+
+    def survey_for(self, team_id: str, user_id: str, pairing_id: int) -> Answer:
+        """The pairing a closing survey belongs to, once the program has run its course."""
+        return self._pairing_in(team_id, user_id, pairing_id, PairingStatus.COMPLETED)
 
     def feedback(
         self,
@@ -242,9 +291,11 @@ class PairAnswers:
         try_differently: str,
         now: datetime,
     ) -> Answer:
+        if is_blank(working) or is_blank(try_differently):
+            return Answer(AnswerKind.EMPTY)
         try:
             with unit_of_work(self.sessions) as s:
-                found = self.pairing_for(team_id, user_id, pairing_id)
+                found = _in_pair(self._pairing(s, team_id, pairing_id), user_id, PairingStatus.ACTIVE)
                 if found.kind != AnswerKind.OK or found.pairing is None:
                     return found
                 pairing = found.pairing
@@ -288,7 +339,7 @@ class PairAnswers:
     ) -> Answer:
         try:
             with unit_of_work(self.sessions) as s:
-                found = self.pairing_for(team_id, user_id, pairing_id)
+                found = _in_pair(self._pairing(s, team_id, pairing_id), user_id, PairingStatus.COMPLETED)
                 if found.kind != AnswerKind.OK:
                     return found
                 s.add(
@@ -307,14 +358,14 @@ class PairAnswers:
         return Answer(AnswerKind.OK, found.pairing)
 
     def afterwards(self, team_id: str, user_id: str, pairing_id: int, choice: Afterwards) -> Answer:
+        """What a pair chose once the program ended; a pair that ended early has nothing to choose."""
         with unit_of_work(self.sessions) as s:
+            found = _in_pair(self._pairing(s, team_id, pairing_id), user_id, PairingStatus.COMPLETED)
+            if found.kind != AnswerKind.OK:
+                return found
             changed = s.execute(
                 update(Pairing)
-                .where(
-                    Pairing.id == pairing_id,
-                    Pairing.team_id == team_id,
-                    (Pairing.mentee_user_id == user_id) | (Pairing.mentor_user_id == user_id),
-                )
+                .where(Pairing.id == pairing_id, Pairing.status == PairingStatus.COMPLETED)
                 .values(afterwards=choice)
             )
-            return Answer(AnswerKind.OK if rows_changed(changed) else AnswerKind.NOT_FOUND)
+            return Answer(AnswerKind.OK if rows_changed(changed) else AnswerKind.ENDED, found.pairing)

@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.delivery import outbox
 from bot.delivery.dispatcher import Dispatcher, Unreachable
 from bot.delivery.slack_gateway import SlackFailure, SlackGateway
-from bot.matching.proposals import DeliveryIds, withdraw_pending
+from bot.matching.proposals import DeliveryIds, lock_requests, withdraw_pending
 from bot.matching.requests import request_again
 from bot.pairing import messages
 from bot.pairing.answers import AnswerKind
 from bot.pairing.pairings import end_and_tell, end_pairing
 from bot.people.directory import ensure_person, ensure_workspace
-from bot.storage.database import unit_of_work
+from bot.storage.database import retry_on_conflict, rows_changed, unit_of_work
 from bot.storage.models import MentoringRequest, MentorProfile, Pairing, Proposal
 from bot.storage.statuses import (
     OPEN_REQUEST_STATUSES,
@@ -26,6 +27,7 @@ from bot.storage.statuses import (
     DeliveryKind,
     EndReason,
     PairingStatus,
+    ProposalStatus,
     RequestStatus,
 )
 
@@ -35,14 +37,20 @@ PAUSE_WEEKS_DEFAULT = 2
 PAUSE_WEEKS_MAX = 12
 
 
+# Plain ASCII digits only: str.isdigit() and int() also take "²", "٣" or "３", which people rarely mean.
+_WEEKS = re.compile(r"(?P<n>[0-9]{1,3})(?:w|weeks?)?")
+
+
 def parse_pause_weeks(words: list[str], default: int = PAUSE_WEEKS_DEFAULT, most: int = PAUSE_WEEKS_MAX) -> int | None:
-    """`/mentor pause` → default; `/mentor pause 3` or `3 weeks` → 3; anything else → None."""
+    """`/mentor pause` → default; `/mentor pause 3`, `3w` or `3 weeks` → 3; anything else → None."""
     if not words:
         return default
-    raw = words[0].lower().removesuffix("w").removesuffix("weeks").removesuffix("week").strip()
-    if len(words) > 2 or not raw.isdigit() or (len(words) == 2 and words[1].lower() not in ("week", "weeks")):
+    if len(words) > 2 or (len(words) == 2 and words[1].lower() not in ("week", "weeks")):
         return None
-    weeks = int(raw)
+    found = _WEEKS.fullmatch(words[0].lower())
+    if found is None:
+        return None
+    weeks = int(found["n"])
     return weeks if 1 <= weeks <= most else None
 
 
@@ -65,58 +73,82 @@ class Lifecycle:
             ensure_person(s, team_id, user_id).paused_until = until
         return until
 
+    @retry_on_conflict
     def leave(self, team_id: str, user_id: str, now: datetime) -> LeaveSummary:
         """Ends the person's pairings kindly, withdraws their requests and hides their mentor profiles.
 
-        The profiles go first, so none of the places this frees is offered back to the person leaving.
+        Rows are locked in the one order every service uses: requests, proposals, pairings, profiles.
+        A mentor's Accept racing this either finds the request withdrawn, or made its pairing first,
+        which this then ends; the summary counts only what this call changed. The profiles are hidden
+        before any place is freed, so none of those places is offered back to the person leaving.
         """
         ids: DeliveryIds = []
         with unit_of_work(self.sessions) as s:
-            profiles = list(
-                s.scalars(
-                    select(MentorProfile).where(
-                        MentorProfile.team_id == team_id,
-                        MentorProfile.user_id == user_id,
-                        MentorProfile.active.is_(True),
-                    )
-                )
+            own_profiles = select(MentorProfile.id).where(
+                MentorProfile.team_id == team_id, MentorProfile.user_id == user_id
             )
-            for profile in profiles:
-                profile.active = False
-            requests = list(
-                s.scalars(
-                    select(MentoringRequest).where(
-                        MentoringRequest.team_id == team_id,
-                        MentoringRequest.mentee_user_id == user_id,
-                        MentoringRequest.status.in_(OPEN_REQUEST_STATUSES),
+            mine = or_(
+                Proposal.request_id.in_(
+                    select(MentoringRequest.id).where(
+                        MentoringRequest.team_id == team_id, MentoringRequest.mentee_user_id == user_id
                     )
-                )
-            )
-            for request in requests:
-                request.status = RequestStatus.WITHDRAWN
-            s.flush()
-            ids += withdraw_pending(
-                s,
-                or_(
-                    Proposal.request_id.in_([r.id for r in requests]),
-                    Proposal.mentor_profile_id.in_([p.id for p in profiles]),
                 ),
-                now,
+                Proposal.mentor_profile_id.in_(own_profiles),
             )
+            open_requests = and_(
+                MentoringRequest.team_id == team_id,
+                MentoringRequest.mentee_user_id == user_id,
+                MentoringRequest.status.in_(OPEN_REQUEST_STATUSES),
+            )
+            asked = MentoringRequest.id.in_(
+                select(Proposal.request_id).where(mine, Proposal.status == ProposalStatus.PENDING)
+            )
+            lock_requests(s, or_(open_requests, asked))
+            withdrawn = rows_changed(
+                s.execute(
+                    update(MentoringRequest)
+                    .where(open_requests)
+                    .values(status=RequestStatus.WITHDRAWN)
+                    .execution_options(synchronize_session=False)
+                )
+            )
+            s.scalars(
+                select(Proposal.id)
+                .where(mine, Proposal.status == ProposalStatus.PENDING)
+                .order_by(Proposal.id)
+                .with_for_update(key_share=True)
+            ).all()
             pairings = list(
                 s.scalars(
-                    select(Pairing).where(
+                    select(Pairing)
+                    .where(
                         Pairing.team_id == team_id,
                         Pairing.status == PairingStatus.ACTIVE,
                         or_(Pairing.mentee_user_id == user_id, Pairing.mentor_user_id == user_id),
                     )
+                    .order_by(Pairing.id)
+                    .with_for_update(key_share=True)
+                    .execution_options(populate_existing=True)
                 )
             )
+            hidden = rows_changed(
+                s.execute(
+                    update(MentorProfile)
+                    .where(MentorProfile.id.in_(own_profiles), MentorProfile.active.is_(True))
+                    .values(active=False)
+                    .execution_options(synchronize_session=False)
+                )
+            )
+            ids += withdraw_pending(s, mine, now)
+            ended = 0
             for pairing in pairings:
-                ids += end_and_tell(s, pairing, user_id, EndReason.LEFT, now)
+                told = end_and_tell(s, pairing, user_id, EndReason.LEFT, now)
+                ended += bool(told)
+                ids += told
         self.dispatcher.dispatch(ids, now)
-        return LeaveSummary(len(pairings), len(requests), len(profiles))
+        return LeaveSummary(ended, withdrawn, hidden)
 
+    @retry_on_conflict
     def rematch(self, team_id: str, user_id: str, pairing_id: int, now: datetime) -> AnswerKind:
         """The mentee asks for a different mentor: the pairing ends without fault and the same goals go out again."""
         with unit_of_work(self.sessions) as s:

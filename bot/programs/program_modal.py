@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.blockkit.blocks import Block, context, input_block, modal, option, plain
 from bot.blockkit.state import Errors, StateReader, read_scale
+from bot.blockkit.text import ascii_int, is_blank
 from bot.people.vocabulary import TOPIC_MAX, merge_topics, split_topics
 from bot.storage.models import PROGRAM_DEFAULTS, Program
 from bot.storage.statuses import ProgramKind
@@ -129,6 +132,17 @@ def program_modal(program: Program | None, default_topics: list[str]) -> dict[st
 
 PROGRAM_NAME_MAX = 80
 MAX_PROGRAM_TOPICS = 100
+MAX_OWNERS = 50
+TIMEZONE_MAX = 64
+USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
+CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,20}")
+
+
+def _date(raw: str) -> date | None:
+    try:
+        return date.fromisoformat(raw) if raw.isascii() else None
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -156,27 +170,40 @@ def read_program(values: Any, current: dict[str, Any] | None = None) -> tuple[Pr
     reader = StateReader(values)
     errors: Errors = {}
     name = reader.text("name")
-    if not name:
+    if is_blank(name):
         errors["name"] = "Give the program a name."
     elif len(name) > PROGRAM_NAME_MAX:
         errors["name"] = f"Keep the name under {PROGRAM_NAME_MAX} characters."
     kind = reader.selected("kind") or keep["kind"]
     if kind not in set(ProgramKind):
         errors["kind"] = "Choose classic or reverse mentoring."
-    topics = merge_topics(split_topics(reader.text("topics")), [])
+    topics = merge_topics([t for t in split_topics(reader.text("topics")) if not is_blank(t)], [])
     if not topics:
         errors["topics"] = "List at least one topic, one per line or separated by commas."
     elif len(topics) > MAX_PROGRAM_TOPICS or any(len(t) > TOPIC_MAX for t in topics):
         errors["topics"] = f"Up to {MAX_PROGRAM_TOPICS} topics, each under {TOPIC_MAX} characters."
     length_raw = reader.text("length_weeks")
-    length = (int(length_raw) if length_raw.isdigit() else 0) if length_raw else keep["length_weeks"]
+    length = (ascii_int(length_raw) or 0) if length_raw else keep["length_weeks"]
     if not 1 <= length <= 52:
-        errors["length_weeks"] = "Choose a length from 1 to 52 weeks."
+        errors["length_weeks"] = "Type the length as a number of weeks from 1 to 52, such as 12."
     timezone = reader.text("timezone") or keep["timezone"]
     try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
+        ZoneInfo(timezone[:TIMEZONE_MAX])
+        known = len(timezone) <= TIMEZONE_MAX
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        known = False
+    if not known:
         errors["timezone"] = "Use a timezone name such as Europe/Berlin or America/New_York."
+    raw_start = reader.date("starts_on")
+    start = _date(raw_start) if raw_start is not None else None
+    if raw_start is not None and start is None:
+        errors["starts_on"] = "Choose the start date from the calendar."
+    owners = reader.users("owners")
+    if len(owners) > MAX_OWNERS or not all(USER_ID.fullmatch(u) for u in owners):
+        errors["owners"] = f"Choose up to {MAX_OWNERS} people from the list."
+    stats_channel = reader.channel("stats_channel")
+    if stats_channel is not None and not CHANNEL_ID.fullmatch(stats_channel):
+        errors["stats_channel"] = "Choose a channel from the list."
     limits = {
         "cadence_weeks": (1, 4, "Choose every 1 to 4 weeks."),
         "checkin_weekday": (0, 6, "Choose a weekday."),
@@ -186,10 +213,12 @@ def read_program(values: Any, current: dict[str, Any] | None = None) -> tuple[Pr
     }
     chosen: dict[str, int] = {}
     for block_id, (low, high, problem) in limits.items():
-        if reader.selected(block_id) is None:
+        raw = reader.selected(block_id)
+        if raw is None:
             chosen[block_id] = int(keep[block_id])
             continue
-        value = read_scale(reader, block_id, low, high)
+        # Only 0-9: a "²" from a forged menu value is refused like any other wrong choice.
+        value = read_scale(reader, block_id, low, high) if raw.lstrip("-").isascii() else None
         if value is None:
             errors[block_id] = problem
         else:
@@ -202,9 +231,9 @@ def read_program(values: Any, current: dict[str, Any] | None = None) -> tuple[Pr
         topics=topics,
         cadence_weeks=chosen["cadence_weeks"],
         length_weeks=length,
-        starts_on=reader.date("starts_on"),
-        owners=reader.users("owners"),
-        stats_channel=reader.channel("stats_channel"),
+        starts_on=start.isoformat() if start else None,
+        owners=owners,
+        stats_channel=stats_channel,
         checkin_weekday=chosen["checkin_weekday"],
         checkin_hour=chosen["checkin_hour"],
         default_capacity=chosen["default_capacity"],

@@ -1,9 +1,10 @@
-"""Exporting a program to CSV: its figures and its list of pairs. Never private text."""
+"""Exporting a program to CSV: its figures and its list of pairs. Never private text, never a live formula."""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -15,11 +16,36 @@ from bot.reporting.stats import compute
 from bot.storage.models import Pairing, Person, Program
 from bot.storage.statuses import EndReason
 
+# A spreadsheet reads a cell starting with one of these as a formula (or as the start of one).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?%?")
+
+
+def inert(cell: object) -> str:
+    """The cell as text a spreadsheet shows as typed: a leading quote defuses `=HYPERLINK(...)` and kin.
+
+    A plain negative number such as -12 stays a number.
+    """
+    text = "" if cell is None else str(cell)
+    if text.startswith(FORMULA_STARTS) and not PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+class _InertWriter:
+    """csv.writer whose every cell is made inert first."""
+
+    def __init__(self, out: io.StringIO):
+        self._writer = csv.writer(out)
+
+    def writerow(self, row: Iterable[object]) -> None:
+        self._writer.writerow([inert(cell) for cell in row])
+
 
 def export_program(s: Session, program: Program, min_group: int, now: datetime) -> str:
     """Aggregates and the list of pairs (names, dates, status). No private text, ever."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = _InertWriter(out)
     figures = compute(s, program.team_id, program.id, now)
     writer.writerow(["figure", "value"])
     writer.writerow(["program", program.name])

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Iterator
+import math
+import random
+import threading
+import time
+import weakref
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
-from sqlalchemy import CursorResult, Engine, Result, create_engine, event, text
+from sqlalchemy import CursorResult, Engine, Result, create_engine, event, make_url, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
@@ -18,16 +28,39 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 MIGRATION_LOCK_ID = 0x6D656E746F72
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+@dataclass(frozen=True)
+class DatabaseTimeouts:
+    """How long the bot waits on its database, in seconds. Settings documents each (DATABASE_*_TIMEOUT)."""
+
+    connect: float = 5.0  # to open a connection; PostgreSQL's driver waits at least 2 s
+    statement: float = 30.0  # one statement, lock waits included (SQLite: waiting for the write lock)
+    pool: float = 2.0  # for a free pooled connection, before the request fails instead of queueing on
+    startup: float = 10.0  # for `mentor-bot` to reach the database when it starts
+
+
+# At most this many PostgreSQL connections per process: fewer than the HTTP server's 8 threads, so a
+# database that hangs holds some threads at most, and the rest fail fast on the pool timeout.
+POOL_SIZE = 6
+
+# /healthz answers within this, whatever the database does (Slack and load balancers wait ~2 s).
+PING_TIMEOUT = 1.5
+
+
+def make_engine(url: str, timeouts: DatabaseTimeouts | None = None, **kwargs: Any) -> Engine:
+    """The engine for `url`. SQL parameters never reach logs or error messages (`hide_parameters`)."""
+    timeouts = timeouts or DatabaseTimeouts()
+    options: dict[str, Any] = {"hide_parameters": True, "pool_timeout": timeouts.pool}
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
+        busy_ms = int(timeouts.statement * 1000)
+        options["connect_args"] = {"timeout": timeouts.statement, "check_same_thread": False}
+        engine = create_engine(url, **{**options, **kwargs})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
@@ -42,7 +75,33 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, **kwargs)
+    options.update(
+        pool_pre_ping=True,
+        pool_size=POOL_SIZE,
+        max_overflow=0,
+        connect_args=_postgres_connect_args(url, timeouts),
+    )
+    return create_engine(url, **{**options, **kwargs})
+
+
+def _postgres_connect_args(url: str, timeouts: DatabaseTimeouts) -> dict[str, Any]:
+    """The connect timeout, and the statement timeout as a session default (so RESET restores it).
+
+    `options` given in the URL (a search_path, say) are kept: the driver would otherwise drop them.
+    """
+    given = make_url(url).query.get("options") or ""
+    if not isinstance(given, str):
+        given = " ".join(given)
+    statement_ms = int(timeouts.statement * 1000)
+    return {
+        "connect_timeout": max(1, math.ceil(timeouts.connect)),
+        "options": f"{given} -c statement_timeout={statement_ms}".strip(),
+        # A server host that vanishes (not one that answers slowly) is noticed within about a minute.
+        "keepalives": 1,
+        "keepalives_idle": 30,
+        "keepalives_interval": 10,
+        "keepalives_count": 3,
+    }
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -69,14 +128,105 @@ def rows_changed(result: Result[Any]) -> int:
     return result.rowcount
 
 
-def ping(engine: Engine) -> bool:
+P = ParamSpec("P")
+T = TypeVar("T")
+
+# PostgreSQL's deadlock_detected and serialization_failure: the transaction was undone and may simply run again.
+RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+CONFLICT_ATTEMPTS = 4
+
+
+def is_retryable_conflict(exc: BaseException) -> bool:
+    return isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in RETRYABLE_SQLSTATES
+
+
+def retry_on_conflict(work: Callable[P, T]) -> Callable[P, T]:
+    """Runs a service call again when PostgreSQL undid its transaction to break a deadlock.
+
+    Rows are locked in one order everywhere (requests, then proposals, then pairings, then mentor
+    profiles), so this is a safety net for the cycles a matching pass can still form between mentors'
+    places. The wrapped call must do nothing outside its transaction that cannot be repeated: every
+    service commits first and hands its deliveries to the sender only afterwards.
+    """
+
+    @functools.wraps(work)
+    def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+            try:
+                return work(*args, **kwargs)
+            except DBAPIError as exc:
+                if attempt == CONFLICT_ATTEMPTS or not is_retryable_conflict(exc):
+                    raise
+                log.warning("%s ran into a lock conflict (attempt %d); running it again", work.__qualname__, attempt)
+                time.sleep(random.uniform(0, 0.02 * attempt))  # noqa: S311 - jitter, not security
+        raise AssertionError("unreachable")
+
+    return run
+
+
+# The probe still running for each engine: while one is stuck, later pings wait on it, not on a new one.
+_probes: weakref.WeakKeyDictionary[Engine, Future[str | None]] = weakref.WeakKeyDictionary()
+_probes_lock = threading.Lock()
+
+
+def _probe(engine: Engine, answer: Future[str | None]) -> None:
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
-        return True
-    except Exception:  # noqa: BLE001 - health checks report, they do not raise
-        log.warning("database ping failed", exc_info=True)
-        return False
+    except Exception as exc:  # noqa: BLE001 - a probe reports any failure
+        answer.set_result(_reason(exc))
+    else:
+        answer.set_result(None)
+
+
+def _reason(exc: BaseException) -> str:
+    """One line on why the database could not be used, without SQL or parameters."""
+    cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    lines = [line.strip() for line in str(cause).splitlines() if line.strip()]
+    return lines[0] if lines else type(cause).__name__
+
+
+def check_database(engine: Engine, within: float = PING_TIMEOUT) -> str | None:
+    """None when the database answers `SELECT 1` within `within` seconds, else why not, in one line.
+
+    Never takes longer than `within`, even when the database accepts connections and then says
+    nothing: the probe runs in a thread of its own, which the driver's connect and statement timeouts end.
+    """
+    with _probes_lock:
+        probe = _probes.get(engine)
+        if probe is None or probe.done():
+            probe = Future()
+            _probes[engine] = probe
+            threading.Thread(target=_probe, args=(engine, probe), name="database-probe", daemon=True).start()
+    try:
+        return probe.result(timeout=within)
+    except FutureTimeout:
+        return f"no answer within {within:g} s"
+
+
+def ping(engine: Engine, within: float = PING_TIMEOUT) -> bool:
+    """Whether the database answers, within `within` seconds: what /healthz reports."""
+    problem = check_database(engine, within)
+    if problem is not None:
+        log.warning("database ping failed: %s", problem)
+    return problem is None
+
+
+def wait_for_database(engine: Engine, within: float, sleep: Callable[[float], None] = time.sleep) -> str | None:
+    """Tries to reach the database until `within` seconds have passed: None once it answers, else the last reason.
+
+    A database that is still starting refuses connections for a moment, so refusals are retried.
+    """
+    deadline = time.monotonic() + within
+    while True:
+        left = deadline - time.monotonic()
+        problem = check_database(engine, max(left, 0.05))
+        if problem is None:
+            return None
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return problem
+        sleep(min(0.5, left))
 
 
 def migrate(engine: Engine) -> None:
@@ -88,6 +238,8 @@ def migrate(engine: Engine) -> None:
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     with engine.connect() as conn:
         if conn.dialect.name == "postgresql":
+            # Waiting for another replica's migration, or building an index, may outlast a request's limit.
+            conn.execute(text("SET statement_timeout = 0"))
             conn.execute(text("SELECT pg_advisory_lock(:id)"), {"id": MIGRATION_LOCK_ID})
             conn.commit()
         try:
@@ -97,4 +249,5 @@ def migrate(engine: Engine) -> None:
         finally:
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": MIGRATION_LOCK_ID})
+                conn.execute(text("RESET statement_timeout"))
                 conn.commit()

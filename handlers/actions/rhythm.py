@@ -22,6 +22,7 @@ REFUSALS = {
     AnswerKind.SUPERSEDED: "A newer check-in has replaced this one. Please answer the latest.",
     AnswerKind.ENDED: "This pairing has ended, so there's nothing more to answer here.",
     AnswerKind.ALREADY: "Already noted. Thank you!",
+    AnswerKind.EMPTY: "Please write a few words first: this box looks empty.",
 }
 
 
@@ -94,10 +95,11 @@ def share(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     replace_message(rt, body, message(text, [section(text)]))
 
 
-def _pairing_modal(body: dict[str, Any], context: BoltContext, build: Any) -> None:
+def _pairing_modal(body: dict[str, Any], context: BoltContext, find: Any, build: Any) -> None:
+    """Opens `build`'s modal for the clicked pairing, if `find` (an Answers lookup) still allows it."""
     rt = runtime(context)
     pairing_id, _, round_ = action_value(body).partition(":")
-    found = rt.answers.pairing_for(team_of(body), user_of(body), int_or_none(pairing_id) or -1)
+    found = find(team_of(body), user_of(body), int_or_none(pairing_id) or -1)
     if found.kind != AnswerKind.OK or found.pairing is None:
         return refuse(rt, body, found.kind)
     open_modal(rt, body, build(found.pairing, int_or_none(round_) or 1, user_of(body)))
@@ -110,12 +112,13 @@ def _feedback_modal(pairing: Pairing, round_: int, user_id: str) -> dict[str, An
 
 def open_feedback(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     ack()
-    _pairing_modal(body, context, _feedback_modal)
+    _pairing_modal(body, context, runtime(context).answers.feedback_for, _feedback_modal)
 
 
 def open_survey(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     ack()
-    _pairing_modal(body, context, lambda pairing, _round, _user: modals.survey_modal(pairing.id))
+    survey = runtime(context).answers.survey_for
+    _pairing_modal(body, context, survey, lambda pairing, _round, _user: modals.survey_modal(pairing.id))
 
 
 def keep_informally(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:

@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _import(rt, path: str, skip_bad: bool) -> int:  # type: ignore[no-untyped-def]
     from bot.delivery.slack_gateway import SlackFailure
-    from bot.people.hr_import import import_people, slack_lookup
+    from bot.people.hr_import import SlackLookupFailed, import_people, slack_lookup
     from bot.storage.database import unit_of_work
 
     try:
@@ -137,8 +137,12 @@ def _import(rt, path: str, skip_bad: bool) -> int:  # type: ignore[no-untyped-de
         )
         return 2
     try:
-        with open(path, newline="", encoding="utf-8-sig") as source, unit_of_work(rt.sessions) as s:
-            report = import_people(s, team_id, source, slack_lookup(rt.gateway), skip_bad, rt.now())
+        # Bytes: the importer finds the encoding itself (UTF-8 with or without BOM, or UTF-16).
+        with open(path, "rb") as source, unit_of_work(rt.sessions) as s:
+            report = import_people(s, team_id, source, slack_lookup(rt.gateway), skip_bad, rt.now())  # type: ignore[arg-type]
+    except SlackLookupFailed as exc:
+        print(f"mentor-bot: nothing imported: Slack could not look people up ({exc}); try again later", file=sys.stderr)
+        return 2
     except OSError as exc:
         print(f"mentor-bot: cannot read {path}: {exc.strerror}", file=sys.stderr)
         return 2
@@ -150,6 +154,9 @@ def _import(rt, path: str, skip_bad: bool) -> int:  # type: ignore[no-untyped-de
             "to import the rest",
             file=sys.stderr,
         )
+        return 1
+    if report.problems and not report.imported:
+        print(f"mentor-bot: nothing imported: all {len(report.problems)} row(s) were bad", file=sys.stderr)
         return 1
     print(
         f"mentor-bot: imported {report.imported} people"

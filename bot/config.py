@@ -203,3 +203,7 @@ def configure_logging(level: str) -> None:
     if level != "DEBUG":
         for chatty in ("alembic", "apscheduler"):
             logging.getLogger(chatty).setLevel(logging.WARNING)
+    # At DEBUG, slack_sdk and Bolt log whole request and response bodies: goals, notes, feedback.
+    # Private text never reaches a log, at any level.
+    for verbose in ("slack_sdk", "slack_bolt"):
+        logging.getLogger(verbose).setLevel(max(logging.INFO, logging.getLogger(verbose).level))

@@ -16,7 +16,7 @@ from bot.delivery.slack_gateway import SlackFailure, SlackGateway
 from bot.matching.proposals import DeliveryIds, lock_requests, withdraw_pending
 from bot.matching.requests import request_again
 from bot.pairing import messages
-from bot.pairing.answers import AnswerKind
+from bot.pairing.answers import AnswerKind, may_rematch
 from bot.pairing.pairings import end_and_tell, end_pairing
 from bot.people.directory import ensure_person, ensure_workspace
 from bot.storage.database import retry_on_conflict, rows_changed, unit_of_work
@@ -157,6 +157,9 @@ class Lifecycle:
                 return AnswerKind.NOT_FOUND
             if pairing.mentee_user_id != user_id:
                 return AnswerKind.FORBIDDEN
+            if not may_rematch(pairing):
+                # An old button from a pair that ended early: whoever left chose to, so nothing reopens.
+                return AnswerKind.ENDED
             ids: DeliveryIds = []
             if pairing.status == PairingStatus.ACTIVE:
                 freed = end_pairing(s, pairing, PairingStatus.ENDED, EndReason.REMATCH, now)

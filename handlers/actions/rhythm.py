@@ -140,6 +140,6 @@ def rematch(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         tell(rt, body, "Only the mentee can ask for a new mentor.")
         return
     if outcome != AnswerKind.OK:
-        return refuse(rt, body, AnswerKind.ALREADY if outcome == AnswerKind.ALREADY else AnswerKind.NOT_FOUND)
+        return refuse(rt, body, outcome if outcome in (AnswerKind.ALREADY, AnswerKind.ENDED) else AnswerKind.NOT_FOUND)
     text = "Done. I'm looking for a new mentor for you, with the same goals. No fault on anyone's side."
     replace_message(rt, body, message(text, [section(text)]))

@@ -159,6 +159,7 @@ class Request:
 def send_all(url: str, requests: list[Request], clients: int) -> tuple[float, list[float], int]:
     """Sends every request, CLIENTS at a time. Returns (wall seconds, answer times, failures)."""
     parts = urlparse(url)
+    host, port = parts.hostname or "127.0.0.1", parts.port
     todo: queue.Queue[Request] = queue.Queue()
     for r in requests:
         todo.put(r)
@@ -167,7 +168,7 @@ def send_all(url: str, requests: list[Request], clients: int) -> tuple[float, li
     lock = threading.Lock()
 
     def client() -> None:
-        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+        conn = http.client.HTTPConnection(host, port, timeout=60)
         while True:
             try:
                 r = todo.get_nowait()
@@ -187,7 +188,7 @@ def send_all(url: str, requests: list[Request], clients: int) -> tuple[float, li
                 ok = response.status == 200
             except (OSError, http.client.HTTPException):
                 conn.close()
-                conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+                conn = http.client.HTTPConnection(host, port, timeout=60)
                 ok = False
             took = time.perf_counter() - started
             with lock:

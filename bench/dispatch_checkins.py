@@ -198,7 +198,7 @@ def run_ours(api_url: str, database_url: str, turns: Turns | None) -> dict[str, 
     turns.end()
     return {
         "messages": sent.sent,
-        "failed": sent.failed + sent.retrying,
+        "failed": sent.failed + sent.retrying + sent.paused,
         "seconds": turns.seconds,
         "peak_rss_mb": peak_rss_mb(),
     }
@@ -344,7 +344,7 @@ def report(round_no: int, rounds: int, result: dict[str, Any]) -> float:
     print(f"{'':28}{'messages':>10}{'seconds':>10}{'msg/s':>10}{'peak RSS MB':>14}")
     for name, side, rate in (("mentor-bot dispatcher", ours, ours_rate), ("bare slack_sdk loop", baseline, base_rate)):
         print(f"{name:28}{side['messages']:>10}{side['seconds']:>10.2f}{rate:>10.0f}{side['peak_rss_mb']:>14.0f}")
-    print(f"throughput vs baseline: {ratio:.0f}%  (failed or retrying: {ours['failed']})")
+    print(f"throughput vs baseline: {ratio:.0f}%  (failed, retrying or paused: {ours['failed']})")
     if ours["messages"] != baseline["messages"]:
         print(f"warning: the dispatcher sent {ours['messages']} messages, the baseline {baseline['messages']}")
     return ratio

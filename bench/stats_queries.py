@@ -1,4 +1,4 @@
-"""Benchmark: /mentor stats for one program with 10,000 pairs and 100,000 check-ins, or more.
+"""Benchmark: /mentor stats for one program with 10,000 pairs and 100,000 check-ins, then 100,000 and a million.
 
 Baseline, measured in the same run: the naive oracle of tests/test_stats_oracle.py, which loads
 every row of the program and computes each figure in Python. The bench also checks that compute()
@@ -9,7 +9,11 @@ database it is given, and refuses a database that holds another workspace. For P
 schema of its own, e.g. `CREATE SCHEMA bench_stats` and `?options=-csearch_path%3Dbench_stats`;
 after seeding it runs VACUUM ANALYZE, as autovacuum would have by the time anyone asks for stats.
 
-    .venv/bin/python bench/stats_queries.py [--pairs 10000] [--checkins-per-pair 10] [--runs 7] [--database-url URL]
+Each size given to --pairs is seeded afresh and measured in turn, with its own baseline. Seeding is
+bulk: COPY on PostgreSQL, multi-row inserts straight through the driver on SQLite.
+
+    .venv/bin/python bench/stats_queries.py [--pairs 10000 100000] [--checkins-per-pair 10] [--runs 7]
+        [--baseline-runs 3] [--database-url URL]
 """
 
 from __future__ import annotations
@@ -29,12 +33,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import Engine, insert, inspect, select, text  # noqa: E402
+from sqlalchemy import Engine, inspect, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from bot.people.directory import ensure_workspace  # noqa: E402
 from bot.programs.catalog import open_programs  # noqa: E402
 from bot.reporting.stats import compute  # noqa: E402
+from bot.storage import bulk  # noqa: E402
 from bot.storage.database import make_engine, make_session_factory, migrate, unit_of_work  # noqa: E402
 from bot.storage.models import (  # noqa: E402
     Base,
@@ -72,11 +77,13 @@ def bulk_insert(s: Session, table: Any, rows: Iterable[dict[str, Any]]) -> None:
     rows = iter(rows)
     if s.get_bind().dialect.name != "postgresql":
         while chunk := list(itertools.islice(rows, CHUNK)):
-            s.execute(insert(table), chunk)
+            bulk.insert_rows(s.connection(), table, chunk)
         return
     first = next(rows, None)
     if first is None:
         return
+    # Seeding a million rows takes longer than the engine's statement timeout allows a request.
+    s.execute(text("SET LOCAL statement_timeout = 0"))
     cursor = s.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
     with cursor.copy(f"COPY {table.name} ({', '.join(first)}) FROM STDIN") as copy:
         for row in itertools.chain([first], rows):
@@ -226,7 +233,7 @@ def spread(times: list[float]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--pairs", type=int, default=10_000)
+    parser.add_argument("--pairs", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--checkins-per-pair", type=int, default=10)
     parser.add_argument("--runs", type=int, default=7, help="timed runs of compute(), after one warm-up")
     parser.add_argument("--baseline-runs", type=int, default=3, help="timed runs of the naive oracle")
@@ -234,21 +241,23 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{tmp}/stats.db"
-        engine = make_engine(url)
-        prepare(engine)
-        began = time.perf_counter()
-        program_id = seed(engine, args.pairs, args.checkins_per_pair)
-        seeded = time.perf_counter() - began
-        with unit_of_work(make_session_factory(engine)) as s:
-            figures = compute(s, TEAM, program_id, NOW)
-            ours = timed(lambda: compute(s, TEAM, program_id, NOW), args.runs)
-            oracle = naive_stats(s, TEAM, program_id, NOW)
-            baseline = timed(lambda: naive_stats(s, TEAM, program_id, NOW), args.baseline_runs)
-        engine.dispose()
-    print(
-        f"{args.pairs} pairs, {args.pairs * args.checkins_per_pair} check-ins, "
-        f"database: {url.split(':', 1)[0]}, seeded in {seeded:.1f} s"
-    )
+        for pairs in args.pairs:
+            measure(url, pairs, args.checkins_per_pair, args.runs, args.baseline_runs)
+
+
+def measure(url: str, pairs: int, per_pair: int, runs: int, baseline_runs: int) -> None:
+    engine = make_engine(url)
+    prepare(engine)
+    began = time.perf_counter()
+    program_id = seed(engine, pairs, per_pair)
+    seeded = time.perf_counter() - began
+    with unit_of_work(make_session_factory(engine)) as s:
+        figures = compute(s, TEAM, program_id, NOW)
+        ours = timed(lambda: compute(s, TEAM, program_id, NOW), runs)
+        oracle = naive_stats(s, TEAM, program_id, NOW)
+        baseline = timed(lambda: naive_stats(s, TEAM, program_id, NOW), baseline_runs)
+    engine.dispose()
+    print(f"{pairs} pairs, {pairs * per_pair} check-ins, database: {url.split(':', 1)[0]}, seeded in {seeded:.1f} s")
     print(f"SQL aggregates, every figure and the weekly series: {spread(ours)}")
     print(f"baseline, the naive oracle over every loaded row:  {spread(baseline)}")
     wrong = differences(figures, oracle)

@@ -34,7 +34,7 @@ from bot.storage.database import make_engine, make_session_factory, ping
 
 # A trigger id lives 3 s from the user's action, so a modal either opens quickly or not at all: the
 # one Web API call made before answering Slack gets this long, with no retry and no Retry-After wait.
-TRIGGER_TIMEOUT = 2.0
+TRIGGER_TIMEOUT = 2
 
 
 def utc_now() -> datetime:
@@ -118,7 +118,7 @@ def build_runtime(
         programs=programs,
         profiles=MentorProfiles(sessions, sends, people),
         intake=Intake(sessions, people),
-        requests=Requests(sessions, sends, people),
+        requests=Requests(sessions, sender, people),
         decisions=ProposalDecisions(sessions, sends),
         cohorts=Cohorts(sessions, sends, owners),
         pairings=pairings,

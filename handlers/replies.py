@@ -6,6 +6,7 @@ handed to the background sender and runs right after the answer, so Slack never 
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import datetime
 from typing import Any
@@ -72,7 +73,7 @@ def publish_home(rt: Runtime, team_id: str, user_ids: list[str], now: datetime) 
             log.warning("views.publish failed for %s: %s", user_id, exc.error)
 
     for user_id in dict.fromkeys(user_ids):
-        rt.sender.later(lambda user_id=user_id: publish(user_id), what="App Home")
+        rt.sender.later(functools.partial(publish, user_id), what="App Home")
 
 
 def notice(title: str, text: str) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import socket
 import struct
 import sys
 import threading
@@ -20,12 +21,27 @@ from scheduler import Ticker
 log = logging.getLogger(__name__)
 
 # Seconds between the client's pings to Slack; it also checks its connection, and reconnects, this often.
-PING_INTERVAL = 10.0
+# A connection that goes silent is given up after four pings without an answer.
+PING_INTERVAL = 5.0
+# How often the socket is checked for a connection Slack (or the network) closed or reset.
+WATCH_SECONDS = 1.0
 # On shutdown, envelopes already received get this long to be handled and acknowledged: Slack's own deadline.
 DRAIN_SECONDS = 3.0
 # How long to wait for Slack to answer our close frame before the socket is closed anyway.
 CLOSE_SECONDS = 2.0
 NORMAL_CLOSURE = 1000
+# What apps.connections.open answers when the app-level token itself is wrong: no retry can help.
+TOKEN_ERRORS = frozenset(
+    {
+        "invalid_auth",
+        "not_authed",
+        "token_revoked",
+        "token_expired",
+        "account_inactive",
+        "not_allowed_token_type",
+        "missing_scope",
+    }
+)
 
 
 def _exit_on_signal(signum: int, _frame: FrameType | None) -> None:
@@ -89,8 +105,11 @@ class SocketModeService:
         self.handler = SocketModeHandler(
             app, app_token=rt.settings.app_token, web_client=web_client, ping_interval=ping_interval
         )
+        self.ping_interval = ping_interval
         # Count the envelopes being handled, so that stop() can let them finish and be acknowledged.
         self.handler.client.socket_mode_request_listeners[:] = [self._handle]
+        self.handler.client.on_message_listeners.append(self._heard)
+        self._working: Any = None  # the connection Slack was last heard on
         self._in_hand = 0
         self._idle = threading.Condition()
         self._stopping = threading.Event()
@@ -98,20 +117,32 @@ class SocketModeService:
         self._close_lock = threading.Lock()
 
     def run(self) -> None:
-        """Connects, then returns only once stop() was called (or a signal raised SystemExit in this thread)."""
+        """Connects, then returns only once stop() was called (or a signal raised SystemExit in this thread).
+
+        While it runs, a watchdog replaces a connection whose socket was closed or reset under it.
+        """
         from slack_sdk.errors import SlackApiError
 
+        if self._stopping.is_set():
+            return
         log.info("connecting in Socket Mode")
         try:
             self.handler.connect()
         except SlackApiError as exc:
             error = exc.response.get("error") if exc.response is not None else None
+            if error not in TOKEN_ERRORS:
+                raise
             raise AppTokenRefused(
                 f"SLACK_APP_TOKEN was refused by Slack ({error}): create an app-level token with the "
                 "connections:write scope (Basic Information → App-Level Tokens), or leave it empty to run "
                 "in HTTP mode"
             ) from None
-        log.info("Socket Mode connected; waiting for Slack")
+        if self.handler.client.is_connected():
+            log.info("Socket Mode connected; waiting for Slack")
+        else:
+            log.warning("could not open the Socket Mode connection yet; trying again every %s s", self.ping_interval)
+        if hasattr(socket, "MSG_DONTWAIT"):
+            threading.Thread(target=self._watch, name="socket-mode-watchdog", daemon=True).start()
         self._stopping.wait()
 
     def stop(self) -> None:
@@ -137,6 +168,32 @@ class SocketModeService:
             with self._idle:
                 self._in_hand -= 1
                 self._idle.notify_all()
+
+    def _heard(self, _message: str) -> None:
+        # Slack speaks first (hello) on every new connection: a session that was heard from has worked.
+        self._working = self.handler.client.current_session
+
+    def _watch(self) -> None:
+        """The builtin client notices a closed socket only when its pings go unanswered for four intervals,
+        spinning on the dead socket meanwhile, and a reset one at its next check; this notices either within
+        WATCH_SECONDS and reconnects at once, once per lost connection (the client's own check retries)."""
+        client = self.handler.client
+        while not self._stopping.wait(WATCH_SECONDS):
+            session = client.current_session
+            if session is None or session is not self._working:
+                continue
+            sock = session.sock
+            if sock is not None and not _peer_gone(sock):
+                continue
+            self._working = None
+            log.info("the Socket Mode connection was lost; reconnecting")
+            session.disconnect()
+            if self._stopping.is_set():
+                return
+            try:
+                client.connect_to_new_endpoint()
+            except Exception as exc:  # noqa: BLE001 - the client's own check tries again at its next ping
+                log.warning("could not reconnect yet (%s); trying again shortly", exc)
 
     def _drain(self, timeout: float) -> None:
         queue = self.handler.client.message_queue
@@ -167,3 +224,18 @@ class SocketModeService:
         deadline = time.monotonic() + timeout
         while session.is_active() and time.monotonic() < deadline:
             time.sleep(0.02)
+
+
+def _peer_gone(sock: socket.socket) -> bool:
+    """Whether the other end closed or reset this TCP connection. Peeks through a duplicate of the socket,
+    without reading and without changing its blocking mode (shared by duplicates), so the reader is undisturbed;
+    under TLS it peeks at the raw bytes, which is all it needs."""
+    try:
+        with socket.fromfd(sock.fileno(), sock.family, sock.type) as raw:
+            return raw.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+    except BlockingIOError:
+        return False  # open, with nothing to read
+    except ConnectionError:
+        return True  # reset
+    except (OSError, ValueError):
+        return False  # already closed here: the client is replacing it

@@ -1,4 +1,5 @@
-"""What one tick does at `now`: plan what each pair is due, then send every delivery that is due."""
+"""What one tick does at `now`: plan what each pair is due, check any bot token Slack refused, then send
+every delivery that is due."""
 
 from __future__ import annotations
 
@@ -17,10 +18,14 @@ log = logging.getLogger(__name__)
 class TickReport:
     plan: PlanReport
     sent: DispatchReport
+    # Workspaces whose refused token Slack accepted again at this tick: their waiting messages went out.
+    resumed: tuple[str, ...] = ()
 
 
 def tick(rt: Runtime, now: datetime) -> TickReport:
     plan = rt.planner.plan(now)
+    # Before sending, so that a workspace whose token works again is sent to in this same tick.
+    resumed = tuple(rt.dispatcher.probe_tokens(now))
     sent = rt.dispatcher.dispatch_due(now)
     if plan.checkins or plan.completed or sent.sent or sent.retrying or sent.failed:
         log.info(
@@ -32,4 +37,4 @@ def tick(rt: Runtime, now: datetime) -> TickReport:
             sent.retrying,
             sent.failed,
         )
-    return TickReport(plan, sent)
+    return TickReport(plan, sent, resumed)

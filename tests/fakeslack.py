@@ -12,6 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
+from tests.fakeslack_socket import SocketModeEmulator
+
 BOT_USER = "UMENTORBOT"
 DEFAULT_TEAM = "TAAAA0001"
 
@@ -21,6 +23,8 @@ class Call:
     method: str
     args: dict[str, Any]
     token: str | None
+    # time.monotonic() when the call reached the server, before any latency: when the app asked.
+    at: float = 0.0
 
 
 @dataclass
@@ -46,6 +50,8 @@ class FakeSlack:
     emails: dict[str, str] = field(default_factory=dict)  # email -> user id
     # Seconds added before every Web API answer, as a slow Slack would.
     latency: float = 0.0
+    # Socket Mode: apps.connections.open hands out links to this server (started on first use).
+    socket: SocketModeEmulator = field(default_factory=SocketModeEmulator)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -147,9 +153,10 @@ class FakeSlack:
                 raw = self.rfile.read(length).decode()
                 args = fake._parse(raw, self.headers.get("Content-Type", ""))
                 token = (self.headers.get("Authorization") or "").removeprefix("Bearer ").strip() or args.get("token")
+                arrived = time.monotonic()
                 if fake.latency > 0:
                     time.sleep(fake.latency)
-                status, headers, body = fake._answer(method, args, token)
+                status, headers, body = fake._answer(method, args, token, arrived)
                 fake._wait_if_held(method)
                 data = json.dumps(body).encode()
                 try:
@@ -171,6 +178,7 @@ class FakeSlack:
 
     def stop(self) -> None:
         self._release.set()
+        self.socket.stop()
         if self._server:
             self._server.shutdown()
             self._server.server_close()
@@ -198,9 +206,11 @@ class FakeSlack:
                     pass
         return args
 
-    def _answer(self, method: str, args: dict[str, Any], token: str | None) -> tuple[int, dict[str, str], dict]:
+    def _answer(
+        self, method: str, args: dict[str, Any], token: str | None, arrived: float | None = None
+    ) -> tuple[int, dict[str, str], dict]:
         with self._lock:
-            self.calls.append(Call(method, args, token))
+            self.calls.append(Call(method, args, token, time.monotonic() if arrived is None else arrived))
             if self.storm_share and method == "chat.postMessage" and self._storm.random() < self.storm_share:
                 return 429, {"Retry-After": str(self.storm_retry_after)}, {"ok": False, "error": "ratelimited"}
             for fault in self.faults:
@@ -212,6 +222,9 @@ class FakeSlack:
             return 200, {}, {"ok": False, "error": "not_authed"}
         if token in self.revoked_tokens:
             return 200, {}, {"ok": False, "error": "invalid_auth"}
+        # Slack takes an app-level token for apps.connections.open only, and only an app-level token there.
+        if (method == "apps.connections.open") != token.startswith("xapp-") and method != "auth.test":
+            return 200, {}, {"ok": False, "error": "not_allowed_token_type"}
         handler = getattr(self, "_" + method.replace(".", "_"), None)
         answer: dict[str, Any] = handler(args) if handler else {"ok": True}
         if method == "chat.postMessage" and answer.get("ok"):
@@ -258,8 +271,7 @@ class FakeSlack:
         return {"ok": True, "user": self.users[user_id]}
 
     def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
-        # Nothing listens there: the test only needs to see Socket Mode ask this server for it.
-        return {"ok": True, "url": "ws://127.0.0.1:9/link/?ticket=fake"}
+        return {"ok": True, "url": self.socket.new_link_url()}
 
     def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         user_id = args.get("user", "")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 
-
 from bot.storage.models import MentoringRequest, MentorProfile, Pairing, Proposal, Workspace
 from tests.fakeslack import DEFAULT_TEAM
 from tests.flows import GOALS, MENTEE, MENTOR, count, offer, proposals_to, request, request_values, rows
@@ -164,15 +163,19 @@ def test_an_internal_failure_is_a_friendly_message_not_a_500(bot):
     from sqlalchemy import text
 
     offer(bot, MENTOR)
+    assert bot.slack.command(MENTEE, "request").status == 200  # the form opens while all is well
     with bot.rt.engine.begin() as conn:  # break the database underneath the running bot
-        conn.execute(text("DROP TABLE deliveries"))
-    status = bot.slack.command(MENTEE, "status")
-    assert status.status == 200 and "Sorry" not in status.body  # status does not need the broken table
-    response = request(bot)
+        conn.execute(text("ALTER TABLE mentoring_requests RENAME TO broken_requests"))
+    status = bot.slack.command(MENTEE, "help")
+    assert status.status == 200 and "Sorry" not in status.body  # help does not need the broken table
+    view = bot.slack.opened_view("mentee_request")
+    response = bot.slack.submit(view, request_values(), MENTEE)
     assert response.status == 200
     body = response.json()
     assert body["response_action"] == "update" and "went wrong" in str(body["view"])
     assert "Traceback" not in response.body
+    with bot.rt.engine.begin() as conn:
+        conn.execute(text("ALTER TABLE broken_requests RENAME TO mentoring_requests"))
     assert count(bot, MentoringRequest) == 0  # the failed transaction left nothing half-done
 
 

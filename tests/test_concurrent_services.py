@@ -58,6 +58,7 @@ def _ask(bot: RunningBot, mentee: str, program_id: int) -> MentoringRequest:
         goals=GOALS, topics=TOPICS, wants_outside_team=False, wants_more_senior=False, level=2, department="Eng"
     )
     outcome = bot.rt.requests.create(DEFAULT_TEAM, mentee, program_id, form, f"submit-{mentee}", bot.clock())
+    bot.rt.sender.settle(timeout=60)  # the mentor is asked right after the answer
     assert outcome.result == RequestResult.CREATED and outcome.request is not None
     return outcome.request
 

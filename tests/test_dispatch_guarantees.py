@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import event, select
 
-from bot.delivery import outbox
+from bot.delivery import claims, outbox
 from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.slack_gateway import SlackGateway, make_web_client
 from bot.people.directory import ensure_workspace
@@ -188,3 +188,137 @@ def test_rows_one_replica_is_claiming_are_skipped_by_another(fake_slack, migrate
     assert len(counts) == 10 and set(counts.values()) == {1}
     first.engine.dispose()
     second.engine.dispose()
+
+
+def two_dispatchers(fake, database_url: str) -> list[Dispatcher]:  # type: ignore[no-untyped-def]
+    return [
+        Dispatcher(make_session_factory(make_engine(database_url)), SlackGateway(make_web_client(token, fake.url)))
+        for token in ("xoxb-first", "xoxb-second")
+    ]
+
+
+def test_a_slow_live_sender_keeps_its_claims_and_nothing_goes_twice(
+    fake_slack, migrated_database_url, monkeypatch: pytest.MonkeyPatch
+):
+    # A lease of seconds instead of minutes, and a Slack slow enough that one batch takes two leases.
+    monkeypatch.setattr(claims, "STALE_CLAIM", timedelta(seconds=4))
+    queue(migrated_database_url, 80)
+    fake_slack.latency = 0.1
+    first, second = two_dispatchers(fake_slack, migrated_database_url)
+    began = time.monotonic()
+
+    def clock() -> datetime:  # both replicas read one clock, as replicas on synchronised hosts do
+        return T0 + timedelta(seconds=time.monotonic() - began)
+
+    reports = []
+    worker = threading.Thread(target=lambda: reports.append(first.dispatch_due(clock())))
+    worker.start()
+    while not fake_slack.calls_to("chat.postMessage"):
+        time.sleep(0.01)  # the first replica has claimed its batch
+    meanwhile = []
+    while worker.is_alive():
+        # The second replica ticks every half second while the first is still sending its batch.
+        meanwhile.append(second.dispatch_due(clock()))
+        worker.join(timeout=0.5)
+    assert time.monotonic() - began > 8  # the batch really outlived two leases
+    assert reports[0].sent == 80 and sum(r.sent for r in meanwhile) == 0
+    counts = delivered(fake_slack)
+    assert len(counts) == 80 and set(counts.values()) == {1}
+    assert statuses(migrated_database_url) == {"sent": 80}
+    first.engine.dispose()
+    second.engine.dispose()
+
+
+def test_a_sender_stalled_past_its_lease_sends_none_of_the_rows_taken_from_it(
+    fake_slack, migrated_database_url, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(claims, "STALE_CLAIM", timedelta(seconds=2))
+    queue(migrated_database_url, 30)
+    first, second = two_dispatchers(fake_slack, migrated_database_url)
+    began = time.monotonic()
+
+    def clock() -> datetime:
+        return T0 + timedelta(seconds=time.monotonic() - began)
+
+    # Slack takes the first sender's 11th message and keeps it waiting for longer than its lease.
+    fake_slack.hold_answers("chat.postMessage", after=10)
+    stalled = []
+    worker = threading.Thread(target=lambda: stalled.append(first.dispatch_due(clock())))
+    worker.start()
+    fake_slack.wait_until_held()
+    time.sleep(2.5)
+    # The second replica takes over the stalled claims, and is mid-send when the first wakes up.
+    reports = []
+    taker = threading.Thread(target=lambda: reports.append(second.dispatch_due(clock())))
+    taker.start()
+    fake_slack.wait_until_held()
+    fake_slack.release()
+    worker.join(timeout=60)
+    taker.join(timeout=60)
+    in_flight = "message 10"
+    assert (stalled[0].sent, reports[0].sent) == (11, 20)
+    counts = delivered(fake_slack)
+    # The first sender sent nothing it had lost: only the message in flight while it stalled went twice.
+    assert len(counts) == 30 and [text for text, n in counts.items() if n > 1] == [in_flight]
+    assert statuses(migrated_database_url) == {"sent": 30}
+    first.engine.dispose()
+    second.engine.dispose()
+
+
+def test_one_dispatcher_shared_by_threads_sends_each_message_once(fake_slack, migrated_database_url):
+    queue(migrated_database_url, 120)
+    fake_slack.latency = 0.005
+    [sender, _] = two_dispatchers(fake_slack, migrated_database_url)
+    ids = list(range(1, 121))
+    at = T0 + timedelta(seconds=1)
+    jobs = [lambda: sender.dispatch_due(at)] * 2 + [
+        (lambda part=part: sender.dispatch(list(part), at)) for part in (ids[::2], ids[1::2], ids[::-1])
+    ]
+    reports: list = []
+    threads = [threading.Thread(target=lambda job=job: reports.append(job())) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert len(reports) == len(jobs) and sum(r.sent for r in reports) == 120
+    counts = delivered(fake_slack)
+    assert len(counts) == 120 and set(counts.values()) == {1}
+    assert statuses(migrated_database_url) == {"sent": 120}
+    sender.engine.dispose()
+
+
+def test_a_run_that_fails_midway_hands_back_the_rows_it_never_tried(fake_slack, migrated_database_url):
+    engine = make_engine(migrated_database_url)
+    with unit_of_work(make_session_factory(engine)) as s:
+        ensure_workspace(s, "TAAAA0001", T0)
+        for n in range(5):
+            outbox.enqueue(
+                s,
+                team_id="TAAAA0001",
+                key=f"alert:{n}",
+                kind=DeliveryKind.OWNER_ALERT,
+                now=T0,
+                target=f"U0OWNER{n:03d}",
+                payload={"text": f"alert {n}"},
+            )
+    checked: list[str] = []
+
+    def owner_rule_breaks_on_the_third(team_id: str, user_id: str, program_id: int | None, now: datetime) -> bool:
+        checked.append(user_id)
+        if len(checked) == 3:
+            raise RuntimeError("the owner rule could not be read")
+        return True
+
+    sender = Dispatcher(
+        make_session_factory(engine),
+        SlackGateway(make_web_client("xoxb-broken", fake_slack.url)),
+        recipient_check=owner_rule_breaks_on_the_third,
+    )
+    with pytest.raises(RuntimeError):
+        sender.dispatch_due(T0)
+    with unit_of_work(sender.sessions) as s:
+        found = [(d.status, d.attempts) for d in s.scalars(select(Delivery).order_by(Delivery.id))]
+    # The one being sent keeps its claim until the lease runs out; the two never tried are pending again.
+    assert found == [("sent", 1), ("sent", 1), ("sending", 1), ("pending", 0), ("pending", 0)]
+    assert sender.dispatch_due(T0 + timedelta(seconds=1)).sent == 2
+    engine.dispose()

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from psycopg import DatabaseError
-from sqlalchemy import Connection, func, select, text
+from sqlalchemy import Connection, func, select, text, update
 
 from bot.delivery import dispatcher as dispatching
 from bot.delivery import outbox
@@ -46,6 +46,18 @@ def queue(database_url: str, at: list[datetime]) -> list[int]:
     engine.dispose()
     assert None not in ids
     return [i for i in ids if i is not None]
+
+
+def claim(database_url: str, row_id: int) -> str:
+    """Claims a row as a sender would, and returns its claim token."""
+    token = f"{row_id:032d}"
+    engine = make_engine(database_url)
+    with unit_of_work(make_session_factory(engine)) as s:
+        s.execute(
+            update(Delivery).where(Delivery.id == row_id).values(status="sending", claimed_at=T0, claim_token=token)
+        )
+    engine.dispose()
+    return token
 
 
 def dispatcher(fake_slack, database_url: str) -> Dispatcher:  # type: ignore[no-untyped-def]
@@ -98,11 +110,12 @@ ON_POSTGRESQL = pytest.mark.parametrize(
 @ON_POSTGRESQL
 def test_a_postgresql_mark_commits_without_its_writer_reading_the_answer(migrated_database_url):
     [row_id] = queue(migrated_database_url, [T0])
+    token = claim(migrated_database_url, row_id)
     engine = make_engine(migrated_database_url)
     with engine.connect() as auto:
         auto.execution_options(isolation_level="AUTOCOMMIT")
         marks = PostgresMarks(auto)
-        marks.write({"row_id": row_id, "sent_at": T0, "channel": CHANNEL, "ts": "1700000000.000001"})
+        marks.write({"row_id": row_id, "token": token, "sent_at": T0, "channel": CHANNEL, "ts": "1700000000.000001"})
         # Another connection sees it committed while the answer is still unread.
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
@@ -119,15 +132,17 @@ def test_a_postgresql_mark_commits_without_its_writer_reading_the_answer(migrate
 @ON_POSTGRESQL
 def test_a_postgresql_mark_the_database_refuses_is_raised_on_settling(migrated_database_url):
     [row_id] = queue(migrated_database_url, [T0])
+    token = claim(migrated_database_url, row_id)
     engine = make_engine(migrated_database_url)
     with engine.connect() as auto:
         auto.execution_options(isolation_level="AUTOCOMMIT")
         marks = PostgresMarks(auto)
-        marks.write({"row_id": row_id, "sent_at": T0, "channel": "C" * 40, "ts": "1700000000.000001"})
+        mark = {"row_id": row_id, "token": token, "sent_at": T0}
+        marks.write({**mark, "channel": "C" * 40, "ts": "1700000000.000001"})
         with pytest.raises(DatabaseError, match="too long"):
             marks.settle()
         # The connection is still good for the next mark.
-        marks.write({"row_id": row_id, "sent_at": T0, "channel": CHANNEL, "ts": "1700000000.000002"})
+        marks.write({**mark, "channel": CHANNEL, "ts": "1700000000.000002"})
         marks.settle()
     with unit_of_work(make_session_factory(engine)) as s:
         row = s.get_one(Delivery, row_id)

@@ -67,12 +67,22 @@ def naive_stats(s: Session, team_id: str, program_id: int, now: datetime) -> Pro
     ]
     pairings = {
         p.id: p
-        for p in s.execute(select(Pairing.id, Pairing.program_id, Pairing.status).where(Pairing.team_id == team_id))
+        for p in s.execute(
+            select(
+                Pairing.id, Pairing.program_id, Pairing.status, Pairing.mentor_user_id, Pairing.mentee_user_id
+            ).where(Pairing.team_id == team_id)
+        )
         if p.program_id == program_id
     }
 
+    def people(pairing_ids: set[int]) -> int:
+        """The distinct people of these pairs: a mentor of three of them is one person."""
+        return len({u for i in pairing_ids for u in (pairings[i].mentor_user_id, pairings[i].mentee_user_id)})
+
     met_pairs: set[int] = set()
     recent_pairs: set[int] = set()
+    charted_pairs: set[int] = set()
+    pulsed_mentees: set[str] = set()
     sent = answered = met_recent = 0
     useful: list[int] = []
     raters: set[str] = set()
@@ -98,6 +108,7 @@ def naive_stats(s: Session, team_id: str, program_id: int, now: datetime) -> Pro
                     raters.add(c.answered_by)
             if now - timedelta(weeks=CHART_WEEKS) <= c.due_at <= now:
                 monday = c.due_at.date() - timedelta(days=c.due_at.weekday())
+                charted_pairs.add(pairing_id)
                 week = weeks.setdefault(monday, [0, 0, 0])
                 week[0] += 1
                 week[1] += c.answer is not None
@@ -106,13 +117,19 @@ def naive_stats(s: Session, team_id: str, program_id: int, now: datetime) -> Pro
         if pulses:
             first_pulse.append(pulses[0])
             latest_pulse.append(pulses[-1])
+            pulsed_mentees.add(pairings[pairing_id].mentee_user_id)
         if pairings[pairing_id].status == PairingStatus.ACTIVE:
             last_met = max((c.period for c in rows if c.answer == CheckInAnswer.MET), default=0)
             missed = [c for c in rows if c.period > last_met and c.status != CheckInStatus.OPEN]
             stalled += len(missed) >= STALLED_AFTER
 
-    feedback_pairs = {f.pairing_id for f in s.execute(select(Feedback.pairing_id)) if f.pairing_id in pairings}
-    surveys = [v.recommend for v in s.execute(select(Survey.pairing_id, Survey.recommend)) if v.pairing_id in pairings]
+    feedback = [f for f in s.execute(select(Feedback.pairing_id, Feedback.from_user_id)) if f.pairing_id in pairings]
+    feedback_pairs = {f.pairing_id for f in feedback}
+    authors = {f.from_user_id for f in feedback}
+    survey_rows = [v for v in s.execute(select(Survey.pairing_id, Survey.user_id, Survey.recommend))]
+    survey_rows = [v for v in survey_rows if v.pairing_id in pairings]
+    surveys = [v.recommend for v in survey_rows]
+    respondents = {v.user_id for v in survey_rows}
     promoters = sum(1 for v in surveys if v >= 9)
     detractors = sum(1 for v in surveys if v <= 6)
 
@@ -120,29 +137,35 @@ def naive_stats(s: Session, team_id: str, program_id: int, now: datetime) -> Pro
     load = sum(p.load for p in profiles)
     capacity = sum(p.capacity for p in profiles)
     mentees = len({r.mentee_user_id for r in requests})
-    open_requests = sum(1 for r in requests if r.status in (RequestStatus.WAITING, RequestStatus.PROPOSED))
-    matched = sum(1 for r in requests if r.status == RequestStatus.MATCHED)
-    hours = [(r.matched_at - r.created_at).total_seconds() / 3600 for r in requests if r.matched_at is not None]
-    active = sum(1 for p in pairings.values() if p.status == PairingStatus.ACTIVE)
+    open_requests = [r for r in requests if r.status in (RequestStatus.WAITING, RequestStatus.PROPOSED)]
+    matched = [r for r in requests if r.status == RequestStatus.MATCHED]
+    timed = [r for r in requests if r.matched_at is not None]
+    hours = [(r.matched_at - r.created_at).total_seconds() / 3600 for r in timed]
+    active = {p.id for p in pairings.values() if p.status == PairingStatus.ACTIVE}
+
+    def mentees_of(rows: list[Any]) -> int:
+        return len({r.mentee_user_id for r in rows})
+
     return ProgramStats(
         mentors=Figure(mentors, mentors),
         mentees=Figure(mentees, mentees),
-        open_requests=Figure(open_requests, open_requests),
-        active_pairs=Figure(active, 2 * active),
+        open_requests=Figure(len(open_requests), mentees_of(open_requests)),
+        active_pairs=Figure(len(active), people(active)),
         requested=Figure(len(requests), mentees),
-        matched=Figure(matched, matched),
-        met=Figure(len(met_pairs), 2 * len(met_pairs)),
-        feedback=Figure(len(feedback_pairs), 2 * len(feedback_pairs)),
-        median_hours_to_match=Figure(statistics.median(hours) if hours else None, len(hours)),
-        response_rate=Figure(answered / sent if sent else None, 2 * len(recent_pairs)),
-        meeting_rate=Figure(met_recent / sent if sent else None, 2 * len(recent_pairs)),
+        matched=Figure(len(matched), mentees_of(matched)),
+        met=Figure(len(met_pairs), people(met_pairs)),
+        feedback=Figure(len(feedback_pairs), len(authors)),
+        median_hours_to_match=Figure(statistics.median(hours) if hours else None, mentees_of(timed)),
+        response_rate=Figure(answered / sent if sent else None, people(recent_pairs)),
+        meeting_rate=Figure(met_recent / sent if sent else None, people(recent_pairs)),
         usefulness=Figure(sum(useful) / len(useful) if useful else None, len(raters)),
-        confidence_first=Figure(_mean(first_pulse), len(first_pulse)),
-        confidence_latest=Figure(_mean(latest_pulse), len(latest_pulse)),
+        confidence_first=Figure(_mean(first_pulse), len(pulsed_mentees)),
+        confidence_latest=Figure(_mean(latest_pulse), len(pulsed_mentees)),
         capacity_use=Figure(load / capacity if capacity else None, mentors),
-        stalled_pairs=Figure(stalled, 2 * active),
-        nps=Figure(100 * (promoters - detractors) / len(surveys) if surveys else None, len(surveys)),
+        stalled_pairs=Figure(stalled, people(active)),
+        nps=Figure(100 * (promoters - detractors) / len(surveys) if surveys else None, len(respondents)),
         weekly=[WeekRow(week, *weeks[week]) for week in sorted(weeks)],
+        weekly_people=people(charted_pairs),
     )
 
 
@@ -418,6 +441,11 @@ def test_the_seeded_program_has_every_case_the_oracle_should_see(seeded: Session
     assert main.nps.people > 0 and main.usefulness.people > 0 and main.confidence_first.people > 0
     assert main.open_requests.value and (main.requested.value or 0) > (main.mentees.value or 0)  # some asked twice
     assert 0 < tiny.active_pairs.people < 5  # below MENTOR_STATS_MIN_GROUP's default
+    # Mentors with several pairs, and several surveys from one person: people are fewer than rows.
+    assert (main.active_pairs.people or 0) < 2 * (main.active_pairs.value or 0)
+    surveys = seeded.scalars(select(Survey.user_id).join(Pairing).where(Pairing.program_id == MAIN)).all()
+    assert main.nps.people == len(set(surveys)) < len(surveys)
+    assert 0 < main.weekly_people
     assert len(main.weekly) > 10
     assert set(seeded.scalars(select(Pairing.status).where(Pairing.program_id == MAIN))) == {
         "active",

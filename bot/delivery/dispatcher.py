@@ -2,8 +2,8 @@
 
 Delivery guarantee: a row is claimed (status 'sending') in its own commit before the Slack call, and
 its "sent" mark is written to the database before the next Slack call begins. A process killed after
-Slack took a message and before its mark was written leaves that row 'sending'; after STALE_CLAIM it
-is handed out again, so that single in-flight message may be sent twice. Every other row is sent
+Slack took a message and before its mark was written leaves that row 'sending'; after a while it
+is handed out again (claims.STALE_CLAIM), so that single in-flight message may be sent twice. Every other row is sent
 exactly once.
 
 On PostgreSQL the mark's answer is not waited for (see outbox.PostgresMarks): the server commits a
@@ -11,6 +11,16 @@ mark it has received even if the process dies before reading the answer. If inst
 connection fails (or the bot's machine, with a mark still on its way), that mark is lost and the
 failure is noticed a Slack call later, at the next mark: then at most two messages, one after the
 other, may be sent twice.
+
+A claim is a lease that only its holder can complete, renewed while its sender lives (see claims):
+a reclaimer only ever takes the rows of a dead (or stalled) sender.
+
+When Slack refuses the workspace's token itself (see slack_gateway.TOKEN_ERRORS), nothing is failed
+and no one is taken for gone: the rows go back to pending with their attempts unspent, the workspace
+is paused, and `probe_tokens` resumes it once auth.test accepts the token again (see token_health).
+
+The dispatcher may be used from several threads at once: everything a run holds (its connection, its
+marks, its leases) lives in thread-local state, and the database arbitrates between runs.
 
 Two consequences of a send are decided elsewhere and handed in when the dispatcher is built:
 `recipient_check` says whether an owner-only message may still go to its recipient, and
@@ -44,15 +54,16 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.delivery.outbox import PostgresMarks, SqliteMarks
-from bot.delivery.slack_gateway import UNREACHABLE_ERRORS, SlackFailure, SlackGateway
+from bot.delivery import claims, token_health
+from bot.delivery.claims import Lease, Run
+from bot.delivery.outbox import run_connection
+from bot.delivery.slack_gateway import UNREACHABLE_ERRORS, USER_ERRORS, SlackFailure, SlackGateway
 from bot.storage.models import Delivery, Pairing, Workspace
 from bot.storage.statuses import OWNER_ONLY_KINDS, DeliveryKind, DeliveryStatus
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 6
-STALE_CLAIM = timedelta(minutes=5)
 # How many due rows are ordered at once; they are then claimed 100 at a time.
 DUE_PAGE = 10_000
 NOT_AN_OWNER = "recipient_no_longer_an_owner"
@@ -97,6 +108,8 @@ class DispatchReport:
     sent: int = 0
     retrying: int = 0
     failed: int = 0
+    # Rows handed back untouched because Slack refused their workspace's token.
+    paused: int = 0
 
 
 class Dispatcher:
@@ -121,9 +134,17 @@ class Dispatcher:
 
     @staticmethod
     def _sendable(now: datetime):  # type: ignore[no-untyped-def]
-        """Rows that are due and whose workspace is not waiting out a rate limit."""
-        paused = exists().where(Workspace.team_id == Delivery.team_id, Workspace.send_paused_until > now)
+        """Rows that are due and whose workspace is neither waiting out a rate limit nor refused."""
+        paused = exists().where(
+            Workspace.team_id == Delivery.team_id,
+            or_(Workspace.send_paused_until > now, Workspace.token_error.is_not(None)),
+        )
         return (Delivery.status == DeliveryStatus.PENDING, Delivery.next_attempt_at <= now, ~paused)
+
+    def probe_tokens(self, now: datetime) -> list[str]:
+        """Asks Slack again about every refused token that is due a probe; returns the workspaces that
+        may send again. Their waiting rows go out with the next dispatch."""
+        return token_health.probe(self.engine, self.gateway, now)
 
     @contextmanager
     def _connection(self) -> Iterator[Connection]:
@@ -132,32 +153,26 @@ class Dispatcher:
         if held is not None:
             yield held
             return
-        with self.engine.connect() as conn:
-            self._local.conn = conn
+        with run_connection(self.engine) as (conn, marks):
+            self._local.conn, self._local.marks = conn, marks
             try:
-                if conn.dialect.name == "postgresql":
-                    with self.engine.connect() as auto:
-                        # A single-statement write needs no BEGIN/COMMIT round trips of its own, and need
-                        # not wait for the WAL flush: only a crash of the database server itself could
-                        # lose the last moment of "sent" marks (see the README).
-                        auto.execution_options(isolation_level="AUTOCOMMIT")
-                        try:
-                            auto.exec_driver_sql("SET synchronous_commit TO OFF")
-                            marks = self._local.marks = PostgresMarks(auto)
-                            yield conn
-                            marks.settle()
-                            auto.exec_driver_sql("RESET synchronous_commit")
-                        except BaseException:
-                            # A failed run may leave this connection mid-statement, and it still skips the
-                            # WAL flush: it goes to no one else. A mark already on the wire still commits.
-                            auto.invalidate()
-                            raise
-                else:
-                    self._local.marks = SqliteMarks(conn)
-                    yield conn
+                yield conn
             finally:
-                self._local.conn = None
-                self._local.marks = None
+                self._local.conn = self._local.marks = None
+
+    @contextmanager
+    def _run(self, now: datetime) -> Iterator[Run]:
+        """A dispatch run on this thread; a dispatch nested in one (after an unreachable) joins it."""
+        run: Run | None = getattr(self._local, "run", None)
+        if run is not None:
+            yield run
+            return
+        run = self._local.run = Run(now)
+        try:
+            with self._connection():
+                yield run
+        finally:
+            self._local.run = None
 
     @contextmanager
     def _tx(self) -> Iterator[Connection]:
@@ -167,29 +182,24 @@ class Dispatcher:
     def dispatch(self, ids: list[int | None], now: datetime) -> DispatchReport:
         """Send these rows now, if nobody else has claimed them."""
         report = DispatchReport()
-        with self._connection():
+        with self._run(now) as run:
             for delivery_id in ids:
                 if delivery_id is not None:
-                    claimed = self._claim([delivery_id], now)
-                    self._send_all(claimed, now, report)
+                    self._send_all(run, *self._claim(run, [delivery_id], now), now, report)
         return report
 
     def dispatch_due(self, now: datetime, limit: int = 100) -> DispatchReport:
-        """Send what is due, oldest first: pending rows, and claims abandoned by a dead process."""
+        """Send what is due, oldest first: pending rows, and claims whose lease ran out (a dead sender's)."""
         report = DispatchReport()
-        with self._connection():
+        with self._run(now) as run:
             with self._tx() as conn:
-                conn.execute(
-                    update(Delivery)
-                    .where(Delivery.status == DeliveryStatus.SENDING, Delivery.claimed_at < now - STALE_CLAIM)
-                    .values(status=DeliveryStatus.PENDING)
-                )
+                claims.release_lapsed(conn, now)
             after: tuple[datetime, int] | None = None
             while True:
                 page = self._due_page(now, after)
                 for start in range(0, len(page), limit):
                     chunk = [delivery_id for _, delivery_id in page[start : start + limit]]
-                    self._send_all(self._claim(chunk, now), now, report)
+                    self._send_all(run, *self._claim(run, chunk, now), now, report)
                 if len(page) < DUE_PAGE:
                     return report
                 after = page[-1]
@@ -219,9 +229,9 @@ class Dispatcher:
             return Delivery.id == any_(bindparam("ids", ids, type_=postgresql.ARRAY(Integer)))
         return Delivery.id.in_(ids)
 
-    def _claim(self, ids: list[int], now: datetime) -> list[Claimed]:
-        """Marks those of these rows that are still sendable 'sending', in one commit, and returns what
-        sending them needs, oldest first."""
+    def _claim(self, run: Run, ids: list[int], now: datetime) -> tuple[list[Claimed], Lease]:
+        """Marks those of these rows that are still sendable 'sending' under a fresh claim token, in one
+        commit, and returns what sending them needs, oldest first, with the lease that holds them."""
         query = (
             select(
                 Delivery.id,
@@ -240,6 +250,7 @@ class Dispatcher:
             .where(self._among(ids), *self._sendable(now))
             .order_by(Delivery.next_attempt_at, Delivery.id)
         )
+        lease = Lease.fresh()
         with self._tx() as conn:
             if conn.dialect.name == "postgresql":
                 # Replicas each take rows nobody else holds, without waiting on each other.
@@ -249,14 +260,20 @@ class Dispatcher:
                 conn.execute(text("SET LOCAL synchronous_commit TO OFF"))
             rows = conn.execute(query).all()
             if not rows:
-                return []
+                return [], lease
             # Locked above (PostgreSQL) or under the write lock (SQLite): still pending until this commits.
+            lease.ids = {r.id for r in rows}
             conn.execute(
                 update(Delivery)
-                .where(self._among([r.id for r in rows]))
-                .values(status=DeliveryStatus.SENDING, claimed_at=now, attempts=Delivery.attempts + 1)
+                .where(self._among(list(lease.ids)))
+                .values(
+                    status=DeliveryStatus.SENDING,
+                    claimed_at=run.moment(lease.renewed),
+                    claim_token=lease.token,
+                    attempts=Delivery.attempts + 1,
+                )
             )
-        return [
+        claimed = [
             Claimed(
                 r.id,
                 r.team_id,
@@ -271,28 +288,60 @@ class Dispatcher:
             )
             for r in rows
         ]
+        return claimed, lease
 
-    def _send_all(self, claimed: list[Claimed], now: datetime, report: DispatchReport) -> None:
+    def _send_all(self, run: Run, claimed: list[Claimed], lease: Lease, now: datetime, report: DispatchReport) -> None:
+        if not claimed:
+            return
         held: set[str] = set()
-        for index, row in enumerate(claimed):
-            if row.team_id in held:
-                continue
-            if not self._send(row, now, report):
-                held.add(row.team_id)
-                # That workspace is rate-limited: hand its other claimed rows back untouched.
-                self._unclaim([r.id for r in claimed[index + 1 :] if r.team_id == row.team_id])
+        in_flight: int | None = None
+        run.leases.append(lease)
+        try:
+            for row in claimed:
+                if row.team_id in held or not self._still_ours(run, lease, row.id):
+                    continue
+                in_flight = row.id
+                sent_on = self._send(run, row, lease, now, report)
+                lease.ids.discard(row.id)
+                in_flight = None
+                if not sent_on:
+                    held.add(row.team_id)
+                    # That workspace is rate-limited or refused: hand its other claimed rows back untouched.
+                    self._unclaim(lease, [r.id for r in claimed if r.team_id == row.team_id and r.id in lease.ids])
+        finally:
+            run.leases.remove(lease)
+            if lease.ids:
+                self._hand_back_after_failure(lease, in_flight)
 
-    def _unclaim(self, ids: list[int]) -> None:
+    def _still_ours(self, run: Run, lease: Lease, row_id: int) -> bool:
+        """Whether this row may be sent: renews the run's leases first when half of one has passed, or
+        when a mark found a claim taken, so that no reclaimer can hold a row while it is sent."""
+        marks = self._local.marks
+        if marks.claim_lost or run.renewal_due():
+            with self._tx() as conn:
+                claims.renew(conn, run)
+            marks.claim_lost = False
+        return row_id in lease.ids
+
+    def _unclaim(self, lease: Lease, ids: list[int]) -> None:
         if ids:
             with self._tx() as conn:
-                conn.execute(
-                    update(Delivery)
-                    .where(Delivery.id.in_(ids))
-                    .values(status=DeliveryStatus.PENDING, attempts=Delivery.attempts - 1)
-                )
+                claims.hand_back(conn, lease, ids)
 
-    def _send(self, row: Claimed, now: datetime, report: DispatchReport) -> bool:
-        """Sends one claimed row. Returns False when its workspace must now wait out a rate limit."""
+    def _hand_back_after_failure(self, lease: Lease, in_flight: int | None) -> None:
+        """A run that fails midway hands back the rows it never tried. The row it was sending may have
+        reached Slack: that one keeps its claim until the lease runs out, like a dead sender's."""
+        untried = [row_id for row_id in lease.ids if row_id != in_flight]
+        try:
+            self._unclaim(lease, untried)
+        except Exception:  # noqa: BLE001 - the run's own failure is the one to raise
+            log.warning(
+                "could not hand back %s claimed deliveries; they go out once their claim runs out", len(untried)
+            )
+
+    def _send(self, run: Run, row: Claimed, lease: Lease, now: datetime, report: DispatchReport) -> bool:
+        """Sends one claimed row. Returns False when its workspace must now wait: a rate limit, or a
+        token Slack refuses."""
         channel = row.channel
         try:
             if row.kind in OWNER_ONLY_KINDS and not self._still_for(row, now):
@@ -303,15 +352,62 @@ class Dispatcher:
                     conn.execute(update(Pairing).where(Pairing.id == row.pairing_id).values(dm_channel_id=channel))
             posted = self.gateway.post_message(channel, row.payload.get("text", ""), row.payload.get("blocks"))
         except SlackFailure as exc:
-            self._record_failure(row.id, row.team_id, row.attempts, exc, now, report)
-            if exc.permanent and exc.error in UNREACHABLE_ERRORS and row.pairing_id and self.on_unreachable:
-                gone = Unreachable(row.team_id, row.pairing_id, row.target, exc.error)
-                self.dispatch(self.on_unreachable(gone, now), now)
-            return not exc.retry_after
+            return self._failed(run, row, lease, exc, now, report)
         # On the wire before the next Slack call begins: that is the whole duplicate window (see above).
-        self._local.marks.write({"row_id": row.id, "sent_at": now, "channel": posted.channel, "ts": posted.ts})
+        self._local.marks.write(
+            {"row_id": row.id, "token": lease.token, "sent_at": now, "channel": posted.channel, "ts": posted.ts}
+        )
         report.sent += 1
         return True
+
+    def _failed(
+        self, run: Run, row: Claimed, lease: Lease, exc: SlackFailure, now: datetime, report: DispatchReport
+    ) -> bool:
+        if exc.token_refused:
+            self._token_refused(run, row, lease, exc, report)
+            return False
+        gone = self._names_someone_gone(row, exc)
+        if gone:
+            # Only a working token can tell who is gone: check it before anyone's pair is ended for it.
+            try:
+                self.gateway.auth_test()
+            except SlackFailure as check:
+                if check.token_refused:
+                    self._token_refused(run, row, lease, check, report)
+                    return False
+                gone, exc = False, SlackFailure(exc.error, permanent=False)
+        self._record_failure(run, row, lease, exc, report)
+        if gone and row.pairing_id and self.on_unreachable:
+            unreachable = Unreachable(row.team_id, row.pairing_id, row.target, exc.error)
+            self.dispatch(self.on_unreachable(unreachable, now), now)
+        return not exc.retry_after
+
+    def _names_someone_gone(self, row: Claimed, exc: SlackFailure) -> bool:
+        """Whether a failure to reach a pair says one of its members is gone: a user-level error naming
+        them, or their own DM not found. For the pair's group DM, on_unreachable asks Slack which one."""
+        if not exc.permanent or not row.pairing_id or self.on_unreachable is None:
+            return False
+        if row.target is not None and row.target.startswith(("U", "W")):
+            return exc.error in USER_ERRORS or exc.error == "channel_not_found"
+        return exc.error in UNREACHABLE_ERRORS
+
+    def _token_refused(self, run: Run, row: Claimed, lease: Lease, exc: SlackFailure, report: DispatchReport) -> None:
+        """Slack refused the workspace's token: the row goes back untouched and the workspace waits."""
+        self._unclaim(lease, [row.id])
+        report.paused += 1
+        at = run.at()
+        with self._tx() as conn:
+            probe_at = token_health.refuse(conn, row.team_id, exc.error, at)
+        if probe_at is not None:
+            log.error(
+                "Slack refused the bot token for workspace %s (%s): every message to it waits, none is "
+                "given up, and the token is checked again from %s",
+                row.team_id,
+                exc.error,
+                probe_at.isoformat(),
+            )
+        else:
+            log.warning("workspace %s: the bot token is still refused (%s); its messages wait", row.team_id, exc.error)
 
     def _still_for(self, row: Claimed, now: datetime) -> bool:
         """Owner-only text goes out only if its recipient is still an owner right now."""
@@ -322,25 +418,28 @@ class Dispatcher:
             log.warning("delivery %s not sent: its recipient is no longer a program owner", row.id)
         return allowed
 
-    def _record_failure(
-        self, delivery_id: int, team_id: str, attempts: int, exc: SlackFailure, now: datetime, report: DispatchReport
-    ) -> None:
-        give_up = exc.permanent or attempts >= self.max_attempts
+    def _record_failure(self, run: Run, row: Claimed, lease: Lease, exc: SlackFailure, report: DispatchReport) -> None:
+        give_up = exc.permanent or row.attempts >= self.max_attempts
+        at = run.at()
         if give_up:
-            log.error("delivery %s failed for good after %s attempt(s): %s", delivery_id, attempts, exc.error)
+            log.error("delivery %s failed for good after %s attempt(s): %s", row.id, row.attempts, exc.error)
             values: dict[str, Any] = {"status": DeliveryStatus.FAILED, "last_error": exc.error}
             report.failed += 1
         else:
-            wait = timedelta(seconds=exc.retry_after) if exc.retry_after else backoff(attempts)
-            log.warning("delivery %s will be retried in %s: %s", delivery_id, wait, exc.error)
-            values = {"status": DeliveryStatus.PENDING, "last_error": exc.error, "next_attempt_at": now + wait}
+            wait = timedelta(seconds=exc.retry_after) if exc.retry_after else backoff(row.attempts)
+            log.warning("delivery %s will be retried in %s: %s", row.id, wait, exc.error)
+            values = {"status": DeliveryStatus.PENDING, "last_error": exc.error, "next_attempt_at": at + wait}
             report.retrying += 1
         with self._tx() as conn:
-            conn.execute(update(Delivery).where(Delivery.id == delivery_id).values(**values))
+            conn.execute(
+                update(Delivery)
+                .where(Delivery.id == row.id, Delivery.claim_token == lease.token)
+                .values(claim_token=None, **values)
+            )
             if exc.retry_after and not give_up:
                 # Slack rate-limits per workspace: hold every send to it, from every replica, until then.
                 conn.execute(
                     update(Workspace)
-                    .where(Workspace.team_id == team_id)
-                    .values(send_paused_until=now + timedelta(seconds=exc.retry_after))
+                    .where(Workspace.team_id == row.team_id)
+                    .values(send_paused_until=at + timedelta(seconds=exc.retry_after))
                 )

@@ -7,12 +7,15 @@ records each one Slack took with a "sent" mark written here, straight through th
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from select import select as wait_for_socket
 from typing import Any
 
 from psycopg import DatabaseError, pq
-from sqlalchemy import Connection, Update, bindparam, update
+from sqlalchemy import Connection, Engine, Update, bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
@@ -20,10 +23,13 @@ from sqlalchemy.orm import Session
 from bot.storage.models import Delivery
 from bot.storage.statuses import DeliveryKind, DeliveryStatus
 
-# Written after every single send, so it is built, and compiled for each driver, once.
+log = logging.getLogger(__name__)
+
+# Written after every single send, so it is built, and compiled for each driver, once. Only the holder of
+# the row's current claim may mark it: a sender that lost its claim marks nothing.
 MARK_SENT = (
     update(Delivery)
-    .where(Delivery.id == bindparam("row_id"))
+    .where(Delivery.id == bindparam("row_id"), Delivery.claim_token == bindparam("token"))
     .values(
         status=DeliveryStatus.SENT,
         sent_at=bindparam("sent_at"),
@@ -85,6 +91,7 @@ def enqueue_many(session: Session, messages: list[dict[str, Any]], now: datetime
     statement = insert(Delivery).on_conflict_do_nothing(index_elements=["team_id", "key"])
     session.connection().execute(statement, rows)
 
+
 class _Compiled:
     """A statement compiled once for a driver called directly, its parameters converted as SQLAlchemy would."""
 
@@ -104,6 +111,13 @@ def _libpq_text(value: Any) -> bytes | None:
     if value is None:
         return None
     return (value.isoformat() if isinstance(value, datetime) else str(value)).encode()
+
+
+def _claim_lost(params: dict[str, Any]) -> bool:
+    """A mark that matched no row: Slack took the message, but its claim had passed to another sender
+    (this one stalled past its lease), which may send it again."""
+    log.warning("delivery %s was sent, but another sender had taken over its claim; it may go twice", params["row_id"])
+    return True
 
 
 def _message(result: pq.abc.PGresult) -> str:
@@ -135,7 +149,9 @@ class PostgresMarks:
 
     def __init__(self, conn: Connection):
         self._pg = conn.connection.driver_connection.pgconn  # type: ignore[union-attr]
-        self._in_flight = False
+        self._in_flight: dict[str, Any] | None = None
+        # Set when a mark found its row's claim held by another sender; the dispatcher clears it.
+        self.claim_lost = False
         prepared = self._pg.prepare(self._NAME, self._STATEMENT.sql.encode())
         already = prepared.error_field(pq.DiagnosticField.SQLSTATE) == b"42P05"  # duplicate_prepared_statement
         if prepared.status != pq.ExecStatus.COMMAND_OK and not already:
@@ -145,7 +161,7 @@ class PostgresMarks:
         """Puts one mark on the wire and returns without waiting for the database's answer."""
         self.settle()
         self._pg.send_query_prepared(self._NAME, [_libpq_text(v) for v in self._STATEMENT.values(params)])
-        self._in_flight = True
+        self._in_flight = params
         # psycopg's connections are non-blocking: flush() answers 1 while bytes are still unsent.
         while self._pg.flush():
             readable, _, _ = wait_for_socket([self._pg.socket], [self._pg.socket], [])
@@ -154,9 +170,9 @@ class PostgresMarks:
 
     def settle(self) -> None:
         """Reads the answer to the mark in flight, if any; raises if the database refused it."""
-        if not self._in_flight:
+        params, self._in_flight = self._in_flight, None
+        if params is None:
             return
-        self._in_flight = False
         failure = None
         while True:
             while self._pg.is_busy():
@@ -167,6 +183,8 @@ class PostgresMarks:
                 break
             if result.status != pq.ExecStatus.COMMAND_OK:
                 failure = _message(result)
+            elif result.command_tuples == 0:
+                self.claim_lost = _claim_lost(params)
         if failure is not None:
             raise DatabaseError(f"marking a delivery sent failed: {failure}")
 
@@ -186,9 +204,41 @@ class SqliteMarks:
         self._sqlite = conn.connection.driver_connection
         if getattr(self._sqlite, "isolation_level", None) is not None:
             raise RuntimeError("SQLite marks need sqlite3 in autocommit mode, as make_engine() sets it")
+        # Set when a mark found its row's claim held by another sender; the dispatcher clears it.
+        self.claim_lost = False
 
     def write(self, params: dict[str, Any]) -> None:
-        self._sqlite.execute(self._STATEMENT.sql, self._STATEMENT.values(params))  # type: ignore[union-attr]
+        cursor = self._sqlite.execute(self._STATEMENT.sql, self._STATEMENT.values(params))  # type: ignore[union-attr]
+        if cursor.rowcount == 0:
+            self.claim_lost = _claim_lost(params)
 
     def settle(self) -> None:
         """Nothing is ever in flight: each mark is committed before write() returns."""
+
+
+Marks = PostgresMarks | SqliteMarks
+
+
+@contextmanager
+def run_connection(engine: Engine) -> Iterator[tuple[Connection, Marks]]:
+    """The connection a dispatch run claims with, and the marks writer that goes with it."""
+    with engine.connect() as conn:
+        if conn.dialect.name != "postgresql":
+            yield conn, SqliteMarks(conn)
+            return
+        with engine.connect() as auto:
+            # A single-statement write needs no BEGIN/COMMIT round trips of its own, and need not wait
+            # for the WAL flush: only a crash of the database server itself could lose the last moment
+            # of "sent" marks (see the README).
+            auto.execution_options(isolation_level="AUTOCOMMIT")
+            try:
+                auto.exec_driver_sql("SET synchronous_commit TO OFF")
+                marks = PostgresMarks(auto)
+                yield conn, marks
+                marks.settle()
+                auto.exec_driver_sql("RESET synchronous_commit")
+            except BaseException:
+                # A failed run may leave this connection mid-statement, and it still skips the WAL
+                # flush: it goes to no one else. A mark already on the wire still commits.
+                auto.invalidate()
+                raise

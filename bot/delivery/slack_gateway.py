@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import email.utils
 import logging
+import math
 import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
 from slack_sdk import WebClient
@@ -24,32 +27,86 @@ from slack_sdk.http_retry.state import RetryState
 
 log = logging.getLogger(__name__)
 
-# Errors that will never succeed on retry: the person or conversation is gone or unreachable.
-UNREACHABLE_ERRORS = frozenset(
+# The workspace's token itself is refused (revoked, suspended, expired, not granted, short of a scope):
+# every call fails alike until someone repairs the app's installation. That is an outage of the whole
+# workspace, never a sign that a person left, and nothing sent meanwhile should be given up.
+TOKEN_ERRORS = frozenset(
     {
-        "user_not_found",
-        "users_not_found",
         "account_inactive",
-        "cannot_dm_bot",
-        "user_disabled",
-        "channel_not_found",
-        "is_archived",
-        "not_in_channel",
-        "user_is_restricted",
-        "user_is_ultra_restricted",
+        "invalid_auth",
+        "not_authed",
+        "token_revoked",
+        "token_expired",
         "team_access_not_granted",
+        "org_login_required",
+        "ekm_access_denied",
+        "missing_scope",
+        "not_allowed_token_type",
+        "no_permission",
+        "team_added_to_org",
+        "accesslimited",
     }
 )
 
+# Errors that name one person: they are gone, or cannot be written to by this app.
+USER_ERRORS = frozenset(
+    {
+        "user_not_found",
+        "users_not_found",
+        "cannot_dm_bot",
+        "user_disabled",
+        "user_is_restricted",
+        "user_is_ultra_restricted",
+    }
+)
 
-def retry_after_seconds(headers: dict[str, Any] | None) -> float | None:
+# Errors about a conversation: for a person's own DM it is that person who is gone; for a group DM,
+# asking Slack about each member says who.
+CHANNEL_ERRORS = frozenset({"channel_not_found", "is_archived", "not_in_channel"})
+
+# Errors that will never succeed on retry because someone, or their conversation, is gone.
+UNREACHABLE_ERRORS = USER_ERRORS | CHANNEL_ERRORS
+
+# Slack's Retry-After is trusted only within these bounds: a value outside them is a broken header,
+# and waiting it out literally would either hammer Slack or stop a workspace's messages for years.
+MIN_RETRY_AFTER = 1.0
+MAX_RETRY_AFTER = 15 * 60.0
+# What a Retry-After that says nothing readable (empty, "nan", garbage) is taken to mean.
+DEFAULT_RETRY_AFTER = 30.0
+
+
+def clamp_retry_after(seconds: float) -> float:
+    """A wait Slack asked for, held within MIN_RETRY_AFTER..MAX_RETRY_AFTER (NaN: the default)."""
+    if math.isnan(seconds):
+        return DEFAULT_RETRY_AFTER
+    return min(max(seconds, MIN_RETRY_AFTER), MAX_RETRY_AFTER)
+
+
+def _retry_after_value(raw: Any, now: float) -> float:
+    text = str(raw).strip()
+    try:
+        return clamp_retry_after(float(text))
+    except ValueError:
+        pass
+    try:
+        # RFC 9110 also allows an HTTP date.
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return DEFAULT_RETRY_AFTER
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return clamp_retry_after(when.timestamp() - now)
+
+
+def retry_after_seconds(headers: dict[str, Any] | None, now: float | None = None) -> float | None:
+    """Slack's Retry-After in seconds, always within MIN_RETRY_AFTER..MAX_RETRY_AFTER; None if absent.
+
+    `now` (seconds since the epoch) is what an HTTP-date value is measured from.
+    """
     for name, value in (headers or {}).items():
         if name.lower() == "retry-after":
-            raw = value[0] if isinstance(value, list) else value
-            try:
-                return max(0.0, float(raw))
-            except (TypeError, ValueError):
-                return None
+            raw = value[0] if isinstance(value, list) and value else value
+            return _retry_after_value(raw, time.time() if now is None else now)
     return None
 
 
@@ -109,13 +166,16 @@ class BoundedRateLimitRetryHandler(_InjectedSleep, RateLimitErrorRetryHandler):
     ) -> bool:
         if not super()._can_retry(state=state, request=request, response=response, error=error):
             return False
-        wait = retry_after_seconds(dict(response.headers)) if response is not None else None
-        return wait is None or wait <= self.max_wait_seconds
+        return self._wait(response) <= self.max_wait_seconds
 
     def wait_seconds(self, state: RetryState, response: HttpResponse | None) -> float:
-        wait = retry_after_seconds(dict(response.headers)) if response is not None else None
         # Retry-After plus up to a second of jitter, as slack_sdk does, so clients do not retry in step.
-        return (1.0 if wait is None else wait) + random.random()
+        return self._wait(response) + random.random()
+
+    @staticmethod
+    def _wait(response: HttpResponse | None) -> float:
+        wait = retry_after_seconds(dict(response.headers)) if response is not None else None
+        return DEFAULT_RETRY_AFTER if wait is None else wait
 
 
 def default_retry_handlers(max_rate_limit_wait: float = 3.0, sleep: Sleep = time.sleep) -> list[RetryHandler]:
@@ -138,13 +198,19 @@ def make_web_client(token: str, api_url: str, max_rate_limit_wait: float = 3.0, 
 
 
 class SlackFailure(Exception):
-    """A Slack call failed. `permanent` means retrying cannot help; `retry_after` is Slack's hint."""
+    """A Slack call failed. `permanent` means retrying the same call cannot help; `retry_after` is
+    Slack's hint, held within MIN_RETRY_AFTER..MAX_RETRY_AFTER."""
 
     def __init__(self, error: str, permanent: bool, retry_after: float | None = None):
         super().__init__(error)
         self.error = error
         self.permanent = permanent
-        self.retry_after = retry_after
+        self.retry_after = None if retry_after is None else clamp_retry_after(retry_after)
+
+    @property
+    def token_refused(self) -> bool:
+        """Slack refused the workspace's token itself: no call to that workspace can work for now."""
+        return self.error in TOKEN_ERRORS
 
 
 @dataclass(frozen=True)
@@ -164,10 +230,14 @@ class SlackGateway:
             status = exc.response.status_code
             error = str(exc.response.get("error") or f"http_{status}")
             retry_after = retry_after_seconds(dict(exc.response.headers or {}))
+            if retry_after is None and (status == 429 or error == "ratelimited"):
+                retry_after = DEFAULT_RETRY_AFTER
             transient = status == 429 or status >= 500 or error in ("ratelimited", "internal_error", "fatal_error")
             raise SlackFailure(error, permanent=not transient, retry_after=retry_after) from exc
         except (SlackClientError, OSError) as exc:
             raise SlackFailure(f"connection: {exc}", permanent=False) from exc
+        except ValueError as exc:  # an answer that is not the JSON Slack sends
+            raise SlackFailure(f"unreadable answer: {type(exc).__name__}", permanent=False) from exc
         return dict(response.data) if isinstance(response.data, dict) else {}
 
     def post_message(self, channel: str, text: str, blocks: list[dict[str, Any]] | None = None) -> Posted:
@@ -218,4 +288,5 @@ class SlackGateway:
             else:
                 self.post_message(user_id, text)
         except SlackFailure as exc:
-            log.warning("could not tell %s (%s): %s", user_id, exc.error, text)
+            # The note itself stays out of the log: it may quote what someone wrote.
+            log.warning("could not tell %s a note (%s)", user_id, exc.error)

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.delivery.dispatcher import Dispatcher
-from bot.matching.proposals import DeliveryIds, open_program, propose_next
+from bot.delivery.sender import BackgroundSender
+from bot.matching.proposals import DeliveryIds, lock_requests, open_program, propose_next
 from bot.people.directory import People, ensure_workspace, remember_person
 from bot.storage.database import retry_on_conflict, unit_of_work
 from bot.storage.models import MentoringRequest
@@ -83,16 +83,18 @@ def request_again(s: Session, previous: MentoringRequest, now: datetime) -> Deli
 
 
 class Requests:
-    def __init__(self, sessions: sessionmaker[Session], dispatcher: Dispatcher, people: People):
+    def __init__(self, sessions: sessionmaker[Session], sender: BackgroundSender, people: People):
         self.sessions = sessions
-        self.dispatcher = dispatcher
+        self.sender = sender
         self.people = people
 
     @retry_on_conflict
     def create(
         self, team_id: str, user_id: str, program_id: int, form: RequestForm, source_key: str, now: datetime
     ) -> RequestOutcome:
-        """Stores the request and asks the best mentor, once per submission (`source_key`)."""
+        """Stores the request, once per submission (`source_key`), and answers; the best mentor is
+        chosen and asked right after, in the background (and by the tick's sweep, should this process
+        stop first)."""
         self.people.refresh(team_id, user_id, now)  # their timezone, for matching
         try:
             with unit_of_work(self.sessions) as s:
@@ -118,12 +120,26 @@ class Requests:
                 s.add(request)
                 remember_person(s, team_id, user_id, form.level, form.department)
                 s.flush()
-                ids = propose_next(s, request, program, now)
+                request_id = request.id
         except IntegrityError:
             # A concurrent delivery of the same submission, or a second request, won the race.
             with unit_of_work(self.sessions) as s:
                 return _existing(s, team_id, user_id, program_id, source_key) or RequestOutcome(
                     RequestResult.ALREADY_OPEN
                 )
-        self.dispatcher.dispatch(ids, now)
+        self.sender.later(lambda: self.propose(team_id, request_id, now), what="a match")
         return RequestOutcome(RequestResult.CREATED, request)
+
+    @retry_on_conflict
+    def propose(self, team_id: str, request_id: int, now: datetime) -> None:
+        """Asks the best available mentor for a request that is still waiting, or tells the mentee
+        they wait. Safe to run twice: a request already proposed is left alone."""
+        with unit_of_work(self.sessions) as s:
+            locked = lock_requests(s, (MentoringRequest.id == request_id) & (MentoringRequest.team_id == team_id))
+            if not locked or locked[0].status != RequestStatus.WAITING:
+                return
+            program = open_program(s, team_id, locked[0].program_id)
+            if program is None:
+                return
+            ids = propose_next(s, locked[0], program, now)
+        self.sender.dispatch(ids, now)

@@ -223,6 +223,8 @@ class Departures:
             try:
                 info = self.gateway.user_info(user_id)
             except SlackFailure as exc:
+                if exc.token_refused:
+                    return None  # Slack can't say who is gone while it refuses the bot's own token
                 if exc.permanent:
                     return user_id
                 continue

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.delivery import outbox
 from bot.matching.proposals import DeliveryIds, free_place
 from bot.pairing import messages
-from bot.storage.database import rows_changed, unit_of_work
+from bot.storage.database import reading, rows_changed
 from bot.storage.models import CheckIn, MentoringRequest, MentorProfile, Pairing
 from bot.storage.statuses import (
     OPEN_REQUEST_STATUSES,
@@ -76,43 +76,43 @@ class Standing:
     mentor_load: int
 
 
+# `/mentor status` is the most frequent read: its statements are built once, not per request.
+_ACTIVE_PAIRINGS_OF = (
+    select(Pairing)
+    .where(
+        Pairing.team_id == bindparam("team"),
+        Pairing.status == PairingStatus.ACTIVE,
+        or_(Pairing.mentor_user_id == bindparam("user"), Pairing.mentee_user_id == bindparam("user")),
+    )
+    .order_by(Pairing.started_at)
+)
+_OPEN_REQUESTS_OF = (
+    select(MentoringRequest)
+    .where(
+        MentoringRequest.team_id == bindparam("team"),
+        MentoringRequest.mentee_user_id == bindparam("user"),
+        MentoringRequest.status.in_(OPEN_REQUEST_STATUSES),
+    )
+    .order_by(MentoringRequest.created_at)
+)
+_ACTIVE_PROFILES_OF = select(MentorProfile).where(
+    MentorProfile.team_id == bindparam("team"),
+    MentorProfile.user_id == bindparam("user"),
+    MentorProfile.active.is_(True),
+)
+
+
 class Pairings:
     def __init__(self, sessions: sessionmaker[Session]):
         self.sessions = sessions
 
     def standing(self, team_id: str, user_id: str) -> Standing:
-        with unit_of_work(self.sessions) as s:
-            pairings = list(
-                s.scalars(
-                    select(Pairing)
-                    .where(
-                        Pairing.team_id == team_id,
-                        Pairing.status == PairingStatus.ACTIVE,
-                        or_(Pairing.mentor_user_id == user_id, Pairing.mentee_user_id == user_id),
-                    )
-                    .order_by(Pairing.started_at)
-                )
-            )
-            requests = list(
-                s.scalars(
-                    select(MentoringRequest)
-                    .where(
-                        MentoringRequest.team_id == team_id,
-                        MentoringRequest.mentee_user_id == user_id,
-                        MentoringRequest.status.in_(OPEN_REQUEST_STATUSES),
-                    )
-                    .order_by(MentoringRequest.created_at)
-                )
-            )
-            profiles = list(
-                s.scalars(
-                    select(MentorProfile).where(
-                        MentorProfile.team_id == team_id,
-                        MentorProfile.user_id == user_id,
-                        MentorProfile.active.is_(True),
-                    )
-                )
-            )
+        """Where a person stands (`/mentor status`), read without taking a write lock."""
+        who = {"team": team_id, "user": user_id}
+        with reading(self.sessions) as s:
+            pairings = list(s.scalars(_ACTIVE_PAIRINGS_OF, who))
+            requests = list(s.scalars(_OPEN_REQUESTS_OF, who))
+            profiles = list(s.scalars(_ACTIVE_PROFILES_OF, who))
         return Standing(
             as_mentee=[p for p in pairings if p.mentee_user_id == user_id],
             as_mentor=[p for p in pairings if p.mentor_user_id == user_id],

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, case, func, insert, or_, select, update
+from sqlalchemy import Select, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from bot.delivery import outbox
@@ -28,6 +28,7 @@ from bot.pairing import prompts
 from bot.pairing.calendar import catch_up, first_slot, following_slot, zone
 from bot.pairing.pairings import end_pairing
 from bot.programs.owners import Owners
+from bot.storage import bulk
 from bot.storage.database import unit_of_work
 from bot.storage.models import CheckIn, Pairing, Person, Program, PromptUse
 from bot.storage.statuses import (
@@ -46,13 +47,6 @@ log = logging.getLogger(__name__)
 BATCH = 500
 NUDGE_AFTER_MISSES = 3
 ALERT_AFTER_MISSES = 4
-
-# Each pair of a batch moves on with one executemany; the SET names differ from the columns'.
-_MOVE = (
-    update(Pairing)
-    .where(Pairing.id == bindparam("pairing"))
-    .values(next_checkin_at=bindparam("slot"), next_period=bindparam("period"))
-)
 
 
 @dataclass
@@ -102,6 +96,29 @@ def _prompts_used(s: Session, wanted: dict[Audience, list[int]]) -> dict[int, li
     ):
         used[pairing_id].append(key)
     return used
+
+
+class _Calendar:
+    """A batch's slot arithmetic, worked out once per distinct (slot, program, timezone).
+
+    Pairs of a program share its weekday and hour, so most of them share their slot too: the
+    calendar math, DST included, then runs a handful of times per batch rather than once per pair.
+    """
+
+    def __init__(self, now: datetime):
+        self.now = now
+        self._known: dict[tuple[datetime, int, int, str, str | None], tuple[datetime, int, datetime]] = {}
+
+    def due(self, slot: datetime, program: Program, tz_name: str | None) -> tuple[datetime, int, datetime]:
+        """The latest slot at or before now, how many periods it skips ahead, and the slot after it."""
+        key = (slot, program.cadence_weeks, program.checkin_hour, program.timezone, tz_name)
+        found = self._known.get(key)
+        if found is None:
+            tz = zone(tz_name, program.timezone)
+            latest, skipped = catch_up(slot, 0, self.now, program.cadence_weeks, program.checkin_hour, tz)
+            following = following_slot(latest, program.cadence_weeks, program.checkin_hour, tz)
+            found = self._known[key] = (latest, skipped, following)
+        return found
 
 
 def _audience(period: int) -> Audience:
@@ -193,22 +210,20 @@ class Planner:
             }
             moves: list[dict[str, Any]] = []
             due_now: list[tuple[Pairing, Program, int, datetime]] = []
+            calendar = _Calendar(now)
             for pairing, mentee_tz, mentee_paused, mentor_paused in due:
                 program = programs[pairing.program_id]
-                tz = zone(mentee_tz, program.timezone)
                 assert pairing.next_checkin_at is not None
-                slot, period = catch_up(
-                    pairing.next_checkin_at, pairing.next_period, now, program.cadence_weeks, program.checkin_hour, tz
-                )
-                following = following_slot(slot, program.cadence_weeks, program.checkin_hour, tz)
-                moves.append({"pairing": pairing.id, "slot": following, "period": period + 1})
+                slot, skipped, following = calendar.due(pairing.next_checkin_at, program, mentee_tz)
+                period = pairing.next_period + skipped
+                moves.append({"id": pairing.id, "next_checkin_at": following, "next_period": period + 1})
                 if pairing.ends_at is not None and slot >= pairing.ends_at:
                     continue
                 if any(paused is not None and paused > slot for paused in (mentee_paused, mentor_paused)):
                     report.skipped_paused += 1
                     continue
                 due_now.append((pairing, program, period, slot))
-            s.connection().execute(_MOVE, moves)
+            bulk.update_rows(s.connection(), Pairing, "id", moves)
             if due_now:
                 periods = self._with_history(s, due_now)
                 self._write_periods(s, periods, now)
@@ -244,9 +259,10 @@ class Planner:
             .values(status=CheckInStatus.SUPERSEDED)
         )
         # Messages carry the new rows' ids: RETURNING hands them back with their pair, in any order.
-        checkin_ids = dict(
-            conn.execute(
-                insert(CheckIn).returning(CheckIn.pairing_id, CheckIn.id),
+        checkin_ids: dict[int, int] = dict(
+            bulk.insert_rows(
+                conn,
+                CheckIn,
                 [
                     dict(
                         team_id=p.pairing.team_id,
@@ -257,11 +273,13 @@ class Planner:
                     )
                     for p in periods
                 ],
-            ).all()
+                returning=("pairing_id", "id"),
+            )
         )
-        use_ids = dict(
-            conn.execute(
-                insert(PromptUse).returning(PromptUse.pairing_id, PromptUse.id),
+        use_ids: dict[int, int] = dict(
+            bulk.insert_rows(
+                conn,
+                PromptUse,
                 [
                     dict(
                         team_id=p.pairing.team_id,
@@ -273,7 +291,8 @@ class Planner:
                     )
                     for p in periods
                 ],
-            ).all()
+                returning=("pairing_id", "id"),
+            )
         )
         owners: dict[int, list[str]] = {}
         messages: list[dict[str, Any]] = []

@@ -14,7 +14,7 @@ from bot.programs.catalog import Programs
 from bot.programs.owners import Owners
 from bot.reporting import stats
 from bot.reporting.blocks import figure_blocks
-from bot.storage.database import unit_of_work
+from bot.storage.database import reading
 from bot.storage.statuses import RequestStatus
 
 HOME_REQUEST_ACTION = "home_request"
@@ -70,7 +70,7 @@ class Home:
             ),
         ]
         for program in owned[:5]:
-            with unit_of_work(self.sessions) as s:
+            with reading(self.sessions) as s:
                 figures = stats.compute(s, team_id, program.id, now)
             blocks += [divider(), header(f"Dashboard: {program.name}"), *figure_blocks(figures, self.min_group)]
         if owned:

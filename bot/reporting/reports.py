@@ -80,7 +80,8 @@ class Reports:
             )
         if delivery_id is None:
             return StatsPosted(StatsResult.ALREADY, channel)
-        chart = figures.active_pairs.people >= self.min_group and bool(figures.weekly)
+        # Ended pairs count too: the chart stays once a program is over, when owners want it most.
+        chart = figures.weekly_people >= self.min_group and bool(figures.weekly)
         weekly = figures.weekly if chart else None
 
         def send() -> None:

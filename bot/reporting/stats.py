@@ -1,5 +1,8 @@
 """Program statistics from SQL aggregates: every figure carries how many people it is computed from.
 
+That count is of distinct people, never of rows: a mentor with five mentees is one person, however
+many pairs, surveys or check-ins they appear in, so small-group suppression hides what it should.
+
 A program can hold 100,000 pairs and a million check-ins, so the check-ins are read along indexes
 made for these figures (migration 0004), each in a single pass: every pair's check-ins in period
 order for the figures that count pairs, the rated ones for usefulness, and the chart's weeks in
@@ -12,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Float, and_, case, cast, distinct, func, literal_column, select, text
+from sqlalchemy import and_, case, distinct, func, literal, literal_column, select, text, true, union_all
 from sqlalchemy.orm import Session, aliased
 
 from bot.storage.models import CheckIn, Feedback, MentoringRequest, MentorProfile, Pairing, Survey
@@ -60,6 +63,9 @@ class ProgramStats:
     stalled_pairs: Figure
     nps: Figure
     weekly: list[WeekRow]
+    # The people of the pairs whose check-ins the weekly chart counts, ended pairs included, so the
+    # chart outlives the program yet never shows a group smaller than the threshold.
+    weekly_people: int
 
 
 def _hours_between(s: Session, start: Any, end: Any) -> Any:
@@ -77,6 +83,11 @@ def _week_of(s: Session, column: Any) -> Any:
 
 def _count_if(condition: Any) -> Any:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _distinct_if(condition: Any, column: Any) -> Any:
+    """How many distinct values `column` takes on the rows that meet `condition`."""
+    return func.count(distinct(case((condition, column))))
 
 
 def compute(s: Session, team_id: str, program_id: int, now: datetime) -> ProgramStats:
@@ -103,36 +114,45 @@ def compute(s: Session, team_id: str, program_id: int, now: datetime) -> Program
         .where(in_program, CheckIn.usefulness.is_not(None))
     ).one()
     weekly, sent, answered, met_recent = _weekly(s, in_program, now)
-    feedback = s.scalar(
-        select(func.count()).where(in_program, select(Feedback.id).where(Feedback.pairing_id == Pairing.id).exists())
-    )
-    respondents, promoters, detractors = s.execute(
-        select(func.count(), _count_if(Survey.recommend >= 9), _count_if(Survey.recommend <= 6))
+    feedback, authors = s.execute(
+        select(func.count(distinct(Feedback.pairing_id)), func.count(distinct(Feedback.from_user_id)))
+        .join(Pairing, Pairing.id == Feedback.pairing_id)
+        .where(in_program)
+    ).one()
+    # Each closing survey counts once, but a mentor of several pairs is one respondent: a figure from
+    # one person's five surveys is still a figure from one person.
+    surveys, respondents, promoters, detractors = s.execute(
+        select(
+            func.count(),
+            func.count(distinct(Survey.user_id)),
+            _count_if(Survey.recommend >= 9),
+            _count_if(Survey.recommend <= 6),
+        )
         .join(Pairing, Pairing.id == Survey.pairing_id)
         .where(in_program)
     ).one()
 
-    pair_people = 2 * pairs.active
     return ProgramStats(
         mentors=Figure(mentors, mentors),
         mentees=Figure(requests.mentees, requests.mentees),
-        open_requests=Figure(requests.open, requests.open),
-        active_pairs=Figure(pairs.active, pair_people),
+        open_requests=Figure(requests.open, requests.open_people),
+        active_pairs=Figure(pairs.active, pairs.active_people),
         requested=Figure(requests.requested, requests.mentees),
-        matched=Figure(requests.matched, requests.matched),
-        met=Figure(pairs.met, 2 * pairs.met),
-        feedback=Figure(feedback, 2 * (feedback or 0)),
-        median_hours_to_match=Figure(requests.median_hours, requests.timed),
-        response_rate=Figure(answered / sent if sent else None, 2 * pairs.recent),
-        meeting_rate=Figure(met_recent / sent if sent else None, 2 * pairs.recent),
+        matched=Figure(requests.matched, requests.matched_people),
+        met=Figure(pairs.met, pairs.met_people),
+        feedback=Figure(feedback, authors),
+        median_hours_to_match=Figure(requests.median_hours, requests.timed_people),
+        response_rate=Figure(answered / sent if sent else None, pairs.recent_people),
+        meeting_rate=Figure(met_recent / sent if sent else None, pairs.recent_people),
         # The sum of whole numbers is exact, so this is the very float AVG() gave.
         usefulness=Figure(int(useful or 0) / rated if rated else None, raters),
-        confidence_first=Figure(pairs.first_pulse, pairs.pulsed),
-        confidence_latest=Figure(pairs.latest_pulse, pairs.pulsed),
+        confidence_first=Figure(pairs.first_pulse, pairs.pulsed_people),
+        confidence_latest=Figure(pairs.latest_pulse, pairs.pulsed_people),
         capacity_use=Figure(load / capacity if capacity else None, mentors),
-        stalled_pairs=Figure(pairs.stalled, pair_people),
-        nps=Figure(100 * (promoters - detractors) / respondents if respondents else None, respondents),
+        stalled_pairs=Figure(pairs.stalled, pairs.active_people),
+        nps=Figure(100 * (promoters - detractors) / surveys if surveys else None, respondents),
         weekly=weekly,
+        weekly_people=pairs.charted_people,
     )
 
 
@@ -141,8 +161,11 @@ class _RequestFigures:
     requested: int
     mentees: int
     open: int
+    open_people: int
     matched: int
+    matched_people: int
     timed: int
+    timed_people: int
     median_hours: float | None
 
 
@@ -150,13 +173,21 @@ def _requests(s: Session, team_id: str, program_id: int) -> _RequestFigures:
     """The funnel's first steps in one pass over the program's requests, then the median time to match."""
     r = MentoringRequest
     in_program = and_(r.team_id == team_id, r.program_id == program_id)
-    requested, mentees, open_requests, matched, timed = s.execute(
+    is_open, is_matched, is_timed = (
+        r.status.in_(OPEN_REQUEST_STATUSES),
+        r.status == RequestStatus.MATCHED,
+        r.matched_at.is_not(None),
+    )
+    requested, mentees, open_requests, open_people, matched, matched_people, timed, timed_people = s.execute(
         select(
             func.count(),
             func.count(distinct(r.mentee_user_id)),
-            _count_if(r.status.in_(OPEN_REQUEST_STATUSES)),
-            _count_if(r.status == RequestStatus.MATCHED),
+            _count_if(is_open),
+            _distinct_if(is_open, r.mentee_user_id),
+            _count_if(is_matched),
+            _distinct_if(is_matched, r.mentee_user_id),
             func.count(r.matched_at),
+            _distinct_if(is_timed, r.mentee_user_id),
         ).where(in_program)
     ).one()
     median = None
@@ -171,33 +202,46 @@ def _requests(s: Session, team_id: str, program_id: int) -> _RequestFigures:
             .subquery()
         )
         median = s.scalar(select(func.avg(middle.c.h)))
-    return _RequestFigures(requested, mentees, open_requests, matched, timed, median)
+    return _RequestFigures(
+        requested, mentees, open_requests, open_people, matched, matched_people, timed, timed_people, median
+    )
 
 
 @dataclass(frozen=True)
 class _PairFigures:
     active: int
+    active_people: int
     met: int
-    recent: int
-    pulsed: int
+    met_people: int
+    recent_people: int
+    charted_people: int
+    pulsed_people: int
     first_pulse: float | None
     latest_pulse: float | None
     stalled: int
 
 
 def _per_pair(s: Session, in_program: Any, now: datetime) -> _PairFigures:
-    """One pass over the program's pairs and their check-ins, pair by pair, then sums over the pairs."""
+    """One pass over the program's pairs and their check-ins, pair by pair, then sums over the pairs.
+
+    Each pair is then seen from both sides, its mentor and its mentee, and grouped by person: the
+    figures about pairs are summed from the mentor's side only, so each pair counts once, and the
+    people behind each figure are the persons who have at least one pair in it.
+    """
     c = CheckIn
     pulse = c.period * PULSE_BASE + c.confidence
     per_pair = (
         select(
             Pairing.id.label("pairing_id"),
             Pairing.status.label("status"),
+            Pairing.mentor_user_id.label("mentor"),
+            Pairing.mentee_user_id.label("mentee"),
             func.max(c.period).filter(c.answer == CheckInAnswer.MET).label("last_met"),
             func.max(c.period).label("last_period"),
             func.min(pulse).label("first_pulse"),
             func.max(pulse).label("latest_pulse"),
             func.max(1).filter(and_(c.due_at >= now - RECENT, c.due_at <= now)).label("recent"),
+            func.max(1).filter(and_(c.due_at >= now - timedelta(weeks=CHART_WEEKS), c.due_at <= now)).label("charted"),
         )
         .select_from(Pairing)
         .outerjoin(c, c.pairing_id == Pairing.id)
@@ -217,21 +261,58 @@ def _per_pair(s: Session, in_program: Any, now: datetime) -> _PairFigures:
         )
         .scalar_subquery()
     )
+    sides = union_all(select(literal(0).label("side")), select(literal(1).label("side"))).subquery()
+    mentor_side, mentee_side = sides.c.side == 0, sides.c.side == 1
     active = per_pair.c.status == PairingStatus.ACTIVE
+    met = per_pair.c.last_met.is_not(None)
+    pulsed = per_pair.c.first_pulse.is_not(None)
+    stalled = and_(
+        mentor_side, active, per_pair.c.last_period - since_met >= STALLED_AFTER, missed_since >= STALLED_AFTER
+    )
+    per_person = (
+        select(
+            func.max(case((active, 1))).label("in_active"),
+            func.max(case((met, 1))).label("in_met"),
+            func.max(per_pair.c.recent).label("in_recent"),
+            func.max(per_pair.c.charted).label("in_charted"),
+            func.max(case((and_(mentee_side, pulsed), 1))).label("pulsed_mentee"),
+            _count_if(and_(mentor_side, active)).label("active_pairs"),
+            _count_if(and_(mentor_side, met)).label("met_pairs"),
+            _count_if(and_(mentor_side, pulsed)).label("pulsed_pairs"),
+            func.sum(case((mentor_side, _confidence(per_pair.c.first_pulse)))).label("first_sum"),
+            func.sum(case((mentor_side, _confidence(per_pair.c.latest_pulse)))).label("latest_sum"),
+            _count_if(stalled).label("stalled"),
+        )
+        .select_from(per_pair)
+        .join(sides, true())
+        .group_by(case((mentor_side, per_pair.c.mentor), else_=per_pair.c.mentee))
+        .subquery()
+    )
+    p = per_person.c
     row = s.execute(
         select(
-            _count_if(active),
-            func.count(per_pair.c.last_met),
-            func.count(per_pair.c.recent),
-            func.count(per_pair.c.first_pulse),
-            func.avg(cast(_confidence(per_pair.c.first_pulse), Float)),
-            func.avg(cast(_confidence(per_pair.c.latest_pulse), Float)),
-            _count_if(and_(active, per_pair.c.last_period - since_met >= STALLED_AFTER, missed_since >= STALLED_AFTER)),
+            func.coalesce(func.sum(p.active_pairs), 0),
+            func.count(p.in_active),
+            func.coalesce(func.sum(p.met_pairs), 0),
+            func.count(p.in_met),
+            func.count(p.in_recent),
+            func.count(p.in_charted),
+            func.count(p.pulsed_mentee),
+            func.coalesce(func.sum(p.pulsed_pairs), 0),
+            func.sum(p.first_sum),
+            func.sum(p.latest_sum),
+            func.coalesce(func.sum(p.stalled), 0),
         )
     ).one()
-    # PostgreSQL sums bigints into numerics; every value here is a whole count but the two averages.
-    active_pairs, met, recent, pulsed = (int(v) for v in row[:4])
-    return _PairFigures(active_pairs, met, recent, pulsed, row[4], row[5], int(row[6]))
+    # PostgreSQL sums bigints into numerics; every value here is a whole number.
+    active_pairs, active_people, met_pairs, met_people, recent, charted, pulsed_people, pulsed_pairs = (
+        int(v) for v in row[:8]
+    )
+    # Sums of whole numbers are exact, so these are the very floats AVG() would give.
+    first, latest = (int(v) / pulsed_pairs if pulsed_pairs else None for v in (row[8] or 0, row[9] or 0))
+    return _PairFigures(
+        active_pairs, active_people, met_pairs, met_people, recent, charted, pulsed_people, first, latest, int(row[10])
+    )
 
 
 def _confidence(pulse: Any) -> Any:

@@ -72,7 +72,8 @@ def make_engine(url: str, timeouts: DatabaseTimeouts | None = None, **kwargs: An
 
         @event.listens_for(engine, "begin")
         def _begin_immediate(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # A reading (see `reading`) needs no write lock: WAL lets it run beside the one writer.
+            conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
         return engine
     options.update(
@@ -119,6 +120,24 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
         session.rollback()
         raise
     finally:
+        session.close()
+
+
+READ_ONLY = "mentor_read_only"
+
+
+@contextmanager
+def reading(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A transaction that only reads. On SQLite it takes no write lock, so reads never queue behind
+    writers; on PostgreSQL it is marked READ ONLY, and a write in it is an error."""
+    bind = factory.kw["bind"]
+    session = factory(bind=bind.execution_options(**{READ_ONLY: True}))
+    try:
+        if bind.dialect.name == "postgresql":
+            session.execute(text("SET TRANSACTION READ ONLY"))
+        yield session
+    finally:
+        # Closing ends the transaction without expiring what was read: the objects stay usable.
         session.close()
 
 

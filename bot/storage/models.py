@@ -143,7 +143,16 @@ class Person(Base):
     """What we know of a Slack user: cached from users.info, enriched by HR imports."""
 
     __tablename__ = "people"
-    __table_args__ = (UniqueConstraint("team_id", "user_id"),)
+    __table_args__ = (
+        UniqueConstraint("team_id", "user_id"),
+        # A workspace's admins, who own every program: read whenever owners are told something.
+        Index(
+            "ix_people_admins",
+            "team_id",
+            sqlite_where=text("is_admin IS 1"),
+            postgresql_where=text("is_admin IS true"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(ForeignKey(TEAM_FK), index=True)
@@ -269,6 +278,21 @@ class Pairing(Base):
         ),
         # A program's pairs, for /mentor stats.
         Index("ix_pairings_program", "team_id", "program_id", "status"),
+        # The planner's reads: active pairs in the order their next check-in falls due, and those
+        # whose program has ended. Ended pairs, most of them in time, stay out of both.
+        Index(
+            "ix_pairings_due",
+            "next_checkin_at",
+            "id",
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+        Index(
+            "ix_pairings_ending",
+            "ends_at",
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -90,7 +90,7 @@ def serve(kind: str, api_url: str, database_url: str) -> None:
             client=WebClient(token="xoxb-bench-token", base_url=api_url),
             signing_secret=SECRET,
             process_before_response=True,
-            token_verification_enabled=False,
+            token_verification_enabled=True,  # as the bot: auth.test at start, not in a request
         )
 
         def only_ack(ack: Any) -> None:
@@ -279,6 +279,15 @@ class Population:
         ]
 
     def proposals(self) -> list[tuple[str, int]]:
+        """The pending proposals, once every request has one: they are made after the answer."""
+        deadline = time.monotonic() + 600
+        found = self._pending_proposals()
+        while len(found) < self.n and time.monotonic() < deadline:
+            time.sleep(0.5)
+            found = self._pending_proposals()
+        return found
+
+    def _pending_proposals(self) -> list[tuple[str, int]]:
         from sqlalchemy import select
 
         from bot.storage.database import make_engine, make_session_factory, unit_of_work

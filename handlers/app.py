@@ -35,7 +35,8 @@ def build_app(rt: Runtime) -> App:
             signing_secret=rt.settings.signing_secret or None,
             # Work finishes before the HTTP response, so what the user sees next is already true.
             process_before_response=True,
-            token_verification_enabled=False,
+            # auth.test now, at start, not inside the first request's 3 seconds.
+            token_verification_enabled=True,
             logger=bolt_log,
         )
     finally:

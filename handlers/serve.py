@@ -114,6 +114,7 @@ class SocketModeService:
         self._idle = threading.Condition()
         self._stopping = threading.Event()
         self._closed = False
+        self._connected = False  # run() has finished connecting (successfully or not)
         self._close_lock = threading.Lock()
 
     def run(self) -> None:
@@ -141,6 +142,12 @@ class SocketModeService:
             log.info("Socket Mode connected; waiting for Slack")
         else:
             log.warning("could not open the Socket Mode connection yet; trying again every %s s", self.ping_interval)
+        with self._close_lock:
+            self._connected = True
+        if self._stopping.is_set():
+            # stop() came while connecting, and found nothing to close yet: close what connect() opened.
+            self._close()
+            return
         if hasattr(socket, "MSG_DONTWAIT"):
             threading.Thread(target=self._watch, name="socket-mode-watchdog", daemon=True).start()
         self._stopping.wait()
@@ -148,6 +155,12 @@ class SocketModeService:
     def stop(self) -> None:
         """Stops reconnecting, lets envelopes in hand be acknowledged, sends a close frame, and closes."""
         self._stopping.set()
+        with self._close_lock:
+            connected = self._connected
+        if connected:
+            self._close()
+
+    def _close(self) -> None:
         with self._close_lock:
             if self._closed:
                 return

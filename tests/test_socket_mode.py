@@ -368,11 +368,6 @@ def test_clicks_submissions_and_commands_are_acknowledged_before_any_slow_web_ap
     assert bot.slack.opened_view("checkin_help_note")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the ack waits on users.info before views.open (bot/matching/intake.py: request_form and offer_form "
-    "call people.refresh), and on Bolt's auth.test at the first request after start (handlers/app.py)",
-)
 def test_a_form_command_is_acknowledged_after_its_modal_and_nothing_else(socket_bot):
     bot = socket_bot
     bot.fake.latency = 1.0

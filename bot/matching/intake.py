@@ -26,13 +26,20 @@ from bot.storage.models import MentorProfile
 
 
 class Intake:
+    """Opening a form never waits on Slack beyond views.open: the form shows what we already know, and
+    `opened` has the person looked up (their timezone, for matching) while they fill it in."""
+
     def __init__(self, sessions: sessionmaker[Session], people: People):
         self.sessions = sessions
         self.people = people
 
+    def opened(self, team_id: str, user_id: str, now: datetime) -> None:
+        """Called once the form is open: refreshes the person after the answer if they need it."""
+        self.people.refresh(team_id, user_id, now, wait=False)
+
     def offer_form(self, team_id: str, user_id: str, now: datetime) -> dict[str, Any]:
         """The mentor profile form, holding the person's current profile in the first open program."""
-        person = self.people.refresh(team_id, user_id, now)
+        person = self.people.known(team_id, user_id)
         with unit_of_work(self.sessions) as s:
             programs = open_programs(s, team_id, now)
             program = programs[0]
@@ -46,7 +53,7 @@ class Intake:
         return offer_modal(program, programs, profile, person.department if person else None)
 
     def request_form(self, team_id: str, user_id: str, now: datetime) -> dict[str, Any]:
-        person = self.people.refresh(team_id, user_id, now)
+        person = self.people.known(team_id, user_id)
         with unit_of_work(self.sessions) as s:
             programs = open_programs(s, team_id, now)
         return request_modal(

@@ -79,13 +79,21 @@ class People:
         self.first_lookup = first_lookup or gateway
         self.later = later
 
-    def refresh(self, team_id: str, user_id: str, now: datetime, max_age: timedelta = PERSON_TTL) -> Person | None:
-        """The person as we know them. A row older than `max_age` is re-read after the answer; someone
-        never looked up is looked up now. The cached row (or None) if Slack fails."""
+    def known(self, team_id: str, user_id: str) -> Person | None:
+        """The person as we know them now, without asking Slack."""
+        with unit_of_work(self.sessions) as s:
+            return find_person(s, team_id, user_id)
+
+    def refresh(
+        self, team_id: str, user_id: str, now: datetime, max_age: timedelta = PERSON_TTL, wait: bool = True
+    ) -> Person | None:
+        """The person as we know them. A row older than `max_age` is re-read after the answer. Someone
+        never looked up is looked up now, unless `wait` is False: then after the answer too, and this
+        returns what we have (maybe None). The cached row (or None) if Slack fails."""
         with unit_of_work(self.sessions) as s:
             person = find_person(s, team_id, user_id)
-        if person and person.refreshed_at:
-            if now - person.refreshed_at >= max_age:
+        if (person and person.refreshed_at) or not wait:
+            if person is None or person.refreshed_at is None or now - person.refreshed_at >= max_age:
                 self._reread_later(team_id, user_id, now)
             return person
         try:

@@ -17,6 +17,8 @@ def _open(body: dict[str, Any], context: BoltContext, kind: str) -> None:
     error = open_form(rt, body.get("trigger_id", ""), build(team_id, user_id, now(context)))
     if error:
         tell_user(rt, user_id, f"Sorry, I couldn't open the form ({error}). Please try `/mentor {kind}` again.")
+        return
+    rt.intake.opened(team_id, user_id, now(context))
 
 
 def find_mentor(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:

@@ -31,6 +31,7 @@ def _open_form(kind: str) -> Run:
         if error:
             ack(text=f"Sorry, I couldn't open the form ({error}). Please try `/mentor {kind}` again.")
             return
+        rt.intake.opened(team_id, user_id, now(context))
         ack()
 
     return run

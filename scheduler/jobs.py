@@ -24,6 +24,8 @@ class TickReport:
 
 def tick(rt: Runtime, now: datetime) -> TickReport:
     plan = rt.planner.plan(now)
+    # A request whose match was to follow its answer, in a process that stopped first, is matched here.
+    rt.requests.sweep(now)
     # Before sending, so that a workspace whose token works again is sent to in this same tick.
     resumed = tuple(rt.dispatcher.probe_tokens(now))
     sent = rt.dispatcher.dispatch_due(now)

@@ -108,3 +108,33 @@ def test_slack_down_during_accept_loses_nothing(bot):
 
     tick(bot, bot.clock.at + timedelta(hours=1))
     assert all(d.status == DeliveryStatus.SENT for d in rows(bot, Delivery, Delivery.pairing_id == pairing.id))
+
+
+def test_a_request_stored_by_a_process_that_stopped_before_matching_is_matched_by_the_tick(bot):
+    from bot.programs.catalog import open_programs
+    from bot.storage.models import MentoringRequest, Proposal
+    from tests.flows import tick
+
+    assert offer(bot, MENTOR).status == 200
+    with unit_of_work(bot.rt.sessions) as s:
+        program_id = open_programs(s, "TAAAA0001", bot.clock())[0].id
+        # What Requests.create commits before answering, as a process that then died would leave it.
+        s.add(
+            MentoringRequest(
+                team_id="TAAAA0001",
+                program_id=program_id,
+                mentee_user_id=MENTEE,
+                goals="Learn to lead a team through a reorganisation.",
+                topics=["Leadership"],
+                wants_outside_team=False,
+                wants_more_senior=False,
+                status="waiting",
+                source_key="view:lost",
+                created_at=bot.clock(),
+            )
+        )
+    tick(bot, bot.clock() + timedelta(minutes=1))
+    assert rows(bot, Proposal) == [], "too soon: the background match may still be on its way"
+    tick(bot, bot.clock() + timedelta(minutes=3))
+    [proposal] = rows(bot, Proposal)
+    assert proposal.mentor_user_id == MENTOR and proposals_to(bot, MENTOR)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import select
@@ -11,11 +11,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.delivery.sender import BackgroundSender
-from bot.matching.proposals import DeliveryIds, lock_requests, open_program, propose_next
+from bot.matching.proposals import DeliveryIds, lock_requests, open_program, propose_next, retry_waiting
 from bot.people.directory import People, ensure_workspace, remember_person
 from bot.storage.database import retry_on_conflict, unit_of_work
 from bot.storage.models import MentoringRequest
 from bot.storage.statuses import OPEN_REQUEST_STATUSES, RequestStatus
+
+# A request still waiting this long after it was made is offered any free place by the tick's sweep.
+SWEEP_AFTER = timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,27 @@ class Requests:
                 )
         self.sender.later(lambda: self.propose(team_id, request_id, now), what="a match")
         return RequestOutcome(RequestResult.CREATED, request)
+
+    def sweep(self, now: datetime, settled: timedelta = SWEEP_AFTER) -> int:
+        """Offers free places to requests still waiting `settled` after they were made: the safety net
+        for a match that was to run after the answer when the process stopped. Returns how many
+        deliveries it queued (the tick sends them)."""
+        with unit_of_work(self.sessions) as s:
+            programs = s.execute(
+                select(MentoringRequest.team_id, MentoringRequest.program_id)
+                .where(MentoringRequest.status == RequestStatus.WAITING, MentoringRequest.created_at <= now - settled)
+                .distinct()
+            ).all()
+        queued = 0
+        for team_id, program_id in programs:
+            queued += self._sweep_program(team_id, program_id, now)
+        return queued
+
+    @retry_on_conflict
+    def _sweep_program(self, team_id: str, program_id: int, now: datetime) -> int:
+        with unit_of_work(self.sessions) as s:
+            program = open_program(s, team_id, program_id)
+            return len([i for i in retry_waiting(s, program, now) if i is not None]) if program else 0
 
     @retry_on_conflict
     def propose(self, team_id: str, request_id: int, now: datetime) -> None:

@@ -8,8 +8,9 @@ signed as Slack signs them:
   accept   a mentor clicking Accept on their proposal (pairs them; the intro follows)
 
 Baseline, measured in the same run: a bare Bolt app behind the same WSGI server (waitress, 8 threads)
-whose listeners only ack, sent the very same requests. Each side runs in its own process; the fake
-Slack Web API runs in a third, adding LATENCY ms to every answer (0 and 500 by default). Before the
+whose listeners only ack, sent the very same requests. Each side runs in its own process, both at
+once, and they take turns (bot, bare, bare, bot) on halves of each kind; the fake Slack Web API runs
+in a third process, adding LATENCY ms to every answer (0 and 500 by default). Before the
 measured requests, the bot is warmed up as people would use it: mentors saved a profile with
 `/mentor offer`, and mentees opened the request form, so the bot already knows everyone.
 
@@ -336,24 +337,30 @@ def database(url: str | None) -> Iterator[str]:
 
 
 def measure(latency_ms: int, n: int, clients: int, database_url: str | None) -> dict[str, dict[str, Any]]:
+    """Both servers run side by side and take turns: each kind is sent in two halves, bot then bare,
+    then bare then bot, so that a busier or quieter minute on a shared machine falls on both."""
     figures: dict[str, dict[str, Any]] = {}
-    with process("bench/fake_slack_server.py", str(latency_ms)) as api, database(database_url) as db_url:
-        with process(__file__, "serve", "bot", api.url, db_url) as bot:
-            people = Population(n, db_url)
-            # Warm up: everyone known to the bot, every mentor with a profile (not measured).
-            send_all(bot.url, people.warm_up(), clients)
-            sent: dict[str, list[Request]] = {}
-            for kind in KINDS:
-                bot.wait_until_idle()
-                sent[kind] = people.requests_of(kind)
-                wall, times, failed = send_all(bot.url, sent[kind], clients)
-                figures[kind] = {"bot": (len(times) / wall, times, failed)}
-        with process(__file__, "serve", "bare", api.url, db_url) as bare:
-            send_all(bare.url, sent["help"][: clients * 2], clients)  # the same warm connections
-            for kind in KINDS:
-                bare.wait_until_idle()
-                wall, times, failed = send_all(bare.url, sent[kind], clients)
-                figures[kind]["bare"] = (len(times) / wall, times, failed)
+    with (
+        process("bench/fake_slack_server.py", str(latency_ms)) as api,
+        database(database_url) as db_url,
+        process(__file__, "serve", "bot", api.url, db_url) as bot,
+        process(__file__, "serve", "bare", api.url, db_url) as bare,
+    ):
+        people = Population(n, db_url)
+        # Warm up: everyone known to the bot, every mentor with a profile (not measured).
+        send_all(bot.url, people.warm_up(), clients)
+        send_all(bare.url, people.requests_of("help")[: clients * 2], clients)
+        for kind in KINDS:
+            requests = people.requests_of(kind)
+            halves = [requests[: len(requests) // 2], requests[len(requests) // 2 :]]
+            totals: dict[str, tuple[float, list[float], int]] = {"bot": (0.0, [], 0), "bare": (0.0, [], 0)}
+            for turn, half in enumerate(halves):
+                for name, server in (("bot", bot), ("bare", bare)) if turn == 0 else (("bare", bare), ("bot", bot)):
+                    bot.wait_until_idle()
+                    wall, times, failed = send_all(server.url, half, clients)
+                    spent, seen, fails = totals[name]
+                    totals[name] = (spent + wall, seen + times, fails + failed)
+            figures[kind] = {name: (len(times) / wall, times, failed) for name, (wall, times, failed) in totals.items()}
     return figures
 
 

@@ -59,6 +59,9 @@ def test_a_submission_missing_blocks_is_an_error_not_a_crash(bot):
 
 
 def test_forged_and_stale_signatures_are_rejected_and_change_nothing(bot):
+    # The token was checked when the bot started (auth.test); from here on, nothing may reach Slack.
+    assert [c.method for c in bot.fake.calls] == ["auth.test"]
+    bot.fake.reset_calls()
     body = bot.slack.command_body(MENTEE, "request")
     form = "application/x-www-form-urlencoded"
     assert bot.slack.post(body, form, secret="not-the-secret").status == 401

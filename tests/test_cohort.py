@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import subprocess
 import sys
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -20,7 +21,7 @@ from bot.matching.assignment import (
     assign_within,
     score_matrix,
 )
-from bot.matching.scoring import MenteeNeeds, MentorOffer, exclusion, score
+from bot.matching.scoring import MenteeNeeds, MentorOffer, eligible, score
 
 TOPICS = [
     "Leadership",
@@ -76,20 +77,22 @@ def test_vectorised_scores_equal_the_scalar_ones(reverse):
     needs, offers = instance(60, 40, seed=3)
     matrix = score_matrix(needs, offers, reverse)
     for i, x in enumerate(needs):
+        allowed = {o.profile_id for o in eligible(x, offers, reverse)}
         for j, o in enumerate(offers):
-            if exclusion(x, o, reverse) is not None:
+            if o.profile_id not in allowed:
                 assert matrix[i, j] == -np.inf
             else:
                 assert matrix[i, j] == score(x, o, reverse).score
 
 
 def test_a_score_on_a_half_rounds_as_the_scalar_scorer_rounds():
-    # 45/8 for one of eight topics, plus 8/5 of room, sums to the double just above 28.225: Python
-    # rounds it to 28.23, numpy's round (x*100 lands exactly on 2822.5) to 28.22.
-    needs = [MenteeNeeds("U1", tuple(TOPICS))]
-    offers = [MentorOffer(1, "UA", ("Leadership",), level=3, capacity=5, load=4)]
-    assert score(needs[0], offers[0]).score == 28.23
-    assert score_matrix(needs, offers)[0, 0] == 28.23
+    # 55/8 for one of eight topics, half the seniority and timezone points (both unknown), nothing for
+    # the same department and 3*4/5 of room sum to the double just below 21.275: Python rounds it to
+    # 21.27, numpy's round (x*100 lands exactly on 2127.5) to 21.28.
+    needs = [MenteeNeeds("U1", tuple(TOPICS), department="Sales")]
+    offers = [MentorOffer(1, "UA", ("Leadership",), level=3, capacity=5, load=1, department="Sales")]
+    assert score(needs[0], offers[0]).score == 21.27
+    assert score_matrix(needs, offers)[0, 0] == 21.27
 
 
 def independent_optimum(scores: np.ndarray, offers: list[MentorOffer]) -> tuple[float, int]:
@@ -252,3 +255,56 @@ def test_loading_the_cohort_matcher_leaves_numpy_and_scipy_unloaded():
     probe = "import sys, bot.matching.cohorts; print(sorted({'numpy', 'scipy'} & set(sys.modules)))"
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert loaded.stdout.strip() == "[]"
+
+
+def test_nobody_gets_a_mentor_outside_their_topics_while_one_covering_them_has_room():
+    # One place covers Leadership; the stranger's place would match one more mentee, but only
+    # outside their topics, so the second Leadership mentee stays unmatched instead.
+    offers = [
+        MentorOffer(0, "UCOVER", ("Leadership",), level=3, capacity=1, load=0),
+        MentorOffer(1, "USTRANGER", ("Budgets",), level=5, capacity=1, load=0, department="Finance", tz_offset=0),
+    ]
+    needs = [
+        MenteeNeeds("U1", ("Leadership",), level=2, department="Sales", tz_offset=0),
+        MenteeNeeds("U2", ("Leadership",), level=2, department="Sales", tz_offset=0),
+    ]
+    cohort = CohortScores(needs, offers)
+    for solved in (assign_dense(cohort), assign_sparse(cohort), assign_greedy(cohort)):
+        [pick] = solved.picks
+        assert pick.mentor == 0
+        assert solved.unmatched == {1 - pick.mentee: "the mentors who fit were all needed for other mentees"}
+
+
+def test_a_mentee_who_asked_for_a_broader_match_gets_one_only_when_nobody_covers_them():
+    offers = [MentorOffer(0, "USTRANGER", ("Budgets",), level=5, capacity=2, load=0)]
+    asked = MenteeNeeds("U1", ("Leadership",), level=2, broader=True)
+    waits = MenteeNeeds("U2", ("Leadership",), level=2)
+    solved = assign_dense(CohortScores([asked, waits], offers))
+    assert [(p.mentee, p.mentor) for p in solved.picks] == [(0, 0)]
+    assert solved.unmatched == {1: "no eligible mentor has a free place"}
+    # With a covering mentor in the pool, a broader match is no longer needed.
+    covering = MentorOffer(1, "UCOVER", ("Leadership",), level=3, capacity=1, load=0)
+    matrix = score_matrix([asked], [*offers, covering])
+    assert matrix[0, 0] == -np.inf and np.isfinite(matrix[0, 1])
+
+
+def test_goal_text_scores_alike_in_cohorts_and_one_at_a_time():
+    from bot.matching.goals import GoalFit
+
+    needs, offers = instance(40, 30, seed=4)
+    words = ["feedback", "roadmap", "hiring", "sql", "talks", "scaling", "budgets", "burnout"]
+    rng = random.Random(4)
+    needs = [replace(x, goals=" ".join(rng.sample(words, 3))) for x in needs]
+    offers = [replace(o, bio=" ".join(rng.sample(words, 2))) for o in offers]
+    matrix = score_matrix(needs, offers)
+    open_offers = [o for o in offers if o.remaining > 0]
+    fit = GoalFit(needs, open_offers)
+    differ = 0
+    for i, x in enumerate(needs):
+        fits = dict(zip((o.profile_id for o in open_offers), fit.of(i), strict=True))
+        allowed = {o.profile_id for o in eligible(x, offers)}
+        for j, o in enumerate(offers):
+            if o.profile_id in allowed:
+                assert matrix[i, j] == score(x, o, goal_fit=fits[o.profile_id]).score
+                differ += matrix[i, j] != score(x, o).score
+    assert differ > 0  # the goals did change some scores

@@ -65,8 +65,9 @@ def test_request_is_proposed_accepted_and_the_pair_introduced(bot):
     [proposal] = proposals_to(bot, MENTOR)
     text = all_text(proposal)
     assert f"<@{MENTEE}>" in text and GOALS in text
-    assert "covers your topic: Leadership" in text or "covers 1 of your 2 topics" in text
-    assert "1 h timezone gap" in text
+    # Reasons written for the mentor who reads them: the mentee's topics they offer, and how they differ.
+    assert "which you offer (1 of their 2 topics)" in text and "2 levels junior to you" in text
+    assert "1 hour apart" in text
     [note] = bot.fake.posts_to(MENTEE)
     assert "asked" in note["text"] and "hear back" in note["text"]
 

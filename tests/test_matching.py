@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-from bot.matching.scoring import MenteeNeeds, MentorOffer, exclusion, rank, score, timezone_gap_hours
+from bot.matching.reasons import Reader, render
+from bot.matching.scoring import (
+    MenteeNeeds,
+    MentorOffer,
+    eligible,
+    exclusion,
+    nobody_covers,
+    rank,
+    score,
+    timezone_gap_hours,
+)
 
 
 def mentor(user_id: str = "UM1", profile_id: int = 1, **kw: Any) -> MentorOffer:
@@ -25,10 +36,52 @@ def test_the_best_covering_mentor_ranks_first_with_reasons():
     half = mentor("UHALF", 2, topics=("Leadership",))
     none = mentor("UNONE", 3, topics=("Sales",))
     ranked = rank(NEEDS, [none, half, full])
-    assert [m.offer.user_id for m in ranked] == ["UFULL", "UHALF", "UNONE"]
-    assert ranked[0].reasons[0] == "covers all your topics"
-    assert "covers 1 of your 2 topics (Leadership)" in ranked[1].reasons
-    assert "1 h timezone gap" in ranked[0].reasons
+    # A mentor sharing no topic is never ranked while another covers one.
+    assert [m.offer.user_id for m in ranked] == ["UFULL", "UHALF"]
+    mentee_words = render(ranked[0].reasons, Reader.MENTEE)
+    assert mentee_words[0] == "offers all your topics: Leadership and System design"
+    assert "1 hour apart" in mentee_words
+    assert render(ranked[1].reasons, Reader.MENTEE)[0] == (
+        "offers Leadership, which you want help with (1 of your 2 topics)"
+    )
+
+
+def test_topic_fit_outweighs_every_other_factor():
+    # With topics worth 45 of 100, a more senior mentor from another department in the same timezone
+    # outscored a junior colleague from the same department, 9 hours away, who covers the only topic.
+    needs = MenteeNeeds(user_id="UE1", topics=("Leadership",), level=3, department="Sales", tz_offset=0)
+    covering = mentor("UCOVER", 1, topics=("Leadership",), level=2, department="Sales", tz_offset=9 * 3600, load=1)
+    stranger = mentor("USTRANGER", 2, topics=("Budgets",), level=5, department="Finance", tz_offset=0)
+    assert score(needs, covering).score > score(needs, stranger).score
+    assert [m.offer.user_id for m in rank(needs, [stranger, covering])] == ["UCOVER"]
+    assert not nobody_covers(needs, [stranger, covering])
+
+
+def test_nobody_covering_leaves_the_choice_to_the_mentee():
+    needs = MenteeNeeds(user_id="UE1", topics=("Leadership",), level=2)
+    strangers = [mentor("UA", 1, topics=("Budgets",)), mentor("UB", 2, topics=("Sales",), level=3)]
+    assert rank(needs, strangers) == []
+    assert nobody_covers(needs, strangers)
+    broader = rank(replace(needs, broader=True), strangers)
+    assert {m.offer.user_id for m in broader} == {"UA", "UB"}
+    # The broader proposal says so first, to each reader.
+    assert render(broader[0].reasons, Reader.MENTOR)[0].startswith("none of their topics (Leadership)")
+    assert render(broader[0].reasons, Reader.MENTEE)[0].startswith("doesn't list your topics (Leadership)")
+    # Once a covering mentor has room again, even a mentee who chose broader gets them.
+    covering = mentor("UC", 3, topics=("leadership",), level=1)
+    assert [o.user_id for o in eligible(replace(needs, broader=True), [*strangers, covering])] == ["UC"]
+    # A mentee with no topics is not held back.
+    assert len(rank(replace(needs, topics=()), strangers)) == 2
+
+
+def test_goals_break_a_tie_but_never_beat_a_topic():
+    needs = MenteeNeeds(user_id="UE1", topics=("Leadership", "Communication"), level=2)
+    one = mentor("UONE", 1, topics=("Leadership",))
+    assert score(needs, one, goal_fit=1.0).score < score(needs, mentor(topics=("Leadership", "Communication"))).score
+    assert score(needs, one, goal_fit=0.5).score > score(needs, one).score
+    ranked = rank(needs, [one, mentor("UTWIN", 2, topics=("Leadership",))], goal_fit=[0.0, 0.4])
+    assert [m.offer.user_id for m in ranked] == ["UTWIN", "UONE"]
+    assert "their profile echoes what you wrote about your goals" in render(ranked[0].reasons, Reader.MENTEE)
 
 
 def test_never_proposed_self_paired_declined_full_or_manager():
@@ -64,7 +117,7 @@ def test_stated_preferences_push_unmet_mentors_down():
         wants_more_senior=True,
     )
     inside_peer = mentor("UIN", 1, level=3, department="Sales")
-    outside_senior = mentor("UOUT", 2, level=5, department="Finance", topics=("Budgets",))
+    outside_senior = mentor("UOUT", 2, level=5, department="Finance", topics=("Leadership", "Budgets"))
     assert [m.offer.user_id for m in rank(picky, [inside_peer, outside_senior])] == ["UOUT", "UIN"]
 
 
@@ -87,9 +140,12 @@ def test_ties_go_to_the_less_loaded_mentor():
     assert ranked[0].score == ranked[1].score
     # The less loaded mentor wins, though the busier one offered first and is listed first.
     assert [m.offer.user_id for m in ranked] == ["UQUIET", "UBUSY"]
-    assert ranked[0].reasons == (
-        "covers your topic: Leadership",
+    # Room left is never a reason: it is out of date as soon as someone else is matched.
+    assert render(ranked[0].reasons, Reader.MENTEE) == [
+        "offers Leadership, which you want help with",
         "2 levels more senior than you",
-        "has room for 1 more mentee",
-    )
-    assert "has room for 2 more mentees" in ranked[1].reasons
+    ]
+    assert render(ranked[0].reasons, Reader.MENTOR) == [
+        "wants help with Leadership, which you offer",
+        "2 levels junior to you",
+    ]

@@ -161,7 +161,7 @@ def test_cohort_programs_hold_requests_until_the_owner_matches_and_publishes(bot
     preview = command_in(bot, OWNER, "match").json()
     assert preview["response_type"] == "ephemeral"
     text = json.dumps(preview["blocks"], ensure_ascii=False)
-    assert "3 pair(s)" in text and "1 mentee(s) stay unmatched" in text
+    assert "3 pairs" in text and "1 mentee stays unmatched" in text
     publish = next(e for b in preview["blocks"] if b["type"] == "actions" for e in b["elements"])
     assert publish["text"]["text"] == "Publish"
     bot.slack.click(MENTEE, publish["action_id"], publish["value"])

@@ -11,7 +11,7 @@ import pytest
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from bot.matching import messages, modals
+from bot.matching import messages, modals, reasons
 from bot.programs.catalog import DEFAULT_TOPICS
 from bot.storage.models import MentoringRequest, MentorProfile, Pairing, Program, Proposal
 from handlers.commands.mentor import help_message
@@ -55,7 +55,12 @@ def proposal() -> Proposal:
         mentor_profile_id=1,
         mentor_user_id="UMENTOR",
         score=81.5,
-        reasons=["covers all your topics", "2 levels more senior than you", "same timezone"],
+        reasons=[
+            reasons.topics(2, ["Leadership", "Communication"]),
+            reasons.level(2, reverse=False),
+            reasons.department("Sales", "Engineering"),
+            reasons.timezone(0),
+        ],
         status="pending",
         created_at=NOW,
     )

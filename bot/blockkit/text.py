@@ -25,3 +25,16 @@ def ascii_int(raw: str | None) -> int | None:
     """`raw` as a whole number, when it is written with 0-9 only (not "²", "٣" or "1_000")."""
     raw = (raw or "").strip()
     return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else None
+
+
+def plural(n: float, word: str, many: str | None = None) -> str:
+    """ "1 level", "3 levels", "1.5 hours": the count and the word, in the form the count needs."""
+    form = word if n == 1 else (many or word + "s")
+    return f"{n:g} {form}"
+
+
+def join_words(items: list[str]) -> str:
+    """ "A", "A and B", "A, B and C": a list as a sentence reads it."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]

@@ -1,7 +1,11 @@
 """Cohort matching: the best global assignment of waiting mentees to mentors' free places.
 
 The objective is lexicographic: match as many mentees as possible, then maximise the total score; a
-mentee left unmatched counts as 0. Scores are bot.matching.score's, to the bit, and `CohortScores`
+mentee left unmatched counts as 0. Only pairs bot.matching.scoring.eligible allows are ever made:
+a mentor who shares none of a mentee's topics is barred like a mentee's manager, unless the mentee
+asked for a broader match and no eligible mentor covers any of their topics. A mentee whose
+covering mentors are all needed elsewhere stays unmatched rather than getting a mentor outside
+their topics. Scores are bot.matching.score's, to the bit, and `CohortScores`
 produces them a block of mentees at a time: at 50,000 mentees x 20,000 mentors the whole matrix
 would take 8 GB, and each temporary built from it as much again, while a block takes 2 MB.
 Three solvers share the objective:
@@ -25,6 +29,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.matching import scoring as m
+from bot.matching.goals import GoalFit
 from bot.matching.scoring import MenteeNeeds, MentorOffer, normalize_topic
 
 if TYPE_CHECKING:
@@ -135,7 +140,11 @@ class CohortScores:
         offers: Sequence[MentorOffer],
         reverse: bool = False,
         block_rows: int | None = None,
+        *,
+        within: tuple[CohortScores, np.ndarray, np.ndarray] | None = None,
     ):
+        """within=(whole, mentees, offers): a part of the cohort `whole`, by index into its needs and
+        offers, scored exactly as the whole scores it (the same goal weights and topic rule)."""
         import numpy as np
 
         self.needs, self.offers, self.reverse = needs, offers, reverse
@@ -162,6 +171,10 @@ class CohortScores:
             for c in range(min(w, len(shared)) + 1):
                 covering = MentorOffer(0, "", labels[:c], level=0, capacity=1, load=0)
                 self._topic_points[w, c] = m._topic_part(wants, covering)[0]
+        # The same points for a mentee who may be matched outside their topics (see `_broad`); for
+        # everyone else, a mentor sharing no topic is barred.
+        self._broad_points = self._topic_points.copy()
+        self._topic_points[1:, 0] = -np.inf
         self._wanted_count = [len(w) for w in wanted]
         self._wanted_rows = [[row_of[t] for t in w if t in row_of] for w in wanted]
         # Counts fit a byte below 256 topics, and a narrow index makes the topic lookup cheaper.
@@ -208,6 +221,49 @@ class CohortScores:
         self._barred_from, self._barred_count = bounds[:-1], np.diff(bounds)
         self._barred_cols = np.array(cols, dtype=np.intp)
 
+        if within is None:
+            self._broad = self._broad_mentees()
+            self._goal_fit = GoalFit(needs, open_offers)
+            self._goal_mentees, self._goal_columns = np.arange(len(needs)), None
+        else:
+            whole, mentee_at, offer_at = within
+            self._broad = whole._broad[mentee_at]
+            self._goal_fit = whole._goal_fit
+            self._goal_mentees = whole._goal_mentees[mentee_at]
+            column_of = np.full(len(whole.offers), -1, dtype=np.intp)
+            column_of[whole.columns] = np.arange(len(whole.columns))
+            self._goal_columns = column_of[offer_at[self.columns]]
+        # Only when someone wrote goals that can be compared: the weights cost a pass over every mentee.
+        self._goal_weights = [] if self._goal_fit.empty else [m.goal_weight(x) for x in needs]
+
+    def goal_fits(self, mentees: Sequence[int], offers: Sequence[int]) -> list[float]:
+        """The goals' similarity to the profile for each (mentees[p], offers[p]) pair, as the scores used it."""
+        import numpy as np
+
+        column_of = np.full(len(self.offers), -1, dtype=np.intp)
+        column_of[self.columns] = np.arange(len(self.columns))
+        columns = column_of[np.asarray(offers, dtype=np.intp)]
+        if self._goal_columns is not None:
+            columns = self._goal_columns[columns]
+        return self._goal_fit.pairs(self._goal_mentees[np.asarray(mentees, dtype=np.intp)].tolist(), columns.tolist())
+
+    def _broad_mentees(self) -> np.ndarray:
+        """Per mentee: may they be matched outside their topics? Only if they asked, and no mentor they
+        may have covers any of their topics."""
+        import numpy as np
+
+        broad = np.zeros(len(self.needs), dtype=bool)
+        for i, x in enumerate(self.needs):
+            if not x.broader:
+                continue
+            covering = np.zeros(len(self.columns), dtype=bool)
+            for t in self._wanted_rows[i]:
+                covering |= self._offered[t] > 0
+            start, count = self._barred_from[i], self._barred_count[i]
+            covering[self._barred_cols[start : start + count]] = False
+            broad[i] = not covering.any()
+        return broad
+
     def _fill(self, mentees: np.ndarray, block: np.ndarray) -> None:
         """Unrounded scores of these mentees against every open mentor into block; -inf where excluded."""
         import numpy as np
@@ -215,6 +271,9 @@ class CohortScores:
         nothing = np.zeros(block.shape[1], dtype=self._offered.dtype)
         covered = np.empty_like(nothing)
         factors = [(rows, classes[mentees].tolist()) for rows, classes in self._factors]
+        goals = self._goal_fit.rows(self._goal_mentees[mentees])
+        if goals is not None and self._goal_columns is not None:
+            goals = goals[:, self._goal_columns]
         for r, i in enumerate(mentees.tolist()):
             row, wanted = block[r], self._wanted_rows[i]
             if len(wanted) == 1:
@@ -225,10 +284,13 @@ class CohortScores:
                     count += self._offered[t]
             else:
                 count = nothing
-            self._topic_points[self._wanted_count[i]].take(count, out=row, mode="clip")
+            table = self._broad_points if self._broad[i] else self._topic_points
+            table[self._wanted_count[i]].take(count, out=row, mode="clip")
             for rows, classes in factors:
                 row += rows[classes[r]]
             row += self._room
+            if goals is not None:
+                row += self._goal_weights[i] * goals[r]
         first, barred = self._barred_from[mentees], self._barred_count[mentees]
         at = np.repeat(first - np.cumsum(barred) + barred, barred) + np.arange(int(barred.sum()))
         block[np.repeat(np.arange(len(mentees)), barred), self._barred_cols[at]] = -np.inf
@@ -325,7 +387,10 @@ class CohortScores:
             return None
         cheap = self.columns[price[self.columns] < line[hopeful].max()]
         again = CohortScores(
-            [self.needs[i] for i in hopeful.tolist()], [self.offers[j] for j in cheap.tolist()], self.reverse
+            [self.needs[i] for i in hopeful.tolist()],
+            [self.offers[j] for j in cheap.tolist()],
+            self.reverse,
+            within=(self, hopeful, cheap),
         )
         keep = min(k, len(cheap))
         mentees, columns, scores = [candidates.mentees], [candidates.mentors], [candidates.scores]

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from bot.blockkit.blocks import Block, actions, button, context, escape, header, section
+from bot.blockkit.text import plural
 from bot.matching.cohorts import Preview
+from bot.matching.reasons import Reader, render
 
 PUBLISH_ACTION = "cohort_publish"
 SHOWN_PAIRS = 25
@@ -18,13 +20,14 @@ def preview_message(program_name: str, preview: Preview) -> dict[str, Any]:
         return {"response_type": "ephemeral", "text": text, "blocks": [section(text)]}
     count = len(preview.pairs)
     average = preview.total_score / count if count else 0
-    summary = (
-        f"*{count} pair(s)*, total score {preview.total_score:,.1f} (average {average:.1f} of 100). "
-        f"{len(preview.unmatched)} mentee(s) stay unmatched."
+    left = len(preview.unmatched)
+    summary = f"*{plural(count, 'pair')}*, total score {preview.total_score:,.1f} (average {average:.1f} of 100). " + (
+        f"{plural(left, 'mentee')} {'stays' if left == 1 else 'stay'} unmatched." if left else "Everyone is matched."
     )
     blocks: list[Block] = [header(f"Cohort match preview: {program_name}"), section(summary)]
     lines = [
-        f"• <@{p.mentee_user_id}> ← <@{p.mentor_user_id}> · {p.score:.0f} · {escape(', '.join(p.reasons))}"
+        f"• <@{p.mentee_user_id}> ← <@{p.mentor_user_id}> · {p.score:.0f} · "
+        + escape(", ".join(render(p.reasons, Reader.OWNER)))
         for p in preview.pairs[:SHOWN_PAIRS]
     ]
     if len(preview.pairs) > SHOWN_PAIRS:
@@ -51,6 +54,6 @@ def preview_message(program_name: str, preview: Preview) -> dict[str, Any]:
     )
     return {
         "response_type": "ephemeral",
-        "text": f"Cohort match preview for {program_name}: {count} pairs",
+        "text": f"Cohort match preview for {program_name}: {plural(count, 'pair')}",
         "blocks": blocks,
     }

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.delivery.dispatcher import Dispatcher
 from bot.matching import proposals
-from bot.matching.assignment import CohortScores, assign_dense, assign_sparse
-from bot.matching.scoring import score
+from bot.matching.assignment import NO_ELIGIBLE_MENTOR, CohortScores, assign_dense, assign_sparse
+from bot.matching.scoring import nobody_covers, score
 from bot.programs.owners import Owners
 from bot.storage.database import rows_changed, unit_of_work
 from bot.storage.models import CohortPlan, MentoringRequest, Program
@@ -20,6 +20,7 @@ from bot.storage.statuses import CohortPlanStatus, ProgramKind, RequestStatus
 
 # Above this many (mentee, place) cells the exact dense solver gives way to the sparse one.
 DENSE_LIMIT = 2_000_000
+NO_COVER = "no mentor with room covers any of their topics; they'll be asked whether to wait or be matched more broadly"
 
 
 @dataclass(frozen=True)
@@ -85,9 +86,10 @@ class Cohorts:
             places = int(scores.places.sum())
             solved = assign_dense(scores) if len(requests) * places <= DENSE_LIMIT else assign_sparse(scores)
             pairs, assignments = [], []
-            for pick in solved.picks:
+            fits = scores.goal_fits([p.mentee for p in solved.picks], [p.mentor for p in solved.picks])
+            for pick, fit in zip(solved.picks, fits, strict=True):
                 request, offer = requests[pick.mentee], offers[pick.mentor]
-                reasons = list(score(needs[pick.mentee], offer, reverse).reasons)
+                reasons = list(score(needs[pick.mentee], offer, reverse, fit).reasons)
                 pairs.append(PlannedPair(request.mentee_user_id, offer.user_id, pick.score, reasons))
                 assignments.append(
                     {
@@ -109,7 +111,13 @@ class Cohorts:
             )
             s.add(plan)
             s.flush()
-            unmatched = [(requests[i].mentee_user_id, why) for i, why in sorted(solved.unmatched.items())]
+            unmatched = [
+                (
+                    requests[i].mentee_user_id,
+                    NO_COVER if why == NO_ELIGIBLE_MENTOR and nobody_covers(needs[i], offers, reverse) else why,
+                )
+                for i, why in sorted(solved.unmatched.items())
+            ]
             return Preview(plan.id, pairs, unmatched, solved.total_score)
 
     def publish(self, team_id: str, user_id: str, plan_id: int, now: datetime) -> Published:

@@ -1,4 +1,7 @@
-"""Messages of matching: the proposal to a mentor, its outcome, the introduction, and notes to the mentee."""
+"""Messages of matching: the proposal to a mentor, its outcome, the introduction, and notes to the mentee.
+
+Reasons are stored as facts (bot.matching.reasons) and put into words here for whoever reads them.
+"""
 
 from __future__ import annotations
 
@@ -18,12 +21,19 @@ from bot.blockkit.blocks import (
     quote,
     section,
 )
+from bot.blockkit.text import join_words
+from bot.matching.reasons import Reader, is_broader, render
 from bot.storage.models import MentoringRequest, Pairing, Program, Proposal
 from bot.storage.statuses import ProposalStatus
 
 ACCEPT_ACTION = "proposal_accept"
 DECLINE_ACTION = "proposal_decline"
 REASON_ACTION = "proposal_reason"
+WAIT_FOR_TOPICS_ACTION = "match_wait_for_topics"
+MATCH_BROADLY_ACTION = "match_broadly"
+WAIT_LABEL = "Wait for a mentor who covers my topics"
+BROADLY_LABEL = "Match me more broadly"
+_MENTOR_NAME, _MENTEE_NAME = "\x00mentor\x00", "\x00mentee\x00"
 
 
 def _topics_line(topics: Sequence[str]) -> str:
@@ -32,12 +42,13 @@ def _topics_line(topics: Sequence[str]) -> str:
 
 def proposal_message(proposal: Proposal, request: MentoringRequest, program: Program) -> dict[str, Any]:
     mentee = f"<@{request.mentee_user_id}>"
-    why = escape(" · ".join(proposal.reasons)) or "you have room and the right experience"
+    why = escape(" · ".join(render(proposal.reasons, Reader.MENTOR))) or "your experience fits what they're after"
+    broader = is_broader(proposal.reasons)
     blocks: list[Block] = [
         section(f"*Would you mentor {mentee}?*"),
         section("*What they'd like to grow in*\n" + quote(request.goals)),
         section(f"*Topics:* {_topics_line(request.topics)}\n*Program:* {escape(program.name)}"),
-        section(f"*Why you:* {why}"),
+        section(f"*Why {'them' if broader else 'you'}:* {why}"),
         actions(
             button("Accept", ACCEPT_ACTION, str(proposal.id), style="primary"),
             button("Decline", DECLINE_ACTION, str(proposal.id)),
@@ -71,13 +82,17 @@ def proposal_outcome(proposal: Proposal, request: MentoringRequest, outcome: Pro
 
 def intro_message(pairing: Pairing, request: MentoringRequest, reasons: Sequence[str]) -> dict[str, Any]:
     mentee, mentor = f"<@{pairing.mentee_user_id}>", f"<@{pairing.mentor_user_id}>"
+    # Names go in after escaping, so only the two mentions are live, never text typed into a topic.
+    said = [
+        escape(r).replace(_MENTOR_NAME, mentor).replace(_MENTEE_NAME, mentee)
+        for r in render(reasons, Reader.PAIR, mentor=_MENTOR_NAME, mentee=_MENTEE_NAME)
+    ]
     blocks: list[Block] = [
         header("Welcome to your mentoring pair!"),
         section(f"{mentee}, meet {mentor}, your mentor. {mentor}, meet {mentee}, your mentee."),
         section(f"*What {mentee} would like to grow in*\n" + quote(request.goals)),
         section(
-            f"*Topics:* {_topics_line(request.topics)}"
-            + (f"\n*Why this match:* {escape(' · '.join(reasons))}" if reasons else "")
+            f"*Topics:* {_topics_line(request.topics)}" + (f"\n*Why this match:* {' · '.join(said)}" if said else "")
         ),
         divider(),
         section(
@@ -99,10 +114,81 @@ def intro_message(pairing: Pairing, request: MentoringRequest, reasons: Sequence
     return message(f"{mentee}, meet {mentor}, your mentor.", blocks)
 
 
-def mentee_asked_note() -> dict[str, Any]:
+def mentee_asked_note(reasons: Sequence[str] = ()) -> dict[str, Any]:
+    said = render(reasons, Reader.MENTEE)
+    if is_broader(reasons):
+        text = (
+            "As you asked, I've looked beyond your topics and found a mentor who could still help: "
+            + escape("; ".join(said))
+            + ". I've asked them, and you'll hear back here as soon as they reply."
+        )
+    elif said:
+        text = (
+            f"Thanks, your request is in! I've found a mentor who fits you: {escape('; '.join(said))}. "
+            "I've asked them, and you'll hear back here as soon as they reply."
+        )
+    else:
+        text = (
+            "Thanks, your request is in! I've found a mentor who fits your goals and asked them. "
+            "You'll hear back here as soon as they reply."
+        )
+    return message(text, [section(text)])
+
+
+def no_cover_choice(request: MentoringRequest) -> dict[str, Any]:
+    """Mentors have room, but none covers any of the mentee's topics: they choose what happens next."""
+    topics = escape(join_words(list(request.topics)))
     text = (
-        "Thanks, your request is in! I've found a mentor who fits your goals and asked them. "
-        "You'll hear back here as soon as they reply."
+        f"Right now no mentor with room covers any of your topics ({topics}). "
+        "I can wait until one does, or match you now with a mentor from outside those topics, who could "
+        "still help with the goals you wrote. What would you prefer?"
+    )
+    return message(
+        text,
+        [
+            section(text),
+            actions(
+                button(WAIT_LABEL, WAIT_FOR_TOPICS_ACTION, str(request.id), style="primary"),
+                button(BROADLY_LABEL, MATCH_BROADLY_ACTION, str(request.id)),
+                block_id=f"no-cover-{request.id}",
+            ),
+        ],
+    )
+
+
+def waiting_for_topics_note(request_id: int) -> dict[str, Any]:
+    """Replaces the choice once the mentee chose to wait; they can still change their mind."""
+    text = (
+        "Got it: I'll wait for a mentor who covers your topics and ask them as soon as one has room. "
+        "If you change your mind, I can match you more broadly instead."
+    )
+    return message(
+        text,
+        [
+            section(text),
+            actions(button(BROADLY_LABEL, MATCH_BROADLY_ACTION, str(request_id)), block_id=f"waiting-{request_id}"),
+        ],
+    )
+
+
+def broader_chosen_note() -> dict[str, Any]:
+    """Replaces the choice once the mentee chose a broader match; what happened next follows in its own note."""
+    text = "Got it: I'll match you more broadly, with a mentor from outside your topics."
+    return message(text, [section(text)])
+
+
+def mentee_broader_waiting_note() -> dict[str, Any]:
+    text = (
+        "Every mentor is fully booked right now, so your request is waiting. As you asked, I'll match you "
+        "more broadly: the first mentor with room will be asked, and I'll let you know here."
+    )
+    return message(text, [section(text)])
+
+
+def choice_closed_note() -> dict[str, Any]:
+    text = (
+        "This request has already moved on, so there's nothing to choose here any more. "
+        "`/mentor status` shows where it stands."
     )
     return message(text, [section(text)])
 

@@ -3,6 +3,11 @@
 Called inside the caller's transaction; each function returns the ids of the deliveries it queued.
 Freeing a place (`free_place`) always offers the new room to the program's waiting requests.
 
+Topics come first (bot.matching.scoring.eligible): when mentors have room but none shares any of
+the mentee's topics, the mentee is asked once whether to wait or to be matched more broadly
+(bot.matching.broader). Their "broader" answer is kept as the note that confirmed it, the delivery
+keyed `broader_key(request)`, so every later look for a mentor for that request honours it.
+
 Lock order, everywhere: requests (by id), then proposals, then pairings, then mentor profiles. A
 caller that decides about a request locks it first (`lock_requests`); status changes are
 compare-and-set, so the loser of a race sees what happened. Waiting requests are claimed with
@@ -22,9 +27,11 @@ from sqlalchemy.sql import ColumnElement
 
 from bot.delivery import outbox
 from bot.matching import messages
-from bot.matching.scoring import MenteeNeeds, MentorOffer, rank
+from bot.matching import reasons as why
+from bot.matching.goals import GoalFit
+from bot.matching.scoring import MenteeNeeds, MentorOffer, nobody_covers, rank
 from bot.storage.database import rows_changed
-from bot.storage.models import MentoringRequest, MentorProfile, Pairing, Person, Program, Proposal
+from bot.storage.models import Delivery, MentoringRequest, MentorProfile, Pairing, Person, Program, Proposal
 from bot.storage.statuses import (
     DeliveryKind,
     PairingStatus,
@@ -35,6 +42,24 @@ from bot.storage.statuses import (
 )
 
 DeliveryIds = list[int | None]
+
+
+def broader_key(request_id: int) -> str:
+    """The key of the note telling a mentee we are matching them more broadly: its row records that choice."""
+    return f"request:{request_id}:broader"
+
+
+def no_cover_key(request_id: int) -> str:
+    return f"request:{request_id}:no-cover"
+
+
+def chose_broader(s: Session, team_id: str, request_ids: list[int]) -> set[int]:
+    """Of these requests, those whose mentee asked to be matched outside their topics."""
+    if not request_ids:
+        return set()
+    keys = {broader_key(i): i for i in request_ids}
+    found = s.scalars(select(Delivery.key).where(Delivery.team_id == team_id, Delivery.key.in_(list(keys))))
+    return {keys[k] for k in found}
 
 
 def holds_for_cohort(program: Program, now: datetime) -> bool:
@@ -90,6 +115,7 @@ def load_offers(s: Session, program: Program) -> list[MentorOffer]:
             department=p.department,
             tz_offset=tz,
             open_to_reverse=p.open_to_reverse,
+            bio=p.bio,
         )
         for p, tz in rows
     ]
@@ -118,6 +144,7 @@ def needs_for_many(s: Session, requests: list[MentoringRequest]) -> list[MenteeN
         select(Proposal.request_id, Proposal.mentor_user_id).where(Proposal.request_id.in_([r.id for r in requests]))
     ):
         asked.setdefault(request_id, set()).add(mentor)
+    broader = chose_broader(s, team_id, [r.id for r in requests])
     needs = []
     for r in requests:
         person = people.get(r.mentee_user_id)
@@ -132,6 +159,8 @@ def needs_for_many(s: Session, requests: list[MentoringRequest]) -> list[MenteeN
                 wants_more_senior=r.wants_more_senior,
                 manager_user_id=person.manager_user_id if person else None,
                 excluded_user_ids=frozenset(excluded.get(r.mentee_user_id, set()) | asked.get(r.id, set())),
+                goals=r.goals,
+                broader=r.id in broader,
             )
         )
     return needs
@@ -189,6 +218,7 @@ def propose(
     """Asks this mentor, or returns None when their last place was taken meanwhile."""
     if not _reserve_place(s, offer.profile_id):
         return None
+    broader = why.is_broader(reasons)
     proposal = Proposal(
         team_id=request.team_id,
         request_id=request.id,
@@ -215,9 +245,9 @@ def propose(
         outbox.enqueue(
             s,
             team_id=request.team_id,
-            key=f"request:{request.id}:asked",
+            key=broader_key(request.id) if broader else f"request:{request.id}:asked",
             kind=DeliveryKind.MENTEE_NOTE,
-            payload=messages.mentee_asked_note(),
+            payload=messages.mentee_asked_note(reasons),
             target=request.mentee_user_id,
             now=now,
         ),
@@ -230,8 +260,13 @@ def propose_next(
     program: Program,
     now: datetime,
     offers: list[MentorOffer] | None = None,
+    broader: bool = False,
 ) -> DeliveryIds:
-    """Asks the best available mentor, or leaves the request waiting and tells the mentee."""
+    """Asks the best available mentor, or leaves the request waiting and tells the mentee.
+
+    When mentors have room but none covers any of the mentee's topics, the mentee is asked to choose
+    (wait, or a broader match) unless they already chose broader, or `broader` says they just did.
+    """
     if holds_for_cohort(program, now):
         request.status = RequestStatus.WAITING
         assert program.starts_at is not None
@@ -248,7 +283,10 @@ def propose_next(
         ]
     offers = load_offers(s, program) if offers is None else offers
     [needs] = needs_for_many(s, [request])
-    for match in rank(needs, offers, reverse=program.kind == ProgramKind.REVERSE):
+    if broader:
+        needs = replace(needs, broader=True)
+    reverse = program.kind == ProgramKind.REVERSE
+    for match in rank(needs, offers, reverse, GoalFit([needs], offers).of(0)):
         index = offers.index(match.offer)
         queued = propose(s, request, program, match.offer, match.score, list(match.reasons), now)
         if queued is None:
@@ -257,13 +295,19 @@ def propose_next(
         offers[index] = replace(match.offer, load=match.offer.load + 1)
         return queued
     request.status = RequestStatus.WAITING
+    if not needs.broader and nobody_covers(needs, offers, reverse):
+        key, payload = no_cover_key(request.id), messages.no_cover_choice(request)
+    elif broader:
+        key, payload = broader_key(request.id), messages.mentee_broader_waiting_note()
+    else:
+        key, payload = f"request:{request.id}:waiting", messages.mentee_waiting_note()
     return [
         outbox.enqueue(
             s,
             team_id=request.team_id,
-            key=f"request:{request.id}:waiting",
+            key=key,
             kind=DeliveryKind.MENTEE_NOTE,
-            payload=messages.mentee_waiting_note(),
+            payload=payload,
             target=request.mentee_user_id,
             now=now,
         )

@@ -20,7 +20,7 @@ from bot.pairing.answers import AnswerKind, may_rematch
 from bot.pairing.pairings import end_and_tell, end_pairing
 from bot.people.directory import ensure_person, ensure_workspace
 from bot.storage.database import retry_on_conflict, rows_changed, unit_of_work
-from bot.storage.models import MentoringRequest, MentorProfile, Pairing, Proposal
+from bot.storage.models import MentoringRequest, MentorProfile, Pairing, Person, Proposal
 from bot.storage.statuses import (
     OPEN_REQUEST_STATUSES,
     Afterwards,
@@ -61,92 +61,169 @@ class LeaveSummary:
     profiles: int
 
 
+@dataclass(frozen=True)
+class Pause:
+    until: datetime | None  # None: nothing was paused
+    partners: tuple[str, ...]  # who was told
+
+
+def _partners(s: Session, team_id: str, user_id: str) -> list[tuple[int, str]]:
+    """(pairing id, the other person) for each of the person's active pairings."""
+    rows = s.execute(
+        select(Pairing.id, Pairing.mentee_user_id, Pairing.mentor_user_id)
+        .where(
+            Pairing.team_id == team_id,
+            Pairing.status == PairingStatus.ACTIVE,
+            or_(Pairing.mentee_user_id == user_id, Pairing.mentor_user_id == user_id),
+        )
+        .order_by(Pairing.id)
+    ).all()
+    return [(pairing_id, mentor if mentee == user_id else mentee) for pairing_id, mentee, mentor in rows]
+
+
+def step_out(
+    s: Session, team_id: str, user_id: str, reason: EndReason, now: datetime
+) -> tuple[LeaveSummary, DeliveryIds]:
+    """Ends the person's pairings kindly, withdraws their requests and hides their mentor profiles.
+
+    Rows are locked in the one order every service uses: requests, proposals, pairings, profiles.
+    A mentor's Accept racing this either finds the request withdrawn, or made its pairing first,
+    which this then ends; the summary counts only what this call changed. The profiles are hidden
+    before any place is freed, so none of those places is offered back to the person stepping out.
+    Their mentees' goals go out again (`end_and_tell`).
+    """
+    ids: DeliveryIds = []
+    own_profiles = select(MentorProfile.id).where(MentorProfile.team_id == team_id, MentorProfile.user_id == user_id)
+    mine = or_(
+        Proposal.request_id.in_(
+            select(MentoringRequest.id).where(
+                MentoringRequest.team_id == team_id, MentoringRequest.mentee_user_id == user_id
+            )
+        ),
+        Proposal.mentor_profile_id.in_(own_profiles),
+    )
+    open_requests = and_(
+        MentoringRequest.team_id == team_id,
+        MentoringRequest.mentee_user_id == user_id,
+        MentoringRequest.status.in_(OPEN_REQUEST_STATUSES),
+    )
+    asked = MentoringRequest.id.in_(select(Proposal.request_id).where(mine, Proposal.status == ProposalStatus.PENDING))
+    lock_requests(s, or_(open_requests, asked))
+    withdrawn = rows_changed(
+        s.execute(
+            update(MentoringRequest)
+            .where(open_requests)
+            .values(status=RequestStatus.WITHDRAWN)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    s.scalars(
+        select(Proposal.id)
+        .where(mine, Proposal.status == ProposalStatus.PENDING)
+        .order_by(Proposal.id)
+        .with_for_update(key_share=True)
+    ).all()
+    pairings = list(
+        s.scalars(
+            select(Pairing)
+            .where(
+                Pairing.team_id == team_id,
+                Pairing.status == PairingStatus.ACTIVE,
+                or_(Pairing.mentee_user_id == user_id, Pairing.mentor_user_id == user_id),
+            )
+            .order_by(Pairing.id)
+            .with_for_update(key_share=True)
+            .execution_options(populate_existing=True)
+        )
+    )
+    hidden = rows_changed(
+        s.execute(
+            update(MentorProfile)
+            .where(MentorProfile.id.in_(own_profiles), MentorProfile.active.is_(True))
+            .values(active=False)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    ids += withdraw_pending(s, mine, now)
+    ended = 0
+    for pairing in pairings:
+        told = end_and_tell(s, pairing, user_id, reason, now)
+        ended += bool(told)
+        ids += told
+    return LeaveSummary(ended, withdrawn, hidden), ids
+
+
 class Lifecycle:
     def __init__(self, sessions: sessionmaker[Session], dispatcher: Dispatcher):
         self.sessions = sessions
         self.dispatcher = dispatcher
 
-    def pause(self, team_id: str, user_id: str, weeks: int, now: datetime) -> datetime:
+    @retry_on_conflict
+    def pause(self, team_id: str, user_id: str, weeks: int, now: datetime, only_if_paired: bool = False) -> Pause:
+        """Pauses the person's check-ins and prompts for `weeks`, and tells each partner, without a reason.
+
+        With `only_if_paired`, someone with no active pairing is left as they are: there is nothing to pause.
+        """
         until = now + timedelta(weeks=weeks)
         with unit_of_work(self.sessions) as s:
             ensure_workspace(s, team_id, now)
+            partners = _partners(s, team_id, user_id)
+            if only_if_paired and not partners:
+                return Pause(None, ())
             ensure_person(s, team_id, user_id).paused_until = until
-        return until
+            ids = [
+                outbox.enqueue(
+                    s,
+                    team_id=team_id,
+                    key=f"paused:{user_id}:{int(until.timestamp())}:{pairing_id}:{partner}",
+                    kind=DeliveryKind.MENTEE_NOTE,
+                    payload=messages.partner_paused_note(user_id, until),
+                    target=partner,
+                    pairing_id=pairing_id,
+                    now=now,
+                )
+                for pairing_id, partner in partners
+            ]
+        self.dispatcher.dispatch(ids, now)
+        return Pause(until, tuple(dict.fromkeys(partner for _, partner in partners)))
+
+    @retry_on_conflict
+    def resume(self, team_id: str, user_id: str, now: datetime) -> tuple[str, ...] | None:
+        """Ends the person's pause early and tells each partner; returns who was told, or None when the
+        person wasn't paused."""
+        with unit_of_work(self.sessions) as s:
+            ended = s.execute(
+                update(Person)
+                .where(Person.team_id == team_id, Person.user_id == user_id, Person.paused_until > now)
+                .values(paused_until=None)
+                .execution_options(synchronize_session=False)
+            )
+            if not rows_changed(ended):
+                return None
+            partners = _partners(s, team_id, user_id)
+            ids = [
+                outbox.enqueue(
+                    s,
+                    team_id=team_id,
+                    key=f"resumed:{user_id}:{int(now.timestamp())}:{pairing_id}:{partner}",
+                    kind=DeliveryKind.MENTEE_NOTE,
+                    payload=messages.partner_resumed_note(user_id),
+                    target=partner,
+                    pairing_id=pairing_id,
+                    now=now,
+                )
+                for pairing_id, partner in partners
+            ]
+        self.dispatcher.dispatch(ids, now)
+        return tuple(dict.fromkeys(partner for _, partner in partners))
 
     @retry_on_conflict
     def leave(self, team_id: str, user_id: str, now: datetime) -> LeaveSummary:
-        """Ends the person's pairings kindly, withdraws their requests and hides their mentor profiles.
-
-        Rows are locked in the one order every service uses: requests, proposals, pairings, profiles.
-        A mentor's Accept racing this either finds the request withdrawn, or made its pairing first,
-        which this then ends; the summary counts only what this call changed. The profiles are hidden
-        before any place is freed, so none of those places is offered back to the person leaving.
-        """
-        ids: DeliveryIds = []
+        """Ends the person's pairings kindly, withdraws their requests and hides their mentor profiles."""
         with unit_of_work(self.sessions) as s:
-            own_profiles = select(MentorProfile.id).where(
-                MentorProfile.team_id == team_id, MentorProfile.user_id == user_id
-            )
-            mine = or_(
-                Proposal.request_id.in_(
-                    select(MentoringRequest.id).where(
-                        MentoringRequest.team_id == team_id, MentoringRequest.mentee_user_id == user_id
-                    )
-                ),
-                Proposal.mentor_profile_id.in_(own_profiles),
-            )
-            open_requests = and_(
-                MentoringRequest.team_id == team_id,
-                MentoringRequest.mentee_user_id == user_id,
-                MentoringRequest.status.in_(OPEN_REQUEST_STATUSES),
-            )
-            asked = MentoringRequest.id.in_(
-                select(Proposal.request_id).where(mine, Proposal.status == ProposalStatus.PENDING)
-            )
-            lock_requests(s, or_(open_requests, asked))
-            withdrawn = rows_changed(
-                s.execute(
-                    update(MentoringRequest)
-                    .where(open_requests)
-                    .values(status=RequestStatus.WITHDRAWN)
-                    .execution_options(synchronize_session=False)
-                )
-            )
-            s.scalars(
-                select(Proposal.id)
-                .where(mine, Proposal.status == ProposalStatus.PENDING)
-                .order_by(Proposal.id)
-                .with_for_update(key_share=True)
-            ).all()
-            pairings = list(
-                s.scalars(
-                    select(Pairing)
-                    .where(
-                        Pairing.team_id == team_id,
-                        Pairing.status == PairingStatus.ACTIVE,
-                        or_(Pairing.mentee_user_id == user_id, Pairing.mentor_user_id == user_id),
-                    )
-                    .order_by(Pairing.id)
-                    .with_for_update(key_share=True)
-                    .execution_options(populate_existing=True)
-                )
-            )
-            hidden = rows_changed(
-                s.execute(
-                    update(MentorProfile)
-                    .where(MentorProfile.id.in_(own_profiles), MentorProfile.active.is_(True))
-                    .values(active=False)
-                    .execution_options(synchronize_session=False)
-                )
-            )
-            ids += withdraw_pending(s, mine, now)
-            ended = 0
-            for pairing in pairings:
-                told = end_and_tell(s, pairing, user_id, EndReason.LEFT, now)
-                ended += bool(told)
-                ids += told
+            summary, ids = step_out(s, team_id, user_id, EndReason.LEFT, now)
         self.dispatcher.dispatch(ids, now)
-        return LeaveSummary(ended, withdrawn, hidden)
+        return summary
 
     @retry_on_conflict
     def rematch(self, team_id: str, user_id: str, pairing_id: int, now: datetime) -> AnswerKind:
@@ -211,11 +288,19 @@ class Departures:
                 "pair %s: a send failed with %s but both members still look reachable", gone.pairing_id, gone.error
             )
             return []
+        ids = self._step_out(gone, who, now)
+        log.warning("pair %s ended: %s is unreachable (%s)", gone.pairing_id, who, gone.error)
+        return ids
+
+    @retry_on_conflict
+    def _step_out(self, gone: Unreachable, who: str, now: datetime) -> DeliveryIds:
+        """Someone who can't be reached steps out of everything, as if they had left: their other pairs end
+        too, nobody is asked to mentor them, and they are asked to mentor nobody."""
         with unit_of_work(self.sessions) as s:
             pairing = s.get(Pairing, gone.pairing_id)
-            assert pairing is not None
-            ids = end_and_tell(s, pairing, who, EndReason.UNREACHABLE, now)
-        log.warning("pair %s ended: %s is unreachable (%s)", gone.pairing_id, who, gone.error)
+            if pairing is None or pairing.status != PairingStatus.ACTIVE:
+                return []
+            _summary, ids = step_out(s, gone.team_id, who, EndReason.UNREACHABLE, now)
         return ids
 
     def _find_gone(self, members: tuple[str, str]) -> str | None:

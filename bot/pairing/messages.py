@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from bot.blockkit.blocks import Block, actions, button, context, escape, message, quote, section
 from bot.pairing.prompts import Prompt
 from bot.storage.models import Pairing, Program
-from bot.storage.statuses import CheckInAnswer, EndReason, RequestStatus
+from bot.storage.statuses import CheckInAnswer, EndReason, PairingStatus, RequestStatus
 
 if TYPE_CHECKING:
     from bot.pairing.pairings import Standing
@@ -257,10 +257,60 @@ def pairing_ended_notice(other_user_id: str, reason: EndReason) -> dict[str, Any
     return message(text, [section(text)])
 
 
-def paused_message(until: datetime) -> dict[str, Any]:
+def mentor_gone_notice(mentor_user_id: str, reason: EndReason, looking: bool) -> dict[str, Any]:
+    """To a mentee whose mentor left or can no longer be reached: what happened, and what happens next."""
+    ended = pairing_ended_notice(mentor_user_id, reason)["text"]
+    if looking:
+        text = (
+            f"{ended} I've kept your goals and I'm already looking for a new mentor for you, "
+            "so there's nothing you need to do. You'll hear from me here as soon as someone says yes."
+        )
+    else:
+        text = f"{ended} Your program has closed, so I can't look for a new mentor in it. Try `/mentor request`."
+    return message(text, [section(text)])
+
+
+def partner_paused_note(user_id: str, until: datetime) -> dict[str, Any]:
+    text = (
+        f"<@{user_id}> is taking a break from mentoring until {_date(until)}. Your check-ins and prompts "
+        "together pause until then and start again on their own."
+    )
+    return message(text, [section(text)])
+
+
+def partner_resumed_note(user_id: str) -> dict[str, Any]:
+    text = f"<@{user_id}> is back from their break, so your check-ins together pick up again from the next one."
+    return message(text, [section(text)])
+
+
+def _date(at: datetime) -> str:
+    # Slack renders the date in each reader's own timezone.
+    return f"<!date^{int(at.timestamp())}^{{date_long}}|{at:%d %B %Y}>"
+
+
+def paused_message(until: datetime, partners_told: bool = False) -> dict[str, Any]:
     # Slack renders the date in each reader's own timezone.
     when = f"<!date^{int(until.timestamp())}^{{date_long}}|{until:%d %B %Y}>"
-    text = f"Paused until {when}. Your check-ins and prompts stop until then and start again on their own. Enjoy!"
+    text = f"Paused until {when}. Your check-ins and prompts stop until then and start again on their own."
+    if partners_told:
+        text += " I've told your mentoring partner you're taking a break, without giving a reason."
+    text += " `/mentor resume` picks up earlier. Enjoy!"
+    return {"response_type": "ephemeral", "text": text, "blocks": [section(text)]}
+
+
+def paused_alone_message(until: datetime) -> dict[str, Any]:
+    text = (
+        f"You're not in a mentoring pair right now, so there's nothing to pause yet. I've noted your break "
+        f"until {_date(until)}: if you're matched before then, check-ins start after it."
+    )
+    return {"response_type": "ephemeral", "text": text, "blocks": [section(text)]}
+
+
+def resumed_message(resumed: bool) -> dict[str, Any]:
+    if resumed:
+        text = "Welcome back! Your check-ins and prompts pick up again from the next one."
+    else:
+        text = "You're not paused, so there's nothing to resume. `/mentor pause` takes a break whenever you need one."
     return {"response_type": "ephemeral", "text": text, "blocks": [section(text)]}
 
 
@@ -290,6 +340,25 @@ def mentor_room_line(standing: Standing) -> str | None:
     return f"You're a mentor with room for {room} more of {_plural(standing.mentor_capacity, 'mentee', 'mentees')}."
 
 
+def ended_pairing_line(standing: Standing, p: Pairing) -> str:
+    """One ended pairing, told truthfully from the reader's side, with what happens next for a mentee."""
+    other = p.mentor_user_id if p.mentee_user_id == standing.user_id else p.mentee_user_id
+    when = f"{p.ended_at:%d %b %Y}" if p.ended_at else "recently"
+    if p.status == PairingStatus.COMPLETED:
+        return f"Your pairing with <@{other}> was completed on {when}."
+    looking = p.mentee_user_id == standing.user_id and any(
+        r.program_id == p.program_id and (p.ended_at is None or r.created_at >= p.ended_at)
+        for r in standing.open_requests
+    )
+    return f"Your pairing with <@{other}> ended on {when}" + (
+        "; I'm looking for a new mentor for you." if looking else "."
+    )
+
+
+def paused_line(until: datetime) -> str:
+    return f"You're paused until {_date(until)}: no check-ins or prompts until then. `/mentor resume` picks up earlier."
+
+
 def status_message(standing: Standing) -> dict[str, Any]:
     lines: list[str] = []
     for p in standing.as_mentee:
@@ -306,11 +375,16 @@ def status_message(standing: Standing) -> dict[str, Any]:
     room = mentor_room_line(standing)
     if room:
         lines.append(f"• {room}")
+    lines += [f"• {ended_pairing_line(standing, p)}" for p in standing.ended]
+    if standing.paused_until:
+        lines.append(f"• {paused_line(standing.paused_until)}")
     if not lines:
         text = (
             "You're not part of a mentoring pair yet. "
             "Try `/mentor request` to find a mentor or `/mentor offer` to become one."
         )
+    elif not (standing.has_pairs() or standing.open_requests or standing.mentor_capacity):
+        text = "You're not part of a mentoring pair right now.\n" + "\n".join(lines)
     else:
         text = "*Your mentoring at a glance*\n" + "\n".join(lines)
     return {"response_type": "ephemeral", "text": text, "blocks": [section(text)]}

@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.delivery import outbox
-from bot.matching.proposals import DeliveryIds, free_place
+from bot.matching.proposals import DeliveryIds, free_place, open_program, retry_waiting
 from bot.pairing import messages
 from bot.storage.database import reading, rows_changed
-from bot.storage.models import CheckIn, MentoringRequest, MentorProfile, Pairing
+from bot.storage.models import CheckIn, MentoringRequest, MentorProfile, Pairing, Person, Program
 from bot.storage.statuses import (
     OPEN_REQUEST_STATUSES,
     CheckInStatus,
     DeliveryKind,
     EndReason,
     PairingStatus,
+    RequestStatus,
 )
+
+# How many ended pairings `/mentor status` and the App Home recall, newest first.
+RECENT_ENDINGS = 3
 
 
 def end_pairing(
@@ -48,21 +52,79 @@ def end_pairing(
 
 
 def end_and_tell(s: Session, pairing: Pairing, gone_user: str, reason: EndReason, now: datetime) -> DeliveryIds:
-    """Ends the pairing early because `gone_user` left it, and tells the other person kindly."""
+    """Ends the pairing early because `gone_user` left it, and tells the other person kindly.
+
+    A mentee whose mentor is gone is not left stranded: their goals go out again at once, and the
+    notice says so. Nobody has to ask: they lost their mentor through no choice of their own.
+    """
     freed = end_pairing(s, pairing, PairingStatus.ENDED, reason, now)
     if freed is None:
         return []
-    other = pairing.mentor_user_id if gone_user == pairing.mentee_user_id else pairing.mentee_user_id
-    told = outbox.enqueue(
+    if gone_user == pairing.mentee_user_id:
+        return [
+            _tell(s, pairing, pairing.mentor_user_id, messages.pairing_ended_notice(gone_user, reason), now),
+            *freed,
+        ]
+    previous = s.get(MentoringRequest, pairing.request_id)
+    assert previous is not None
+    program = open_program(s, pairing.team_id, pairing.program_id)
+    notice = messages.mentor_gone_notice(gone_user, reason, looking=program is not None)
+    told = _tell(s, pairing, pairing.mentee_user_id, notice, now)
+    # After the notice, so that the mentee reads what happened before who has been asked.
+    again = _requeue(s, previous, program, now) if program is not None else []
+    return [told, *freed, *again]
+
+
+def _tell(s: Session, pairing: Pairing, user_id: str, payload: dict[str, object], now: datetime) -> int | None:
+    return outbox.enqueue(
         s,
         team_id=pairing.team_id,
-        key=f"ended:{pairing.id}:{other}",
+        key=f"ended:{pairing.id}:{user_id}",
         kind=DeliveryKind.PAIRING_ENDED,
-        payload=messages.pairing_ended_notice(gone_user, reason),
-        target=other,
+        payload=payload,
+        target=user_id,
         now=now,
     )
-    return [told, *freed]
+
+
+def _requeue(s: Session, previous: MentoringRequest, program: Program, now: datetime) -> DeliveryIds:
+    """The mentee's request again, with the same goals, offered the program's free places like any
+    waiting request. Its source key is a rematch's, so a later "Find me a new mentor" adds nothing.
+
+    No "your request is in" note: the notice that comes first already says what happens next.
+    """
+    source_key = f"again:{previous.id}"
+    already = s.scalar(
+        select(MentoringRequest.id).where(
+            MentoringRequest.team_id == previous.team_id,
+            or_(
+                MentoringRequest.source_key == source_key,
+                (MentoringRequest.program_id == previous.program_id)
+                & (MentoringRequest.mentee_user_id == previous.mentee_user_id)
+                & MentoringRequest.status.in_(OPEN_REQUEST_STATUSES),
+            ),
+        )
+    )
+    if already is not None:
+        return []
+    s.add(
+        MentoringRequest(
+            team_id=previous.team_id,
+            program_id=previous.program_id,
+            mentee_user_id=previous.mentee_user_id,
+            goals=previous.goals,
+            topics=list(previous.topics),
+            wants_outside_team=previous.wants_outside_team,
+            wants_more_senior=previous.wants_more_senior,
+            mentee_level=previous.mentee_level,
+            mentee_department=previous.mentee_department,
+            status=RequestStatus.WAITING,
+            source_key=source_key,
+            created_at=now,
+        )
+    )
+    s.flush()
+    return retry_waiting(s, program, now)
 
 
 @dataclass(frozen=True)
@@ -74,6 +136,26 @@ class Standing:
     open_requests: list[MentoringRequest]
     mentor_capacity: int  # places offered across programs; 0 when not a mentor
     mentor_load: int
+    # Their latest pairings that ended or completed, newest first.
+    ended: list[Pairing] = field(default_factory=list)
+    # Set while their own pause lasts; and the latest pause of anyone they are paired with, by user.
+    paused_until: datetime | None = None
+    partners_paused: dict[str, datetime] = field(default_factory=dict)
+    user_id: str = ""
+
+    def has_pairs(self) -> bool:
+        return bool(self.as_mentee or self.as_mentor)
+
+    def paused_at(self, pairing: Pairing, at: datetime | None) -> datetime | None:
+        """When a pause that holds this pair's check-in at `at` ends (either person's), else None."""
+        if at is None:
+            return None
+        pauses = [
+            self.paused_until,
+            *(self.partners_paused.get(u) for u in (pairing.mentee_user_id, pairing.mentor_user_id)),
+        ]
+        holding = [p for p in pauses if p is not None and p > at]
+        return max(holding) if holding else None
 
 
 # `/mentor status` is the most frequent read: its statements are built once, not per request.
@@ -100,23 +182,51 @@ _ACTIVE_PROFILES_OF = select(MentorProfile).where(
     MentorProfile.user_id == bindparam("user"),
     MentorProfile.active.is_(True),
 )
+_ENDED_PAIRINGS_OF = (
+    select(Pairing)
+    .where(
+        Pairing.team_id == bindparam("team"),
+        Pairing.status.in_((PairingStatus.ENDED, PairingStatus.COMPLETED)),
+        or_(Pairing.mentor_user_id == bindparam("user"), Pairing.mentee_user_id == bindparam("user")),
+    )
+    .order_by(Pairing.ended_at.desc(), Pairing.id.desc())
+    .limit(RECENT_ENDINGS)
+)
 
 
 class Pairings:
     def __init__(self, sessions: sessionmaker[Session]):
         self.sessions = sessions
 
-    def standing(self, team_id: str, user_id: str) -> Standing:
-        """Where a person stands (`/mentor status`), read without taking a write lock."""
+    def standing(self, team_id: str, user_id: str, now: datetime | None = None) -> Standing:
+        """Where a person stands (`/mentor status`), read without taking a write lock. With `now`, pauses
+        still running then are read too."""
         who = {"team": team_id, "user": user_id}
         with reading(self.sessions) as s:
             pairings = list(s.scalars(_ACTIVE_PAIRINGS_OF, who))
             requests = list(s.scalars(_OPEN_REQUESTS_OF, who))
             profiles = list(s.scalars(_ACTIVE_PROFILES_OF, who))
+            ended = list(s.scalars(_ENDED_PAIRINGS_OF, who))
+            pauses: dict[str, datetime] = {}
+            if now is not None:
+                people = {user_id} | {p.mentee_user_id for p in pairings} | {p.mentor_user_id for p in pairings}
+                pauses = {
+                    person: until
+                    for person, until in s.execute(
+                        select(Person.user_id, Person.paused_until).where(
+                            Person.team_id == team_id, Person.user_id.in_(people), Person.paused_until > now
+                        )
+                    )
+                    if until is not None
+                }
         return Standing(
             as_mentee=[p for p in pairings if p.mentee_user_id == user_id],
             as_mentor=[p for p in pairings if p.mentor_user_id == user_id],
             open_requests=requests,
             mentor_capacity=sum(p.capacity for p in profiles),
             mentor_load=sum(p.load for p in profiles),
+            ended=ended,
+            paused_until=pauses.pop(user_id, None),
+            partners_paused=pauses,
+            user_id=user_id,
         )

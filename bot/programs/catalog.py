@@ -127,6 +127,7 @@ class Programs:
             program.checkin_weekday, program.checkin_hour = form.checkin_weekday, form.checkin_hour
             program.default_capacity, program.feedback_every_weeks = form.default_capacity, form.feedback_every_weeks
             program.timezone, program.owners, program.stats_channel = form.timezone, form.owners, form.stats_channel
+            program.proposal_expiry_days = form.proposal_expiry_days
             program.starts_at = (
                 datetime.combine(datetime.fromisoformat(form.starts_on).date(), time(0), ZoneInfo(form.timezone))
                 if form.starts_on

@@ -18,6 +18,7 @@ from bot.storage.statuses import ProgramKind
 
 PROGRAM_CALLBACK = "program_edit"
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+EXPIRY_DAYS_CHOICES = (2, 3, 4, 5, 7, 10, 14)
 
 
 def _select(options: list[tuple[str, str]], initial: str) -> dict[str, Any]:
@@ -112,6 +113,12 @@ def program_modal(program: Program | None, default_topics: list[str]) -> dict[st
             _select([(str(n), str(n)) for n in range(1, 6)], str(current["default_capacity"])),
         ),
         input_block(
+            "proposal_expiry_days",
+            "Time a mentor has to answer",
+            _select([(f"{n} days", str(n)) for n in EXPIRY_DAYS_CHOICES], str(current["proposal_expiry_days"])),
+            hint="Mentors get a reminder after 2 days. After this, I ask the next best mentor.",
+        ),
+        input_block(
             "timezone",
             "Fallback timezone",
             _text(current["timezone"], 64),
@@ -160,6 +167,7 @@ class ProgramForm:
     default_capacity: int
     feedback_every_weeks: int
     timezone: str
+    proposal_expiry_days: int = int(PROGRAM_DEFAULTS["proposal_expiry_days"])
 
 
 def read_program(values: Any, current: dict[str, Any] | None = None) -> tuple[ProgramForm | None, Errors]:
@@ -210,6 +218,7 @@ def read_program(values: Any, current: dict[str, Any] | None = None) -> tuple[Pr
         "checkin_hour": (0, 23, "Choose an hour."),
         "default_capacity": (1, 5, "Choose 1 to 5 mentees."),
         "feedback_every_weeks": (0, 12, "Choose how often."),
+        "proposal_expiry_days": (1, 30, "Choose how many days."),
     }
     chosen: dict[str, int] = {}
     for block_id, (low, high, problem) in limits.items():
@@ -239,4 +248,5 @@ def read_program(values: Any, current: dict[str, Any] | None = None) -> tuple[Pr
         default_capacity=chosen["default_capacity"],
         feedback_every_weeks=chosen["feedback_every_weeks"],
         timezone=timezone,
+        proposal_expiry_days=chosen["proposal_expiry_days"],
     ), {}

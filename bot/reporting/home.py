@@ -8,24 +8,46 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blockkit.blocks import Block, actions, button, context, divider, header, section
-from bot.pairing.messages import mentor_room_line
-from bot.pairing.pairings import Pairings
+from bot.pairing.lifecycle import PAUSE_WEEKS_DEFAULT
+from bot.pairing.messages import ended_pairing_line, mentor_room_line, paused_line
+from bot.pairing.pairings import Pairings, Standing
 from bot.programs.catalog import Programs
 from bot.programs.owners import Owners
 from bot.reporting import stats
 from bot.reporting.blocks import figure_blocks
 from bot.storage.database import reading
+from bot.storage.models import Pairing
 from bot.storage.statuses import RequestStatus
 
 HOME_REQUEST_ACTION = "home_request"
 HOME_OFFER_ACTION = "home_offer"
+# The pause control: "Pause 2 weeks" for someone with a pair to pause, "Resume now" while paused.
 HOME_PAUSE_ACTION = "home_pause"
+PAUSE_VALUE = "pause"
+RESUME_VALUE = "resume"
 
 
 def _when(at: datetime | None) -> str:
     if at is None:
         return "being scheduled"
     return f"<!date^{int(at.timestamp())}^{{date_short_pretty}} at {{time}}|{at:%d %b %H:%M} UTC>"
+
+
+def _next(status: Standing, pairing: Pairing) -> str:
+    """The pair's next check-in, or, while a pause holds it, when the pause ends (whose pause is not said)."""
+    paused = status.paused_at(pairing, pairing.next_checkin_at)
+    if paused is not None:
+        return f"Check-ins paused until {_when(paused)}."
+    return f"Next check-in: {_when(pairing.next_checkin_at)}."
+
+
+def _pause_control(status: Standing) -> list[dict[str, Any]]:
+    """Only someone with a pair has something to pause; someone paused can end it early."""
+    if status.paused_until is not None:
+        return [button("Resume now", HOME_PAUSE_ACTION, RESUME_VALUE)]
+    if status.has_pairs():
+        return [button(f"Pause {PAUSE_WEEKS_DEFAULT} weeks", HOME_PAUSE_ACTION, PAUSE_VALUE)]
+    return []
 
 
 class Home:
@@ -40,14 +62,10 @@ class Home:
 
     def view(self, team_id: str, user_id: str, now: datetime) -> dict[str, Any]:
         """The person's App Home: their pairs and requests, and a dashboard for each program they own."""
-        status = self.pairings.standing(team_id, user_id)
+        status = self.pairings.standing(team_id, user_id, now)
         owned = self.owners.owned(team_id, user_id, self.programs.all_open(team_id, now), now)
-        lines = [
-            f"• Mentored by <@{p.mentor_user_id}>. Next check-in: {_when(p.next_checkin_at)}." for p in status.as_mentee
-        ]
-        lines += [
-            f"• Mentoring <@{p.mentee_user_id}>. Next check-in: {_when(p.next_checkin_at)}." for p in status.as_mentor
-        ]
+        lines = [f"• Mentored by <@{p.mentor_user_id}>. {_next(status, p)}" for p in status.as_mentee]
+        lines += [f"• Mentoring <@{p.mentee_user_id}>. {_next(status, p)}" for p in status.as_mentor]
         for r in status.open_requests:
             state = (
                 "a mentor has been asked" if r.status == RequestStatus.PROPOSED else "waiting for a mentor with room"
@@ -56,6 +74,9 @@ class Home:
         room = mentor_room_line(status)
         if room:
             lines.append(f"• {room}")
+        lines += [f"• {ended_pairing_line(status, p)}" for p in status.ended]
+        if status.paused_until is not None:
+            lines.append(f"• {paused_line(status.paused_until)}")
         blocks: list[Block] = [
             header("Mentoring"),
             section(
@@ -66,7 +87,7 @@ class Home:
             actions(
                 button("Find a mentor", HOME_REQUEST_ACTION, style="primary"),
                 button("Offer to mentor", HOME_OFFER_ACTION),
-                button("Pause 2 weeks", HOME_PAUSE_ACTION),
+                *_pause_control(status),
             ),
         ]
         for program in owned[:5]:

@@ -94,6 +94,8 @@ PROGRAM_DEFAULTS: dict[str, Any] = {
     "default_capacity": 2,
     "feedback_every_weeks": 4,
     "timezone": "UTC",
+    # Days a mentor has to answer a proposal before it goes to the next best mentor.
+    "proposal_expiry_days": 5,
 }
 
 
@@ -137,6 +139,9 @@ class Program(Base):
     owners: Mapped[list[str]] = mapped_column(JSON, default=list)
     stats_channel: Mapped[str | None] = mapped_column(String(32))
     default_capacity: Mapped[int] = mapped_column(Integer, default=PROGRAM_DEFAULTS["default_capacity"])
+    proposal_expiry_days: Mapped[int] = mapped_column(
+        Integer, default=PROGRAM_DEFAULTS["proposal_expiry_days"], server_default="5"
+    )
 
 
 class Person(Base):
@@ -258,6 +263,8 @@ class Proposal(Base):
     decline_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     decided_at: Mapped[datetime | None]
+    # When the mentor was reminded of a proposal still waiting for their answer.
+    reminded_at: Mapped[datetime | None]
 
 
 class Pairing(Base):

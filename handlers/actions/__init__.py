@@ -7,16 +7,25 @@ import re
 from slack_bolt import App
 
 from bot.matching.cohort_view import PUBLISH_ACTION
-from bot.matching.messages import ACCEPT_ACTION, DECLINE_ACTION, REASON_ACTION
+from bot.matching.messages import (
+    ACCEPT_ACTION,
+    DECLINE_ACTION,
+    MATCH_BROADLY_ACTION,
+    REASON_ACTION,
+    WAIT_FOR_TOPICS_ACTION,
+)
 from bot.pairing import messages as rhythm_views
 from bot.reporting.home import HOME_OFFER_ACTION, HOME_PAUSE_ACTION, HOME_REQUEST_ACTION
-from handlers.actions import home, owners, proposals, rhythm
+from handlers.actions import broader, home, owners, proposals, rhythm
 
 
 def register(app: App) -> None:
     app.action(ACCEPT_ACTION)(proposals.accept)
     app.action(DECLINE_ACTION)(proposals.decline)
     app.action(REASON_ACTION)(proposals.add_reason)
+
+    app.action(WAIT_FOR_TOPICS_ACTION)(broader.wait_for_topics)
+    app.action(MATCH_BROADLY_ACTION)(broader.match_broadly)
 
     app.action(rhythm_views.MET_ACTION)(rhythm.met)
     app.action(rhythm_views.NOT_YET_ACTION)(rhythm.not_yet)

@@ -1,4 +1,4 @@
-"""App Home buttons: find a mentor, offer to mentor, pause."""
+"""App Home buttons: find a mentor, offer to mentor, pause or resume."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from typing import Any
 from slack_bolt import Ack, BoltContext
 
 from bot.pairing.lifecycle import PAUSE_WEEKS_DEFAULT
-from handlers.context import now, runtime, team_of, user_of
+from bot.pairing.messages import paused_message, resumed_message
+from bot.reporting.home import RESUME_VALUE
+from handlers.context import action_value, now, runtime, team_of, user_of
 from handlers.replies import open_form, publish_home, tell_user
 
 
@@ -32,8 +34,17 @@ def offer_to_mentor(ack: Ack, body: dict[str, Any], context: BoltContext) -> Non
 
 
 def pause(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    """The App Home's pause control: pauses someone with a pair for 2 weeks, or ends a pause early."""
     ack()
     rt, team_id, user_id = runtime(context), team_of(body), user_of(body)
-    rt.lifecycle.pause(team_id, user_id, PAUSE_WEEKS_DEFAULT, now(context))
-    publish_home(rt, team_id, [user_id], now(context))
-    tell_user(rt, user_id, f"Paused for {PAUSE_WEEKS_DEFAULT} weeks. I'll pick up again on my own.")
+    if action_value(body) == RESUME_VALUE:
+        partners = rt.lifecycle.resume(team_id, user_id, now(context))
+        publish_home(rt, team_id, [user_id, *(partners or ())], now(context))
+        tell_user(rt, user_id, resumed_message(partners is not None)["text"])
+        return
+    paused = rt.lifecycle.pause(team_id, user_id, PAUSE_WEEKS_DEFAULT, now(context), only_if_paired=True)
+    publish_home(rt, team_id, [user_id, *paused.partners], now(context))
+    if paused.until is None:
+        tell_user(rt, user_id, "You're not in a mentoring pair right now, so there's nothing to pause.")
+        return
+    tell_user(rt, user_id, paused_message(paused.until, True)["text"])

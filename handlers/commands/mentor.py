@@ -11,11 +11,18 @@ from slack_bolt import Ack, BoltContext
 from bot.blockkit.blocks import section
 from bot.matching.cohort_view import preview_message
 from bot.pairing.lifecycle import PAUSE_WEEKS_DEFAULT, PAUSE_WEEKS_MAX, parse_pause_weeks
-from bot.pairing.messages import left_message, paused_message, status_message
+from bot.pairing.messages import (
+    left_message,
+    paused_alone_message,
+    paused_message,
+    resumed_message,
+    status_message,
+)
 from bot.programs.catalog import DEFAULT_TOPICS, find_program
 from bot.programs.program_modal import program_modal
 from bot.reporting.reports import StatsResult, stats_reply
 from bot.storage.models import Program
+from handlers.commands import privacy
 from handlers.context import now, runtime
 from handlers.replies import REFUSAL, open_form, publish_home
 
@@ -38,7 +45,7 @@ def _open_form(kind: str) -> Run:
 
 
 def status(ack: Ack, command: Command, context: BoltContext, _words: list[str]) -> None:
-    ack(**status_message(runtime(context).pairings.standing(command["team_id"], command["user_id"])))
+    ack(**status_message(runtime(context).pairings.standing(command["team_id"], command["user_id"], now(context))))
 
 
 def pause(ack: Ack, command: Command, context: BoltContext, words: list[str]) -> None:
@@ -50,8 +57,17 @@ def pause(ack: Ack, command: Command, context: BoltContext, words: list[str]) ->
             f"the default is {PAUSE_WEEKS_DEFAULT})."
         )
         return
-    ack(**paused_message(rt.lifecycle.pause(team_id, user_id, weeks, now(context))))
-    publish_home(rt, team_id, [user_id], now(context))
+    paused = rt.lifecycle.pause(team_id, user_id, weeks, now(context))
+    assert paused.until is not None
+    ack(**(paused_message(paused.until, True) if paused.partners else paused_alone_message(paused.until)))
+    publish_home(rt, team_id, [user_id, *paused.partners], now(context))
+
+
+def resume(ack: Ack, command: Command, context: BoltContext, _words: list[str]) -> None:
+    rt, team_id, user_id = runtime(context), command["team_id"], command["user_id"]
+    partners = rt.lifecycle.resume(team_id, user_id, now(context))
+    ack(**resumed_message(partners is not None))
+    publish_home(rt, team_id, [user_id, *(partners or ())], now(context))
 
 
 def leave(ack: Ack, command: Command, context: BoltContext, _words: list[str]) -> None:
@@ -141,12 +157,15 @@ SUBCOMMANDS = (
     Subcommand("offer", "offer", "volunteer as a mentor, or edit your mentor profile", _open_form("offer")),
     Subcommand("status", "status", "see your pairings and any request that is still waiting", status),
     Subcommand("pause", "pause [weeks]", "pause your check-ins and prompts, 2 weeks unless you say otherwise", pause),
+    Subcommand("resume", "resume", "end your pause early: check-ins and prompts pick up again", resume),
     Subcommand(
         "leave",
         "leave",
         "step out of mentoring: ends your pairings kindly and withdraws your requests and offer",
         leave,
     ),
+    Subcommand("mydata", "mydata", "get a copy of everything I hold about you, by direct message", privacy.mydata),
+    Subcommand("erase", "erase", "erase your data from the program (you confirm first)", privacy.erase),
     Subcommand("help", "help", "show this list", lambda ack, command, context, words: _help(ack)),
     Subcommand("program", "program [NAME | new]", "create or edit a program (owners)", program),
     Subcommand("stats", "stats [program]", "post the program's figures in this channel (owners)", stats),

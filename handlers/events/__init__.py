@@ -6,6 +6,7 @@ from typing import Any
 
 from slack_bolt import App, BoltContext
 
+from handlers.commands.privacy import erasure
 from handlers.context import now, runtime
 from handlers.replies import publish_home
 
@@ -18,11 +19,17 @@ def home_opened(event: dict[str, Any], body: dict[str, Any], context: BoltContex
 
 
 def user_changed(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
-    """Slack sends the whole user: their timezone, admin flag and whether they were deactivated."""
+    """Slack sends the whole user: their timezone, admin flag and whether they were deactivated.
+
+    A deactivated person's pairings end at once (partners are told) and their data is erased after
+    a grace period (bot.reporting.privacy)."""
     user = event.get("user")
     team_id = body.get("team_id")
     if isinstance(user, dict) and isinstance(team_id, str) and team_id:
-        runtime(context).people.learn(team_id, user, now(context))
+        rt = runtime(context)
+        rt.people.learn(team_id, user, now(context))
+        if user.get("deleted") is True and user.get("id"):
+            erasure(rt).deactivated(team_id, str(user["id"]), now(context))
 
 
 def register(app: App) -> None:

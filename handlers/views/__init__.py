@@ -7,7 +7,8 @@ from slack_bolt import App
 from bot.matching.modals import DECLINE_REASON_CALLBACK, OFFER_CALLBACK, REQUEST_CALLBACK
 from bot.pairing import modals as rhythm_modals
 from bot.programs.program_modal import PROGRAM_CALLBACK
-from handlers.views import matching, programs, rhythm
+from bot.reporting.privacy_view import ERASE_CALLBACK
+from handlers.views import matching, privacy, programs, rhythm
 
 
 def register(app: App) -> None:
@@ -21,3 +22,5 @@ def register(app: App) -> None:
     app.view(rhythm_modals.SURVEY_CALLBACK)(rhythm.survey)
 
     app.view(PROGRAM_CALLBACK)(programs.program_saved)
+
+    app.view(ERASE_CALLBACK)(privacy.erase_confirmed)

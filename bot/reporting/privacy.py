@@ -16,11 +16,7 @@ the person from every row of their workspace:
 A second erasure finds nothing left to change: erasing is idempotent.
 
 People deactivated in Slack have their pairings ended at once, and are erased after `GRACE`
-unless Slack says they are active again by then. Until the schema has a column for it, the grace
-clock is the person's pause (`people.paused_until`): a deactivated person is paused until the day
-of their erasure, and when any pause runs out Slack is asked whether that person is deactivated.
-Someone found deactivated that way while still taking part (the event was missed) starts their
-grace period then; anyone else found deactivated is erased.
+(`people.erase_after`) unless Slack says they are active again by then.
 """
 
 from __future__ import annotations
@@ -53,7 +49,7 @@ from bot.storage.models import (
     Proposal,
     Survey,
 )
-from bot.storage.statuses import OPEN_REQUEST_STATUSES, DeliveryStatus, PairingStatus
+from bot.storage.statuses import DeliveryStatus
 
 log = logging.getLogger(__name__)
 
@@ -256,8 +252,8 @@ class Erasure:
         with unit_of_work(self.sessions) as s:
             ensure_workspace(s, team_id, now)
             person = ensure_person(s, team_id, user_id)
-            if person.paused_until is None or person.paused_until < due:
-                person.paused_until = due
+            if person.erase_after is None or person.erase_after < due:
+                person.erase_after = due
         return due
 
     def forget_notices(self, now: datetime) -> int:
@@ -284,17 +280,17 @@ class Erasure:
     def due(self, now: datetime, limit: int = DUE_BATCH) -> DueReport:
         """The tick's job: erases the people whose grace period is over and who are still deactivated.
 
-        Every pause that has run out is checked with Slack once: a person who is active clears it
-        (an expired pause means nothing), a deactivated one is erased, and one Slack can't answer
-        for is asked again at the next tick. Sent data exports lose their text here too.
+        Each is checked with Slack once: someone active again keeps their data (the date is cleared),
+        a deactivated one is erased, and one Slack can't answer for is asked again at the next tick.
+        Sent data exports lose their text here too.
         """
         scrub_sent(self.sessions, now)
         self.forget_notices(now)
         with unit_of_work(self.sessions) as s:
             due = s.execute(
                 select(Person.team_id, Person.user_id)
-                .where(Person.paused_until <= now)
-                .order_by(Person.paused_until, Person.id)
+                .where(Person.erase_after <= now)
+                .order_by(Person.erase_after, Person.id)
                 .limit(limit)
             ).all()
         erased = active = unknown = 0
@@ -302,9 +298,6 @@ class Erasure:
             gone = self._gone(user_id)
             if gone is None:
                 unknown += 1
-            elif gone and self._still_taking_part(team_id, user_id):
-                # Deactivated while we weren't listening: their grace period starts now.
-                self.deactivated(team_id, user_id, now)
             elif gone:
                 self.erase(team_id, user_id, now)
                 erased += 1
@@ -312,36 +305,11 @@ class Erasure:
                 with unit_of_work(self.sessions) as s:
                     s.execute(
                         update(Person)
-                        .where(Person.team_id == team_id, Person.user_id == user_id, Person.paused_until <= now)
-                        .values(paused_until=None)
+                        .where(Person.team_id == team_id, Person.user_id == user_id)
+                        .values(erase_after=None)
                     )
                 active += 1
         return DueReport(erased, active, unknown)
-
-    def _still_taking_part(self, team_id: str, user_id: str) -> bool:
-        """Anything still active means no deactivation was handled for them (it ends all of it)."""
-        with unit_of_work(self.sessions) as s:
-            return bool(
-                s.scalar(
-                    select(
-                        exists().where(
-                            Pairing.team_id == team_id,
-                            Pairing.status == PairingStatus.ACTIVE,
-                            or_(Pairing.mentor_user_id == user_id, Pairing.mentee_user_id == user_id),
-                        )
-                        | exists().where(
-                            MentorProfile.team_id == team_id,
-                            MentorProfile.user_id == user_id,
-                            MentorProfile.active.is_(True),
-                        )
-                        | exists().where(
-                            MentoringRequest.team_id == team_id,
-                            MentoringRequest.mentee_user_id == user_id,
-                            MentoringRequest.status.in_(OPEN_REQUEST_STATUSES),
-                        )
-                    )
-                )
-            )
 
     def _gone(self, user_id: str) -> bool | None:
         """Whether Slack says this person is deactivated or deleted; None when Slack can't say now."""

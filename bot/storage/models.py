@@ -171,6 +171,8 @@ class Person(Base):
     manager_user_id: Mapped[str | None] = mapped_column(String(32))
     refreshed_at: Mapped[datetime | None]
     paused_until: Mapped[datetime | None]
+    # Set when Slack deactivates the person: their data is erased then, unless they are back by then.
+    erase_after: Mapped[datetime | None]
     email: Mapped[str | None] = mapped_column(String(254))
     title: Mapped[str | None] = mapped_column(String(120))
 

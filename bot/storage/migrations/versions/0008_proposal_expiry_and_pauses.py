@@ -1,4 +1,4 @@
-"""proposal expiry and pauses
+"""proposal expiry, and erasure after deactivation
 
 Revision ID: 0008
 Revises: 0007
@@ -21,8 +21,14 @@ def upgrade() -> None:
     with op.batch_alter_table("proposals", schema=None) as batch_op:
         batch_op.add_column(sa.Column("reminded_at", sa.DateTime(timezone=True), nullable=True))
 
+    with op.batch_alter_table("people", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("erase_after", sa.DateTime(timezone=True), nullable=True))
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("people", schema=None) as batch_op:
+        batch_op.drop_column("erase_after")
+
     with op.batch_alter_table("proposals", schema=None) as batch_op:
         batch_op.drop_column("reminded_at")
 

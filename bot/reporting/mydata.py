@@ -323,7 +323,7 @@ class MyData:
                 s,
                 team_id=team_id,
                 key=f"{KEY_PREFIX}{user_id}:{request_key}"[:160],
-                kind=DeliveryKind.MENTEE_NOTE,
+                kind=DeliveryKind.MY_DATA,
                 payload=export_message(data),
                 target=user_id,
                 now=now,

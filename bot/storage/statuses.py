@@ -94,6 +94,8 @@ class DeliveryKind(StrEnum):
     """What an outbound message is, for logs and for the rules that depend on it."""
 
     PROPOSAL = "proposal"
+    PROPOSAL_REMINDER = "proposal_reminder"
+    PROPOSAL_EXPIRED = "proposal_expired"
     MENTEE_NOTE = "mentee_note"
     INTRO = "intro"
     PAIRING_ENDED = "pairing_ended"
@@ -108,6 +110,8 @@ class DeliveryKind(StrEnum):
     HELP_ACK = "help_ack"
     CLOSING_SURVEY = "closing_survey"
     STATS = "stats"
+    PAUSE_NOTE = "pause_note"  # to a partner: the other person paused or came back
+    MY_DATA = "my_data"  # a person's own data, on request
     # Private to the program owners: re-checked against the owner rule just before sending.
     OWNER_HELP = "owner_help"
     OWNER_ALERT = "owner_alert"

@@ -10,7 +10,8 @@ schema of its own, e.g. `CREATE SCHEMA bench_stats` and `?options=-csearch_path%
 after seeding it runs VACUUM ANALYZE, as autovacuum would have by the time anyone asks for stats.
 
 Each size given to --pairs is seeded afresh and measured in turn, with its own baseline. Seeding is
-bulk: COPY on PostgreSQL, multi-row inserts straight through the driver on SQLite.
+bulk: COPY on PostgreSQL, multi-row inserts straight through the driver on SQLite. On SQLite the
+bench also prints the CPU time of the same runs, which a busy shared machine disturbs far less.
 
     .venv/bin/python bench/stats_queries.py [--pairs 10000 100000] [--checkins-per-pair 10] [--runs 7]
         [--baseline-runs 3] [--database-url URL]
@@ -217,12 +218,15 @@ def _checkins(rng: random.Random, pairs: int, per_pair: int) -> Iterator[dict[st
             )
 
 
-def timed(run: Callable[[], object], repeat: int) -> list[float]:
+def timed(run: Callable[[], object], repeat: int, cpu: list[float] | None = None) -> list[float]:
+    """Wall times of `repeat` runs; with `cpu`, this process's CPU time of each run is added to it."""
     times = []
     for _ in range(repeat):
-        began = time.perf_counter()
+        began, began_cpu = time.perf_counter(), time.process_time()
         run()
         times.append(time.perf_counter() - began)
+        if cpu is not None:
+            cpu.append(time.process_time() - began_cpu)
     return times
 
 
@@ -253,12 +257,17 @@ def measure(url: str, pairs: int, per_pair: int, runs: int, baseline_runs: int) 
     seeded = time.perf_counter() - began
     with unit_of_work(make_session_factory(engine)) as s:
         figures = compute(s, TEAM, program_id, NOW)
-        ours = timed(lambda: compute(s, TEAM, program_id, NOW), runs)
+        cpu: list[float] = []
+        ours = timed(lambda: compute(s, TEAM, program_id, NOW), runs, cpu)
         oracle = naive_stats(s, TEAM, program_id, NOW)
         baseline = timed(lambda: naive_stats(s, TEAM, program_id, NOW), baseline_runs)
     engine.dispose()
     print(f"{pairs} pairs, {pairs * per_pair} check-ins, database: {url.split(':', 1)[0]}, seeded in {seeded:.1f} s")
     print(f"SQL aggregates, every figure and the weekly series: {spread(ours)}")
+    if url.startswith("sqlite"):
+        # SQLite runs inside this process, so its CPU time is the queries' own cost: on a shared
+        # machine it varies far less than the wall time, which includes waiting for a core.
+        print(f"  the same runs in CPU time of this process:       {spread(cpu)}")
     print(f"baseline, the naive oracle over every loaded row:  {spread(baseline)}")
     wrong = differences(figures, oracle)
     print(

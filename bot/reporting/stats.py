@@ -85,11 +85,6 @@ def _count_if(condition: Any) -> Any:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def _distinct_if(condition: Any, column: Any) -> Any:
-    """How many distinct values `column` takes on the rows that meet `condition`."""
-    return func.count(distinct(case((condition, column))))
-
-
 def compute(s: Session, team_id: str, program_id: int, now: datetime) -> ProgramStats:
     if s.get_bind().dialect.name == "postgresql":
         # JIT compilation costs more than these queries take (half a second at a million check-ins,
@@ -173,23 +168,36 @@ def _requests(s: Session, team_id: str, program_id: int) -> _RequestFigures:
     """The funnel's first steps in one pass over the program's requests, then the median time to match."""
     r = MentoringRequest
     in_program = and_(r.team_id == team_id, r.program_id == program_id)
-    is_open, is_matched, is_timed = (
-        r.status.in_(OPEN_REQUEST_STATUSES),
-        r.status == RequestStatus.MATCHED,
-        r.matched_at.is_not(None),
-    )
-    requested, mentees, open_requests, open_people, matched, matched_people, timed, timed_people = s.execute(
+    is_open, is_matched = r.status.in_(OPEN_REQUEST_STATUSES), r.status == RequestStatus.MATCHED
+    # Grouped by mentee first, so that each kind of request counts its people in the same pass.
+    per_mentee = (
         select(
+            func.count().label("requests"),
+            _count_if(is_open).label("open"),
+            _count_if(is_matched).label("matched"),
+            func.count(r.matched_at).label("timed"),
+        )
+        .where(in_program)
+        .group_by(r.mentee_user_id)
+        .subquery()
+    )
+    m = per_mentee.c
+    row = s.execute(
+        select(
+            func.sum(m.requests),
             func.count(),
-            func.count(distinct(r.mentee_user_id)),
-            _count_if(is_open),
-            _distinct_if(is_open, r.mentee_user_id),
-            _count_if(is_matched),
-            _distinct_if(is_matched, r.mentee_user_id),
-            func.count(r.matched_at),
-            _distinct_if(is_timed, r.mentee_user_id),
-        ).where(in_program)
+            func.sum(m.open),
+            _count_if(m.open > 0),
+            func.sum(m.matched),
+            _count_if(m.matched > 0),
+            func.sum(m.timed),
+            _count_if(m.timed > 0),
+        )
     ).one()
+    # PostgreSQL sums bigints into numerics, and an empty program sums to NULL.
+    requested, mentees, open_requests, open_people, matched, matched_people, timed, timed_people = (
+        int(v or 0) for v in row
+    )
     median = None
     if timed:
         hours = _hours_between(s, r.created_at, r.matched_at)
@@ -222,96 +230,100 @@ class _PairFigures:
 
 
 def _per_pair(s: Session, in_program: Any, now: datetime) -> _PairFigures:
-    """One pass over the program's pairs and their check-ins, pair by pair, then sums over the pairs.
+    """One pass over the program's pairs and their check-ins, pair by pair; then the pairs are summed,
+    and their people counted once each.
 
-    Each pair is then seen from both sides, its mentor and its mentee, and grouped by person: the
-    figures about pairs are summed from the mentor's side only, so each pair counts once, and the
-    people behind each figure are the persons who have at least one pair in it.
+    The pair figures come from the pairs themselves. The people behind each figure are the persons
+    with at least one pair in it: every pair is seen from both sides, its mentor and its mentee,
+    and grouped by person, carrying only a flag per figure so that the grouping stays light.
     """
     c = CheckIn
     pulse = c.period * PULSE_BASE + c.confidence
+    # The check-ins are summed per pair before meeting their pairs, so that the join carries one
+    # narrow row per pair rather than one per check-in.
+    by_pair = (
+        select(
+            c.pairing_id.label("pairing_id"),
+            func.max(c.period).filter(c.answer == CheckInAnswer.MET).label("last_met"),
+            func.max(c.period).label("last_period"),
+            func.min(pulse).label("first_pulse"),
+            func.max(pulse).label("latest_pulse"),
+            # Both windows end at `now`, and the recent one lies within the chart's: one aggregate
+            # tells both, as 2 for a check-in in the recent window, 1 for one in the chart's only.
+            func.max(
+                case(
+                    (c.due_at > now, 0),
+                    (c.due_at >= now - RECENT, 2),
+                    (c.due_at >= now - timedelta(weeks=CHART_WEEKS), 1),
+                    else_=0,
+                )
+            ).label("seen"),
+        )
+        .where(c.pairing_id.in_(select(Pairing.id).where(in_program)))
+        .group_by(c.pairing_id)
+        .subquery()
+    )
     per_pair = (
         select(
             Pairing.id.label("pairing_id"),
             Pairing.status.label("status"),
             Pairing.mentor_user_id.label("mentor"),
             Pairing.mentee_user_id.label("mentee"),
-            func.max(c.period).filter(c.answer == CheckInAnswer.MET).label("last_met"),
-            func.max(c.period).label("last_period"),
-            func.min(pulse).label("first_pulse"),
-            func.max(pulse).label("latest_pulse"),
-            func.max(1).filter(and_(c.due_at >= now - RECENT, c.due_at <= now)).label("recent"),
-            func.max(1).filter(and_(c.due_at >= now - timedelta(weeks=CHART_WEEKS), c.due_at <= now)).label("charted"),
+            *(by_pair.c[name] for name in ("last_met", "last_period", "first_pulse", "latest_pulse", "seen")),
         )
         .select_from(Pairing)
-        .outerjoin(c, c.pairing_id == Pairing.id)
+        .outerjoin(by_pair, by_pair.c.pairing_id == Pairing.id)
         .where(in_program)
-        # Status first: it is the order of the index on the program's pairs, so no sort is needed.
-        .group_by(Pairing.status, Pairing.id)
-        .subquery()
+        # Read twice below, computed once.
+        .cte("per_pair")
+        .prefix_with("MATERIALIZED")
     )
+    pp = per_pair.c
     # Periods are unique per pair, so a pair whose last period is fewer than STALLED_AFTER periods
     # after its last "we met" cannot be stalled; only the others have their missed check-ins counted.
-    since_met = func.coalesce(per_pair.c.last_met, 0)
+    since_met = func.coalesce(pp.last_met, 0)
     missed = aliased(CheckIn)
     missed_since = (
         select(func.count())
-        .where(
-            missed.pairing_id == per_pair.c.pairing_id, missed.period > since_met, missed.status != CheckInStatus.OPEN
-        )
+        .where(missed.pairing_id == pp.pairing_id, missed.period > since_met, missed.status != CheckInStatus.OPEN)
         .scalar_subquery()
     )
-    sides = union_all(select(literal(0).label("side")), select(literal(1).label("side"))).subquery()
-    mentor_side, mentee_side = sides.c.side == 0, sides.c.side == 1
-    active = per_pair.c.status == PairingStatus.ACTIVE
-    met = per_pair.c.last_met.is_not(None)
-    pulsed = per_pair.c.first_pulse.is_not(None)
-    stalled = and_(
-        mentor_side, active, per_pair.c.last_period - since_met >= STALLED_AFTER, missed_since >= STALLED_AFTER
-    )
+    active = pp.status == PairingStatus.ACTIVE
+    met = pp.last_met.is_not(None)
+    pulsed = pp.first_pulse.is_not(None)
+    stalled = and_(active, pp.last_period - since_met >= STALLED_AFTER, missed_since >= STALLED_AFTER)
+    pairs = select(
+        _count_if(active).label("active"),
+        _count_if(met).label("met"),
+        _count_if(pulsed).label("pulsed"),
+        func.sum(_confidence(pp.first_pulse)).label("first_sum"),
+        func.sum(_confidence(pp.latest_pulse)).label("latest_sum"),
+        _count_if(stalled).label("stalled"),
+    ).subquery()
+    flags = [
+        case((active, 1)).label("active"),
+        case((met, 1)).label("met"),
+        case((pp.seen == 2, 1)).label("recent"),
+        case((pp.seen >= 1, 1)).label("charted"),
+    ]
+    sides = union_all(
+        select(pp.mentor.label("person"), *flags, literal(None).label("pulsed")),
+        select(pp.mentee.label("person"), *flags, case((pulsed, 1)).label("pulsed")),
+    ).subquery()
     per_person = (
-        select(
-            func.max(case((active, 1))).label("in_active"),
-            func.max(case((met, 1))).label("in_met"),
-            func.max(per_pair.c.recent).label("in_recent"),
-            func.max(per_pair.c.charted).label("in_charted"),
-            func.max(case((and_(mentee_side, pulsed), 1))).label("pulsed_mentee"),
-            _count_if(and_(mentor_side, active)).label("active_pairs"),
-            _count_if(and_(mentor_side, met)).label("met_pairs"),
-            _count_if(and_(mentor_side, pulsed)).label("pulsed_pairs"),
-            func.sum(case((mentor_side, _confidence(per_pair.c.first_pulse)))).label("first_sum"),
-            func.sum(case((mentor_side, _confidence(per_pair.c.latest_pulse)))).label("latest_sum"),
-            _count_if(stalled).label("stalled"),
-        )
-        .select_from(per_pair)
-        .join(sides, true())
-        .group_by(case((mentor_side, per_pair.c.mentor), else_=per_pair.c.mentee))
+        select(*(func.max(sides.c[name]).label(name) for name in ("active", "met", "recent", "charted", "pulsed")))
+        .group_by(sides.c.person)
         .subquery()
     )
-    p = per_person.c
-    row = s.execute(
-        select(
-            func.coalesce(func.sum(p.active_pairs), 0),
-            func.count(p.in_active),
-            func.coalesce(func.sum(p.met_pairs), 0),
-            func.count(p.in_met),
-            func.count(p.in_recent),
-            func.count(p.in_charted),
-            func.count(p.pulsed_mentee),
-            func.coalesce(func.sum(p.pulsed_pairs), 0),
-            func.sum(p.first_sum),
-            func.sum(p.latest_sum),
-            func.coalesce(func.sum(p.stalled), 0),
-        )
-    ).one()
+    people = select(*(func.count(column).label(column.name) for column in per_person.c)).subquery()
+    row = s.execute(select(pairs, people).select_from(pairs.join(people, true()))).one()
     # PostgreSQL sums bigints into numerics; every value here is a whole number.
-    active_pairs, active_people, met_pairs, met_people, recent, charted, pulsed_people, pulsed_pairs = (
-        int(v) for v in row[:8]
-    )
+    active_pairs, met_pairs, pulsed_pairs, stalled_pairs = (int(row[i]) for i in (0, 1, 2, 5))
+    active_people, met_people, recent, charted, pulsed_people = (int(v) for v in row[6:])
     # Sums of whole numbers are exact, so these are the very floats AVG() would give.
-    first, latest = (int(v) / pulsed_pairs if pulsed_pairs else None for v in (row[8] or 0, row[9] or 0))
+    first, latest = (int(v) / pulsed_pairs if pulsed_pairs else None for v in (row[3] or 0, row[4] or 0))
     return _PairFigures(
-        active_pairs, active_people, met_pairs, met_people, recent, charted, pulsed_people, first, latest, int(row[10])
+        active_pairs, active_people, met_pairs, met_people, recent, charted, pulsed_people, first, latest, stalled_pairs
     )
 
 

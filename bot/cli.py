@@ -1,9 +1,10 @@
-"""The `mentor-bot` command: run (default), migrate, tick."""
+"""The `mentor-bot` command: run (default), sandbox, migrate, tick, import, export."""
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from datetime import UTC, datetime
 
@@ -20,6 +21,16 @@ def _parse_instant(raw: str) -> datetime:
             f"{raw!r} is not an ISO-8601 instant such as 2026-12-07T10:00:00+00:00"
         ) from None
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+# With none of these set, `mentor-bot run` starts the sandbox instead of asking for them.
+SLACK_CREDENTIALS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN")
+
+
+def _sandbox(port: int) -> int:
+    from sandbox.app import main as sandbox_main
+
+    return sandbox_main(port)
 
 
 def _shown(database_url: str) -> str:
@@ -39,6 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
     people = sub.add_parser("import", help="import people (department, title, level, manager, timezone) from CSV")
     people.add_argument("file", help="CSV with email or slack_id, department, title, level, manager_email, timezone")
     people.add_argument("--skip-bad", action="store_true", help="import the good rows even if some are bad")
+    sandbox = sub.add_parser(
+        "sandbox", help="try the bot in your browser with a built-in Slack stand-in; no workspace needed"
+    )
+    sandbox.add_argument("--port", type=int, default=3000, help="the page's port (default 3000)")
     export = sub.add_parser("export", help="write a program's figures and pairs to CSV")
     export.add_argument("--program", required=True, help="the program's name")
     export.add_argument("--out", required=True, help="the CSV file to write")
@@ -48,7 +63,16 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     command = args.command or "run"
+    if command == "sandbox":
+        return _sandbox(args.port)
     load_dotenv_file()
+    if command == "run" and not any(os.environ.get(name, "").strip() for name in SLACK_CREDENTIALS):
+        print(
+            "mentor-bot: no Slack credentials, so this is the sandbox: the real bot with a built-in Slack "
+            "stand-in. To connect a workspace, copy .env.example to .env and fill it in (see the README).",
+            file=sys.stderr,
+        )
+        return _sandbox(int(os.environ.get("PORT") or 3000))
     try:
         settings = load_settings()
     except ConfigError as exc:

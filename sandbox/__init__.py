@@ -1,0 +1,1 @@
+"""The sandbox: the real bot in a browser, wired to a Slack emulator in the same process."""

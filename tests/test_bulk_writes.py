@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 from sqlalchemy import insert, select, text
@@ -51,4 +52,37 @@ def test_bulk_rows_match_orm_rows_in_storage_and_in_comparisons(migrated_databas
         bulk_row = s.scalars(select(Delivery).where(Delivery.key == "bulk")).one()
         assert (bulk_row.attempts, bulk_row.target, bulk_row.kind) == (3, "U2", DeliveryKind.CHECKIN)
         assert bulk_row.payload == row("x")["payload"] and bulk_row.created_at == WHOLE_SECOND
+    engine.dispose()
+
+
+def test_pre_encoded_json_is_stored_as_the_document_would_be(migrated_database_url: str) -> None:
+    engine = make_engine(migrated_database_url)
+    payload = {"text": 'a "quoted" \\ line', "blocks": [{"type": "section", "n": 3}], "é": None}
+    with unit_of_work(make_session_factory(engine)) as s:
+        s.add(Workspace(team_id=TEAM, created_at=WHOLE_SECOND))
+        s.flush()
+        s.execute(insert(Delivery), [row("orm", payload=payload)])
+        encoded = bulk.JSONText(json.dumps(payload))
+        bulk.insert_rows(s.connection(), Delivery, [row("text", payload=encoded), row("dict", payload=payload)])
+    with unit_of_work(make_session_factory(engine)) as s:
+        stored: dict[str, str] = dict(s.execute(text("SELECT key, CAST(payload AS TEXT) FROM deliveries")).all())
+        assert stored["text"] == stored["dict"] == stored["orm"]
+        assert s.scalars(select(Delivery.payload).where(Delivery.key == "text")).one() == payload
+    engine.dispose()
+
+
+def test_among_picks_the_same_rows_as_an_in_list(migrated_database_url: str) -> None:
+    engine = make_engine(migrated_database_url)
+    with unit_of_work(make_session_factory(engine)) as s:
+        s.add(Workspace(team_id=TEAM, created_at=WHOLE_SECOND))
+        s.flush()
+        ids = [
+            row_id
+            for (row_id,) in bulk.insert_rows(s.connection(), Delivery, [row(f"k{n}") for n in range(9)], ("id",))
+        ]
+        wanted = [ids[1], ids[4], ids[4], ids[8], 10**9]
+        for values in (wanted, [], ids[:1]):
+            among = s.scalars(select(Delivery.id).where(bulk.among(s.get_bind().dialect, Delivery.id, values)))
+            listed = s.scalars(select(Delivery.id).where(Delivery.id.in_(values)))
+            assert sorted(among) == sorted(listed)
     engine.dispose()

@@ -166,7 +166,7 @@ def test_trailing_misses_in_sql_count_back_to_the_latest_we_met(world: World) ->
                 )
         s.execute(insert(CheckIn), rows)
     with unit_of_work(world.sessions) as s:
-        found = dict(s.execute(_trailing_misses(list(ids))).all())
+        found = dict(s.execute(_trailing_misses(s.get_bind().dialect, list(ids))).all())
     expected = {pairing_id: _misses_by_definition(answers) for pairing_id, answers in histories.items()}
     assert {pairing_id: found.get(pairing_id, 0) for pairing_id in ids} == expected
     assert any(0 < n < len(histories[p]) for p, n in expected.items())  # some pairs met, then missed

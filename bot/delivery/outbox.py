@@ -20,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
+from bot.storage import bulk
 from bot.storage.models import Delivery
 from bot.storage.statuses import DeliveryKind, DeliveryStatus
 
@@ -38,6 +39,9 @@ MARK_SENT = (
         last_error=None,
     )
 )
+
+# Columns a message may leave out.
+_OPTIONAL: dict[str, Any] = dict(target=None, pairing_id=None)
 
 
 def enqueue(
@@ -78,18 +82,18 @@ def enqueue(
 
 
 def enqueue_many(session: Session, messages: list[dict[str, Any]], now: datetime) -> None:
-    """Adds many deliveries in one statement; keys already taken are skipped, as with enqueue()."""
+    """Adds many deliveries in one statement; keys already taken are skipped, as with enqueue().
+
+    A payload may come already encoded, as `bulk.JSONText`: many messages share one shape.
+    """
     if not messages:
         return
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    rows = [dict(m, status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=now, created_at=now) for m in messages]
+    pending = dict(status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=now, created_at=now)
+    rows = [{**_OPTIONAL, **m, **pending} for m in messages]
     columns = set().union(*rows)
-    rows = [{column: row.get(column) for column in columns} for row in rows]
-    # One statement executed for every row: the drivers batch it (psycopg pipelines it, sqlite3 steps a
-    # prepared statement), with no per-row SQL to build or parse.
-    statement = insert(Delivery).on_conflict_do_nothing(index_elements=["team_id", "key"])
-    session.connection().execute(statement, rows)
+    if any(len(row) != len(columns) for row in rows):
+        rows = [{column: row.get(column) for column in columns} for row in rows]
+    bulk.insert_rows(session.connection(), Delivery, rows, skip_taken=("team_id", "key"))
 
 
 class _Compiled:

@@ -8,7 +8,9 @@ Work is set-based, a batch of pairs at a time: one query reads the batch's due p
 timezones and pauses, two more read what their history decides (trailing misses, prompts used),
 and each kind of row is written with one statement for the whole batch. Only the calendar and the
 choice of prompt run per pair in Python: a slot is the program's hour on the mentee's own
-calendar, DST included, and prompts follow each pair's own shuffled order.
+calendar, DST included, and prompts follow each pair's own shuffled order. Pairs are read as plain
+columns, and each message payload is encoded once per shape and filled in for each pair
+(`bot.pairing.encoded`).
 """
 
 from __future__ import annotations
@@ -17,18 +19,21 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Select, and_, bindparam, case, func, or_, select, update
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from bot.delivery import outbox
 from bot.pairing import messages as views
 from bot.pairing import prompts
 from bot.pairing.calendar import catch_up, first_slot, following_slot, zone
+from bot.pairing.encoded import PeriodMessages, encode
 from bot.pairing.pairings import end_pairing
 from bot.programs.owners import Owners
 from bot.storage import bulk
+from bot.storage.bulk import JSONText
 from bot.storage.database import unit_of_work
 from bot.storage.models import CheckIn, Pairing, Person, Program, PromptUse
 from bot.storage.statuses import (
@@ -43,8 +48,10 @@ from bot.storage.statuses import (
 
 log = logging.getLogger(__name__)
 
-# Pairs per transaction: on SQLite a batch holds the write lock, so clicks wait at most one batch.
-BATCH = 500
+# Pairs per transaction: on SQLite a batch holds the write lock, so clicks wait at most one batch,
+# about a tenth of a second at this size. Each commit costs a WAL write of the pages it touched (and
+# now and then a checkpoint), which smaller batches would pay more often.
+BATCH = 1000
 NUDGE_AFTER_MISSES = 3
 ALERT_AFTER_MISSES = 4
 
@@ -58,11 +65,27 @@ class PlanReport:
     completed: int = 0
 
 
+class _Pair(NamedTuple):
+    """A due pair, as its batch reads it: plain columns, no ORM object to load or track."""
+
+    id: int
+    team_id: str
+    program_id: int
+    mentee_user_id: str
+    mentor_user_id: str
+    next_checkin_at: datetime
+    next_period: int
+    ends_at: datetime | None
+
+
+_PAIR_COLUMNS = [getattr(Pairing, name) for name in _Pair._fields]
+
+
 @dataclass(frozen=True)
 class _Period:
     """One pair's new period, decided in memory before the batch's rows are written."""
 
-    pairing: Pairing
+    pairing: _Pair
     program: Program
     period: int
     slot: datetime
@@ -70,7 +93,7 @@ class _Period:
     prompt: prompts.Prompt
 
 
-def _trailing_misses(ids: list[int]) -> Select[int, int]:
+def _trailing_misses(dialect: Dialect, ids: list[int]) -> Select[int, int]:
     """Per pair, how many of its latest check-ins in a row ended without a "We met".
 
     That is every check-in after the latest "We met", or all of them without one: one pass over the
@@ -78,7 +101,11 @@ def _trailing_misses(ids: list[int]) -> Select[int, int]:
     """
     met = case((CheckIn.answer == CheckInAnswer.MET, CheckIn.period))
     last_met = func.max(met).over(partition_by=CheckIn.pairing_id).label("last_met")
-    h = select(CheckIn.pairing_id, CheckIn.period, last_met).where(CheckIn.pairing_id.in_(ids)).subquery()
+    h = (
+        select(CheckIn.pairing_id, CheckIn.period, last_met)
+        .where(bulk.among(dialect, CheckIn.pairing_id, ids))
+        .subquery()
+    )
     return (
         select(h.c.pairing_id, func.count())
         .where(or_(h.c.last_met.is_(None), h.c.period > h.c.last_met))
@@ -89,9 +116,17 @@ def _trailing_misses(ids: list[int]) -> Select[int, int]:
 def _prompts_used(s: Session, wanted: dict[Audience, list[int]]) -> dict[int, list[str]]:
     """Each pair's prompt keys for the audience it is due, oldest first, as `prompts.pick` reads them."""
     used: dict[int, list[str]] = defaultdict(list)
+    dialect = s.get_bind().dialect
     for pairing_id, key in s.execute(
         select(PromptUse.pairing_id, PromptUse.prompt_key)
-        .where(or_(*(and_(PromptUse.audience == a, PromptUse.pairing_id.in_(ids)) for a, ids in wanted.items())))
+        .where(
+            or_(
+                *(
+                    and_(PromptUse.audience == a, bulk.among(dialect, PromptUse.pairing_id, ids))
+                    for a, ids in wanted.items()
+                )
+            )
+        )
         .order_by(PromptUse.id)
     ):
         used[pairing_id].append(key)
@@ -107,11 +142,11 @@ class _Calendar:
 
     def __init__(self, now: datetime):
         self.now = now
-        self._known: dict[tuple[datetime, int, int, str, str | None], tuple[datetime, int, datetime]] = {}
+        self._known: dict[tuple[datetime, int, str | None], tuple[datetime, int, datetime]] = {}
 
     def due(self, slot: datetime, program: Program, tz_name: str | None) -> tuple[datetime, int, datetime]:
         """The latest slot at or before now, how many periods it skips ahead, and the slot after it."""
-        key = (slot, program.cadence_weeks, program.checkin_hour, program.timezone, tz_name)
+        key = (slot, program.id, tz_name)
         found = self._known.get(key)
         if found is None:
             tz = zone(tz_name, program.timezone)
@@ -134,7 +169,8 @@ class Planner:
     def plan(self, now: datetime) -> PlanReport:
         report = PlanReport()
         self._schedule_new(now, report)
-        while self._checkins_due(now, report) == BATCH:
+        encoded = PeriodMessages()
+        while self._checkins_due(now, report, encoded) == BATCH:
             pass
         self._reminders_due(now, report)
         self._programs_ended(now, report)
@@ -188,13 +224,13 @@ class Planner:
             )
             report.scheduled += len(rows)
 
-    def _checkins_due(self, now: datetime, report: PlanReport) -> int:
+    def _checkins_due(self, now: datetime, report: PlanReport, encoded: PeriodMessages) -> int:
         """Plans the next batch of due pairs in one transaction; returns how many pairs it took."""
         with unit_of_work(self.sessions) as s:
             mentee, mentor = aliased(Person), aliased(Person)
             due = s.execute(
                 self._lock(
-                    select(Pairing, mentee.tz, mentee.paused_until, mentor.paused_until)
+                    select(*_PAIR_COLUMNS, mentee.tz, mentee.paused_until, mentor.paused_until)
                     .outerjoin(mentee, (mentee.team_id == Pairing.team_id) & (mentee.user_id == Pairing.mentee_user_id))
                     .outerjoin(mentor, (mentor.team_id == Pairing.team_id) & (mentor.user_id == Pairing.mentor_user_id))
                     .where(Pairing.status == PairingStatus.ACTIVE, Pairing.next_checkin_at <= now)
@@ -205,15 +241,15 @@ class Planner:
             ).all()
             if not due:
                 return 0
+            pairs = [(_Pair(*row[:-3]), *row[-3:]) for row in due]
             programs = {
-                p.id: p for p in s.scalars(select(Program).where(Program.id.in_({row[0].program_id for row in due})))
+                p.id: p for p in s.scalars(select(Program).where(Program.id.in_({row[0].program_id for row in pairs})))
             }
             moves: list[dict[str, Any]] = []
-            due_now: list[tuple[Pairing, Program, int, datetime]] = []
+            due_now: list[tuple[_Pair, Program, int, datetime]] = []
             calendar = _Calendar(now)
-            for pairing, mentee_tz, mentee_paused, mentor_paused in due:
+            for pairing, mentee_tz, mentee_paused, mentor_paused in pairs:
                 program = programs[pairing.program_id]
-                assert pairing.next_checkin_at is not None
                 slot, skipped, following = calendar.due(pairing.next_checkin_at, program, mentee_tz)
                 period = pairing.next_period + skipped
                 moves.append({"id": pairing.id, "next_checkin_at": following, "next_period": period + 1})
@@ -226,14 +262,14 @@ class Planner:
             bulk.update_rows(s.connection(), Pairing, "id", moves)
             if due_now:
                 periods = self._with_history(s, due_now)
-                self._write_periods(s, periods, now)
+                self._write_periods(s, periods, now, encoded)
                 report.checkins += len(periods)
             return len(due)
 
     @staticmethod
-    def _with_history(s: Session, due_now: list[tuple[Pairing, Program, int, datetime]]) -> list[_Period]:
+    def _with_history(s: Session, due_now: list[tuple[_Pair, Program, int, datetime]]) -> list[_Period]:
         """What each pair's history decides for its new period: the trailing misses and the next prompt."""
-        misses = dict(s.execute(_trailing_misses([pairing.id for pairing, *_ in due_now])).all())
+        misses = dict(s.execute(_trailing_misses(s.get_bind().dialect, [pairing.id for pairing, *_ in due_now])).all())
         wanted: dict[Audience, list[int]] = defaultdict(list)
         for pairing, _program, period, _slot in due_now:
             wanted[_audience(period)].append(pairing.id)
@@ -250,12 +286,15 @@ class Planner:
             for pairing, program, period, slot in due_now
         ]
 
-    def _write_periods(self, s: Session, periods: list[_Period], now: datetime) -> None:
+    def _write_periods(self, s: Session, periods: list[_Period], now: datetime, encoded: PeriodMessages) -> None:
         """Supersedes the open check-ins, then writes the new check-ins, prompt uses and messages."""
         conn = s.connection()
         conn.execute(
             update(CheckIn)
-            .where(CheckIn.pairing_id.in_([p.pairing.id for p in periods]), CheckIn.status == CheckInStatus.OPEN)
+            .where(
+                bulk.among(conn.dialect, CheckIn.pairing_id, [p.pairing.id for p in periods]),
+                CheckIn.status == CheckInStatus.OPEN,
+            )
             .values(status=CheckInStatus.SUPERSEDED)
         )
         # Messages carry the new rows' ids: RETURNING hands them back with their pair, in any order.
@@ -297,35 +336,41 @@ class Planner:
         owners: dict[int, list[str]] = {}
         messages: list[dict[str, Any]] = []
         for p in periods:
-            messages += self._period_messages(s, p, checkin_ids[p.pairing.id], use_ids[p.pairing.id], owners)
+            messages += self._period_messages(s, p, checkin_ids[p.pairing.id], use_ids[p.pairing.id], owners, encoded)
         outbox.enqueue_many(s, messages, now)
 
     def _period_messages(
-        self, s: Session, p: _Period, checkin_id: int, use_id: int, owners: dict[int, list[str]]
+        self,
+        s: Session,
+        p: _Period,
+        checkin_id: int,
+        use_id: int,
+        owners: dict[int, list[str]],
+        encoded: PeriodMessages,
     ) -> list[dict[str, Any]]:
         """Everything one pair gets for one period, as delivery rows. `owners` keeps each program's."""
         pairing, program, period, prompt = p.pairing, p.program, p.period, p.prompt
         reverse = program.kind == ProgramKind.REVERSE
         messages: list[dict[str, Any]] = []
 
-        def send(key: str, kind: DeliveryKind, payload: dict[str, Any], target: str | None = None) -> None:
+        def send(key: str, kind: DeliveryKind, payload: JSONText, target: str | None = None) -> None:
             messages.append(
                 dict(team_id=pairing.team_id, key=key, kind=kind, payload=payload, target=target, pairing_id=pairing.id)
             )
 
-        send(f"checkin:{pairing.id}:{period}", DeliveryKind.CHECKIN, views.checkin_message(pairing, checkin_id, period))
+        send(f"checkin:{pairing.id}:{period}", DeliveryKind.CHECKIN, encoded.checkin(pairing, checkin_id, period))
         if prompt.audience == Audience.MENTEE:
             send(
                 f"prompt:{pairing.id}:mentee:{period}",
                 DeliveryKind.PROMPT,
-                views.mentee_prompt(pairing, prompt, use_id, reverse),
+                encoded.mentee_prompt(pairing, prompt, use_id, reverse),
                 target=pairing.mentee_user_id,
             )
         else:
             send(
                 f"prompt:{pairing.id}:mentor:{period}",
                 DeliveryKind.PROMPT,
-                views.mentor_prompt(pairing, prompt, reverse),
+                encoded.mentor_prompt(pairing, prompt, reverse),
                 target=pairing.mentor_user_id,
             )
         weeks = period * program.cadence_weeks
@@ -335,7 +380,7 @@ class Planner:
                 send(
                     f"feedback-invite:{pairing.id}:{round_}:{user}",
                     DeliveryKind.FEEDBACK_INVITE,
-                    views.feedback_invitation(pairing, user, weeks, round_),
+                    encoded.feedback_invitation(pairing, user, weeks, round_),
                     target=user,
                 )
         if p.misses == NUDGE_AFTER_MISSES:
@@ -343,7 +388,7 @@ class Planner:
                 send(
                     f"nudge:{pairing.id}:{period}:{user}",
                     DeliveryKind.NUDGE,
-                    views.stalled_nudge(pairing, user),
+                    encoded.stalled_nudge(pairing, user),
                     target=user,
                 )
         elif p.misses == ALERT_AFTER_MISSES:
@@ -359,7 +404,7 @@ class Planner:
                 send(
                     f"stalled:{pairing.id}:{period}:{owner}",
                     DeliveryKind.OWNER_ALERT,
-                    views.owner_stalled_alert(pairing, program),
+                    encode(views.owner_stalled_alert(cast(Pairing, pairing), program)),
                     target=owner,
                 )
         return messages

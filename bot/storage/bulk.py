@@ -5,40 +5,118 @@ costs more than the database's own work when a batch holds thousands of small ro
 column's converter is looked up once, the rows become plain tuples, and one statement carries the
 whole batch: on PostgreSQL one array per column, expanded by unnest() on the server; on SQLite one
 multi-row VALUES list. Values go in as bound parameters, never as SQL text.
+
+The arrays go in PostgreSQL's binary format: in the text format every element is quoted and
+escaped, on the client and again on the server, which for JSON documents costs more than the insert.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Column, Connection, Table
+from sqlalchemy import (
+    JSON,
+    Column,
+    ColumnElement,
+    Connection,
+    DateTime,
+    Table,
+    any_,
+    bindparam,
+    func,
+    literal_column,
+    select,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import InstrumentedAttribute
 
-from bot.storage.models import Base
+from bot.storage.models import Base, UTCDateTime
 
 # SQLite binds at most 32,766 parameters per statement.
 _SQLITE_PARAMETERS = 30_000
+
+
+class JSONText(str):
+    """A JSON document already encoded, stored as it is: JSON columns then skip encoding it again.
+
+    The text must be what the column's own encoder would write for the document, so that a row
+    stored from it cannot be told from one stored from the document.
+    """
 
 
 def _table(target: type[Base] | Table) -> Table:
     return target if isinstance(target, Table) else cast(Table, target.__table__)
 
 
+def _json_text(dialect: Dialect) -> Callable[[Any], Any]:
+    """JSON as text, encoded by the dialect's serializer as SQLAlchemy would; JSONText goes as it is."""
+    encode = getattr(dialect, "_json_serializer", None) or json.dumps
+    return lambda value: value if value.__class__ is JSONText else encode(value)
+
+
 def _converters(columns: Sequence[Column[Any]], dialect: Dialect) -> list[Callable[[Any], Any] | None]:
     # The dialect's own variant of each type: a DateTime on SQLite, say, is then stored in SQLAlchemy's text format.
-    return [column.type.dialect_impl(dialect).bind_processor(dialect) for column in columns]
+    return [
+        _json_text(dialect)
+        if isinstance(column.type, JSON)
+        else column.type.dialect_impl(dialect).bind_processor(dialect)
+        for column in columns
+    ]
+
+
+def _convert_once(column: Column[Any]) -> bool:
+    """Whether to convert each distinct value of the column once: only where equal values are stored
+    alike, and are likely to repeat. A plain DateTime on SQLite keeps the wall time, so one instant in
+    two timezones is stored as two texts (UTCDateTime stores the instant in UTC); JSON documents differ."""
+    if isinstance(column.type, JSON):
+        return False
+    return isinstance(column.type, UTCDateTime) or not isinstance(column.type, DateTime)
+
+
+def _converted(values: list[Any], process: Callable[[Any], Any], once: bool) -> list[Any]:
+    """`values` converted; with `once`, each distinct one once: a batch repeats its statuses, kinds and times.
+
+    Values count as the same only with the same type, so 1 and True, or a str and an enum, stay apart.
+    """
+    if not once:
+        return [None if v is None else process(v) for v in values]
+    try:
+        seen = {(v.__class__, v) for v in values}
+    except TypeError:  # unhashable values, JSON documents say
+        return [None if v is None else process(v) for v in values]
+    if len(seen) * 2 > len(values):
+        return [None if v is None else process(v) for v in values]
+    done = {key: None if key[1] is None else process(key[1]) for key in seen}
+    return [done[(v.__class__, v)] for v in values]
 
 
 def _values(
-    rows: Sequence[dict[str, Any]], names: Sequence[str], convert: list[Callable[[Any], Any] | None]
+    rows: Sequence[dict[str, Any]], names: Sequence[str], columns: Sequence[Column[Any]], dialect: Dialect
 ) -> list[list[Any]]:
     """One list per column, each value converted as SQLAlchemy would bind it."""
-    columns = []
-    for name, process in zip(names, convert, strict=True):
+    data = []
+    for name, column, process in zip(names, columns, _converters(columns, dialect), strict=True):
         values = [row[name] for row in rows]
-        columns.append([None if v is None else process(v) for v in values] if process else values)
-    return columns
+        data.append(_converted(values, process, _convert_once(column)) if process else values)
+    return data
+
+
+def among(
+    dialect: Dialect, column: ColumnElement[int] | InstrumentedAttribute[int], values: Sequence[int]
+) -> ColumnElement[bool]:
+    """`column IN values`, with the values bound as one parameter whatever their number.
+
+    An IN list binds one parameter per value, which SQLAlchemy and the driver render and parse
+    anew for every batch. Here PostgreSQL gets one array (`= ANY`), and SQLite one JSON list that
+    json_each() expands.
+    """
+    if dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    listed = func.json_each(bindparam(None, json.dumps(list(values))))
+    return column.in_(select(literal_column("value")).select_from(listed))
 
 
 def _array_type(column: Column[Any], dialect: Dialect) -> str:
@@ -63,13 +141,13 @@ def insert_rows(
     names = list(rows[0])
     columns = [table.c[name] for name in names]
     dialect = conn.dialect
-    data = _values(rows, names, _converters(columns, dialect))
+    data = _values(rows, names, columns, dialect)
     into = f"INSERT INTO {table.name} ({', '.join(names)})"
     back = f" ON CONFLICT ({', '.join(skip_taken)}) DO NOTHING" if skip_taken else ""
     back += f" RETURNING {', '.join(returning)}" if returning else ""
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     if dialect.name == "postgresql":
-        arrays = ", ".join(f"%s::{_array_type(column, dialect)}" for column in columns)
+        arrays = ", ".join(f"%b::{_array_type(column, dialect)}" for column in columns)
         cursor.execute(f"{into} SELECT * FROM unnest({arrays}){back}", data)
         return list(cursor.fetchall()) if returning else []
     found: list[tuple[Any, ...]] = []
@@ -92,11 +170,11 @@ def update_rows(conn: Connection, target: type[Base] | Table, key: str, rows: Se
     names = list(rows[0])
     columns = [table.c[name] for name in names]
     dialect = conn.dialect
-    data = _values(rows, names, _converters(columns, dialect))
+    data = _values(rows, names, columns, dialect)
     others = [name for name in names if name != key]
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     if dialect.name == "postgresql":
-        arrays = ", ".join(f"%s::{_array_type(column, dialect)}" for column in columns)
+        arrays = ", ".join(f"%b::{_array_type(column, dialect)}" for column in columns)
         assignments = ", ".join(f"{name} = v.{name}" for name in others)
         cursor.execute(
             f"UPDATE {table.name} SET {assignments} FROM unnest({arrays}) AS v({', '.join(names)})"

@@ -29,10 +29,17 @@ def last_note(bot) -> str:
     return bot.fake.calls_to("chat.postEphemeral")[-1]["text"]
 
 
+def meet_then_reach_feedback(bot, pairing) -> None:  # type: ignore[no-untyped-def]
+    """The pair meets in week 1 (feedback needs a meeting), and week 4 brings the feedback invitations."""
+    tick(bot, MONDAY)
+    bot.slack.click_button(checkins(bot, pairing)[0], "We met", MENTEE)
+    for week in range(1, 4):
+        tick(bot, MONDAY + week * WEEK)
+
+
 def test_feedback_after_a_rematch_ended_the_pair_is_not_delivered(bot):
     pairing = pair(bot)
-    for week in range(4):
-        tick(bot, MONDAY + week * WEEK)
+    meet_then_reach_feedback(bot, pairing)
     [invite] = dms(bot, MENTEE, "Share feedback")
     # The mentee opens the feedback form while the pair is active, and sends it after the rematch.
     bot.slack.click_button(invite, "Share feedback", MENTEE)
@@ -120,8 +127,7 @@ def test_a_completed_pair_still_takes_its_survey_but_no_feedback(bot):
 
 def test_feedback_and_help_notes_that_show_nothing_are_refused(bot):
     pairing = pair(bot)
-    for week in range(4):
-        tick(bot, MONDAY + week * WEEK)
+    meet_then_reach_feedback(bot, pairing)
     [invite] = dms(bot, MENTEE, "Share feedback")
     bot.slack.click_button(invite, "Share feedback", MENTEE)
     view = bot.slack.opened_view("feedback_submit")

@@ -6,9 +6,21 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
 
+from bot.pairing.planner import QUIET_BEFORE_END
 from bot.programs.catalog import open_programs
 from bot.storage.database import unit_of_work
-from bot.storage.models import CheckIn, Feedback, HelpReport, MentoringRequest, Pairing, Program, PromptUse, Survey
+from bot.storage.models import (
+    CheckIn,
+    Delivery,
+    Feedback,
+    HelpReport,
+    MentoringRequest,
+    Pairing,
+    Program,
+    PromptUse,
+    Survey,
+)
+from bot.storage.statuses import DeliveryKind
 from tests.conftest import OWNER
 from tests.fakeslack import DEFAULT_TEAM
 from tests.flows import (
@@ -262,8 +274,10 @@ def test_reverse_programs_reword_the_prompts(bot):
 
 
 def test_feedback_every_four_weeks_reaches_only_the_other_person(bot):
-    pair(bot)
-    for week in range(3):
+    pairing = pair(bot)
+    tick(bot, MONDAY)
+    bot.slack.click_button(checkins(bot, pairing)[0], "We met", MENTEE)  # feedback needs a meeting
+    for week in range(1, 3):
         tick(bot, MONDAY + week * WEEK)
     assert dms(bot, MENTEE, "Share feedback") == []
     tick(bot, MONDAY + 3 * WEEK)
@@ -281,11 +295,26 @@ def test_feedback_every_four_weeks_reaches_only_the_other_person(bot):
     assert readers == [MENTOR]
 
 
+def test_a_pair_that_never_met_is_nudged_but_not_asked_for_feedback(bot):
+    pair(bot)
+    for week in range(5):
+        tick(bot, MONDAY + week * WEEK)
+    assert dms(bot, MENTEE, "Share feedback") == [] and dms(bot, MENTOR, "Share feedback") == []
+    assert rows(bot, Delivery, Delivery.kind == DeliveryKind.NUDGE)  # what they get instead
+
+
 def test_the_program_ends_with_a_survey_and_a_choice(bot):
     pairing = pair(bot)
     for week in range(12):
         tick(bot, MONDAY + week * WEEK)
-    assert len(checkins(bot, pairing)) == 12
+    # The last days are the survey's: the check-in that would land 2 days before the end is not sent.
+    planned = rows(bot, CheckIn)
+    assert len(planned) == 11
+    ends_at = rows(bot, Pairing)[0].ends_at
+    assert max(c.due_at for c in planned) <= ends_at - QUIET_BEFORE_END
+    asking = (DeliveryKind.CHECKIN, DeliveryKind.PROMPT, DeliveryKind.FEEDBACK_INVITE)
+    last_asks = [d.created_at for d in rows(bot, Delivery, Delivery.kind.in_(asking))]
+    assert max(last_asks) <= ends_at - QUIET_BEFORE_END
     tick(bot, pairing.started_at + timedelta(weeks=12))
     [done] = rows(bot, Pairing)
     assert done.status == "completed"
@@ -304,7 +333,7 @@ def test_the_program_ends_with_a_survey_and_a_choice(bot):
     assert rows(bot, Pairing)[0].afterwards == "informal"
     # Nothing more is planned for a finished pair.
     tick(bot, pairing.started_at + timedelta(weeks=14))
-    assert len(checkins(bot, pairing)) == 12
+    assert len(rows(bot, CheckIn)) == 11
 
 
 def test_pause_skips_checkins_and_resumes_on_its_own(bot):

@@ -53,6 +53,9 @@ log = logging.getLogger(__name__)
 # now and then a checkpoint), which smaller batches would pay more often.
 BATCH = 1000
 NUDGE_AFTER_MISSES = 3
+# The program's last days are the closing survey's: no check-in, prompt or feedback invitation is
+# planned for a slot this close to a pair's end, so nothing asks for an answer the end would refuse.
+QUIET_BEFORE_END = timedelta(days=4)
 ALERT_AFTER_MISSES = 4
 
 
@@ -91,6 +94,8 @@ class _Period:
     slot: datetime
     misses: int
     prompt: prompts.Prompt
+    # Whether the pair has met at least once: feedback on each other needs a meeting to be about.
+    met: bool
 
 
 def _trailing_misses(dialect: Dialect, ids: list[int]) -> Select[int, int]:
@@ -253,7 +258,7 @@ class Planner:
                 slot, skipped, following = calendar.due(pairing.next_checkin_at, program, mentee_tz)
                 period = pairing.next_period + skipped
                 moves.append({"id": pairing.id, "next_checkin_at": following, "next_period": period + 1})
-                if pairing.ends_at is not None and slot >= pairing.ends_at:
+                if pairing.ends_at is not None and slot >= pairing.ends_at - QUIET_BEFORE_END:
                     continue
                 if any(paused is not None and paused > slot for paused in (mentee_paused, mentor_paused)):
                     report.skipped_paused += 1
@@ -269,7 +274,16 @@ class Planner:
     @staticmethod
     def _with_history(s: Session, due_now: list[tuple[_Pair, Program, int, datetime]]) -> list[_Period]:
         """What each pair's history decides for its new period: the trailing misses and the next prompt."""
-        misses = dict(s.execute(_trailing_misses(s.get_bind().dialect, [pairing.id for pairing, *_ in due_now])).all())
+        ids = [pairing.id for pairing, *_ in due_now]
+        dialect = s.get_bind().dialect
+        misses = dict(s.execute(_trailing_misses(dialect, ids)).all())
+        met = set(
+            s.scalars(
+                select(CheckIn.pairing_id)
+                .where(bulk.among(dialect, CheckIn.pairing_id, ids), CheckIn.answer == CheckInAnswer.MET)
+                .distinct()
+            )
+        )
         wanted: dict[Audience, list[int]] = defaultdict(list)
         for pairing, _program, period, _slot in due_now:
             wanted[_audience(period)].append(pairing.id)
@@ -282,6 +296,7 @@ class Planner:
                 slot,
                 misses.get(pairing.id, 0),
                 prompts.pick(_audience(period), used[pairing.id], seed=pairing.id),
+                pairing.id in met,
             )
             for pairing, program, period, slot in due_now
         ]
@@ -374,7 +389,7 @@ class Planner:
                 target=pairing.mentor_user_id,
             )
         weeks = period * program.cadence_weeks
-        if program.feedback_every_weeks and weeks % program.feedback_every_weeks == 0:
+        if p.met and program.feedback_every_weeks and weeks % program.feedback_every_weeks == 0:
             round_ = weeks // program.feedback_every_weeks
             for user in (pairing.mentee_user_id, pairing.mentor_user_id):
                 send(

@@ -34,7 +34,6 @@ from bot.storage.database import rows_changed
 from bot.storage.models import Delivery, MentoringRequest, MentorProfile, Pairing, Person, Program, Proposal
 from bot.storage.statuses import (
     DeliveryKind,
-    PairingStatus,
     ProgramKind,
     ProgramStatus,
     ProposalStatus,
@@ -135,7 +134,8 @@ def needs_for_many(s: Session, requests: list[MentoringRequest]) -> list[MenteeN
         select(Pairing.mentee_user_id, Pairing.mentor_user_id).where(
             Pairing.team_id == team_id,
             Pairing.mentee_user_id.in_(mentees),
-            Pairing.status.in_((PairingStatus.ACTIVE, PairingStatus.ENDED)),
+            # Every mentor they have had, whether the pair is active, ended early or graduated: asking
+            # for a mentor again (a rematch, "Find me a new mentor") means someone new.
         )
     ):
         excluded.setdefault(mentee, set()).add(mentor)

@@ -60,12 +60,14 @@ def _existing(s: Session, team_id: str, user_id: str, program_id: int, source_ke
     return RequestOutcome(RequestResult.ALREADY_OPEN, open_one) if open_one is not None else None
 
 
-def request_again(s: Session, previous: MentoringRequest, now: datetime) -> DeliveryIds:
-    """A new request with the same goals and topics, proposed at once. Returns the deliveries it queued."""
+def copy_request(s: Session, previous: MentoringRequest, now: datetime) -> MentoringRequest | None:
+    """A new waiting request with the same goals and topics, once per previous request (its source key
+    is `again:{id}`); None when that copy exists, the mentee has another open request, or the program
+    has closed."""
     program = open_program(s, previous.team_id, previous.program_id)
     source_key = f"again:{previous.id}"
     if program is None or _existing(s, previous.team_id, previous.mentee_user_id, previous.program_id, source_key):
-        return []
+        return None
     request = MentoringRequest(
         team_id=previous.team_id,
         program_id=previous.program_id,
@@ -82,6 +84,16 @@ def request_again(s: Session, previous: MentoringRequest, now: datetime) -> Deli
     )
     s.add(request)
     s.flush()
+    return request
+
+
+def request_again(s: Session, previous: MentoringRequest, now: datetime) -> DeliveryIds:
+    """A copy of the request (`copy_request`), proposed at once. Returns the deliveries it queued."""
+    request = copy_request(s, previous, now)
+    if request is None:
+        return []
+    program = open_program(s, request.team_id, request.program_id)
+    assert program is not None
     return propose_next(s, request, program, now)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.delivery import outbox
 from bot.matching.proposals import DeliveryIds, free_place, open_program, retry_waiting
+from bot.matching.requests import copy_request
 from bot.pairing import messages
 from bot.storage.database import reading, rows_changed
 from bot.storage.models import CheckIn, MentoringRequest, MentorProfile, Pairing, Person, Program
@@ -19,7 +20,6 @@ from bot.storage.statuses import (
     DeliveryKind,
     EndReason,
     PairingStatus,
-    RequestStatus,
 )
 
 # How many ended pairings `/mentor status` and the App Home recall, newest first.
@@ -89,41 +89,12 @@ def _tell(s: Session, pairing: Pairing, user_id: str, payload: dict[str, object]
 
 def _requeue(s: Session, previous: MentoringRequest, program: Program, now: datetime) -> DeliveryIds:
     """The mentee's request again, with the same goals, offered the program's free places like any
-    waiting request. Its source key is a rematch's, so a later "Find me a new mentor" adds nothing.
+    waiting request. It is a rematch's copy, so a later "Find me a new mentor" adds nothing.
 
     No "your request is in" note: the notice that comes first already says what happens next.
     """
-    source_key = f"again:{previous.id}"
-    already = s.scalar(
-        select(MentoringRequest.id).where(
-            MentoringRequest.team_id == previous.team_id,
-            or_(
-                MentoringRequest.source_key == source_key,
-                (MentoringRequest.program_id == previous.program_id)
-                & (MentoringRequest.mentee_user_id == previous.mentee_user_id)
-                & MentoringRequest.status.in_(OPEN_REQUEST_STATUSES),
-            ),
-        )
-    )
-    if already is not None:
+    if copy_request(s, previous, now) is None:
         return []
-    s.add(
-        MentoringRequest(
-            team_id=previous.team_id,
-            program_id=previous.program_id,
-            mentee_user_id=previous.mentee_user_id,
-            goals=previous.goals,
-            topics=list(previous.topics),
-            wants_outside_team=previous.wants_outside_team,
-            wants_more_senior=previous.wants_more_senior,
-            mentee_level=previous.mentee_level,
-            mentee_department=previous.mentee_department,
-            status=RequestStatus.WAITING,
-            source_key=source_key,
-            created_at=now,
-        )
-    )
-    s.flush()
     return retry_waiting(s, program, now)
 
 

@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.sender import BackgroundSender
 from bot.delivery.slack_gateway import SlackGateway, make_web_client
+from bot.matching.broader import BroaderChoices
 from bot.matching.cohorts import Cohorts
 from bot.matching.decisions import ProposalDecisions
 from bot.matching.intake import Intake
@@ -29,6 +30,8 @@ from bot.people.directory import People
 from bot.programs.catalog import Programs
 from bot.programs.owners import Owners
 from bot.reporting.home import Home
+from bot.reporting.mydata import MyData
+from bot.reporting.privacy import Erasure
 from bot.reporting.reports import Reports
 from bot.storage.database import make_engine, make_session_factory, ping
 
@@ -66,6 +69,9 @@ class Runtime:
     lifecycle: Lifecycle
     reports: Reports
     home: Home
+    broader: BroaderChoices
+    my_data: MyData
+    erasure: Erasure
     now: Callable[[], datetime] = utc_now
 
     def healthy(self) -> bool:
@@ -104,6 +110,7 @@ def build_runtime(
     sends = cast(Dispatcher, sender)
     programs = Programs(sessions, owners)
     pairings = Pairings(sessions)
+    lifecycle = Lifecycle(sessions, sends)
     return Runtime(
         settings=settings,
         engine=engine,
@@ -124,8 +131,11 @@ def build_runtime(
         pairings=pairings,
         planner=Planner(sessions, owners),
         answers=PairAnswers(sessions, sends, owners),
-        lifecycle=Lifecycle(sessions, sends),
+        lifecycle=lifecycle,
         reports=Reports(sessions, dispatcher, sender, gateway, owners, settings.stats_min_group),
         home=Home(sessions, pairings, programs, owners, settings.stats_min_group),
+        broader=BroaderChoices(sessions, sender),
+        my_data=MyData(sessions, dispatcher, gateway),
+        erasure=Erasure(sessions, lifecycle, gateway),
         now=now,
     )

@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from bot.reporting.privacy import DueReport, Erasure
+from bot.reporting.privacy import DueReport
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
 
 def erase_due(rt: Runtime, now: datetime) -> DueReport:
-    report = Erasure(rt.sessions, rt.lifecycle, rt.gateway).due(now)
+    report = rt.erasure.due(now)
     if report.erased:
         log.info("erased the data of %s people deactivated in Slack", report.erased)
     return report

@@ -15,8 +15,7 @@ GONE = "I can't find that request any more. It may have been withdrawn."
 
 
 def _choices(context: BoltContext) -> BroaderChoices:
-    rt = runtime(context)
-    return BroaderChoices(rt.sessions, rt.sender)
+    return runtime(context).broader
 
 
 def _show(body: dict[str, Any], context: BoltContext, outcome: ChoiceOutcome) -> None:

@@ -6,27 +6,16 @@ from typing import Any
 
 from slack_bolt import Ack, BoltContext
 
-from bot.reporting.mydata import MyData
-from bot.reporting.privacy import Erasure
 from bot.reporting.privacy_view import MYDATA_ON_ITS_WAY, erase_modal
-from bot.runtime import Runtime
 from handlers.context import now, runtime
 from handlers.replies import open_form
 
 Command = dict[str, Any]
 
 
-def my_data(rt: Runtime) -> MyData:
-    return MyData(rt.sessions, rt.dispatcher, rt.gateway)
-
-
-def erasure(rt: Runtime) -> Erasure:
-    return Erasure(rt.sessions, rt.lifecycle, rt.gateway)
-
-
 def mydata(ack: Ack, command: Command, context: BoltContext, _words: list[str]) -> None:
     rt, at = runtime(context), now(context)
-    service = my_data(rt)
+    service = rt.my_data
     export = service.prepare(command["team_id"], command["user_id"], command.get("trigger_id") or at.isoformat(), at)
     ack(text=MYDATA_ON_ITS_WAY)
     rt.sender.later(lambda: service.deliver(export, at), what="a data export")

@@ -6,7 +6,6 @@ from typing import Any
 
 from slack_bolt import App, BoltContext
 
-from handlers.commands.privacy import erasure
 from handlers.context import now, runtime
 from handlers.replies import publish_home
 
@@ -29,7 +28,7 @@ def user_changed(event: dict[str, Any], body: dict[str, Any], context: BoltConte
         rt = runtime(context)
         rt.people.learn(team_id, user, now(context))
         if user.get("deleted") is True and user.get("id"):
-            erasure(rt).deactivated(team_id, str(user["id"]), now(context))
+            rt.erasure.deactivated(team_id, str(user["id"]), now(context))
 
 
 def register(app: App) -> None:

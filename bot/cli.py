@@ -8,6 +8,7 @@ import os
 import sys
 from datetime import UTC, datetime
 
+from bot.blockkit.text import plural
 from bot.config import ConfigError, configure_logging, load_dotenv_file, load_settings
 
 log = logging.getLogger("mentor-bot")
@@ -114,8 +115,9 @@ def main(argv: list[str] | None = None) -> int:
 
         report = Ticker(rt).tick_once(args.at or rt.now())
         print(
-            f"mentor-bot: tick planned {report.plan.checkins} check-ins and completed {report.plan.completed} "
-            f"pairs; sent {report.sent.sent}, will retry {report.sent.retrying}, failed {report.sent.failed}"
+            f"mentor-bot: tick planned {plural(report.plan.checkins, 'check-in')} and completed "
+            f"{plural(report.plan.completed, 'pair')}; sent {report.sent.sent}, will retry "
+            f"{report.sent.retrying}, failed {report.sent.failed}"
         )
         return 0
 
@@ -174,17 +176,21 @@ def _import(rt, path: str, skip_bad: bool) -> int:  # type: ignore[no-untyped-de
         print(f"{path}:{line}: {reason}", file=sys.stderr)
     if report.problems and not skip_bad:
         print(
-            f"mentor-bot: nothing imported: {len(report.problems)} bad row(s). Fix them, or pass --skip-bad "
+            f"mentor-bot: nothing imported: {plural(len(report.problems), 'bad row')}. Fix them, or pass --skip-bad "
             "to import the rest",
             file=sys.stderr,
         )
         return 1
     if report.problems and not report.imported:
-        print(f"mentor-bot: nothing imported: all {len(report.problems)} row(s) were bad", file=sys.stderr)
+        print(
+            "mentor-bot: nothing imported: "
+            + ("the only row was bad" if len(report.problems) == 1 else f"all {len(report.problems)} rows were bad"),
+            file=sys.stderr,
+        )
         return 1
     print(
-        f"mentor-bot: imported {report.imported} people"
-        + (f", skipped {len(report.problems)} bad row(s)" if report.problems else "")
+        f"mentor-bot: imported {plural(report.imported, 'person', 'people')}"
+        + (f", skipped {plural(len(report.problems), 'bad row')}" if report.problems else "")
     )
     return 0
 

@@ -49,7 +49,7 @@ def test_bad_rows_are_reported_with_line_numbers_and_nothing_is_imported(bot, tm
     assert "people.csv:5: no Slack user has the email ghost@example.com" in result.stderr
     assert rows(bot, Person) == []
     skipped = run_cli(["import", "people.csv", "--skip-bad"], env(bot), tmp_path)
-    assert skipped.returncode == 0 and "imported 2 people, skipped 2 bad row(s)" in skipped.stdout
+    assert skipped.returncode == 0 and "imported 2 people, skipped 2 bad rows" in skipped.stdout
     assert len(rows(bot, Person)) == 2
 
 

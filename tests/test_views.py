@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,16 +20,19 @@ GOLDEN = Path(__file__).parent / "golden"
 NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)
 
 
-def program(topics=None) -> Program:
+def program(topics=None, **settings) -> Program:
     return Program(
         id=1,
         team_id="T1",
         name="Mentoring",
-        kind="classic",
+        kind=settings.pop("kind", "classic"),
         status="open",
         topics=DEFAULT_TOPICS if topics is None else topics,
         created_at=NOW,
         default_capacity=2,
+        cadence_weeks=settings.pop("cadence_weeks", 1),
+        length_weeks=settings.pop("length_weeks", 12),
+        **settings,
     )
 
 
@@ -106,9 +109,45 @@ def test_proposal_message_golden():
 
 
 def test_intro_message_golden():
-    payload = messages.intro_message(pairing(), mentoring_request(), proposal().reasons)
+    payload = messages.intro_message(pairing(), mentoring_request(), proposal().reasons, program(), NOW)
     check_golden("intro", payload)
     validate_message(payload)
+
+
+def _words(payload: dict) -> str:
+    return json.dumps(payload["blocks"])
+
+
+def test_intro_promises_the_programs_own_rhythm():
+    weekly = _words(messages.intro_message(pairing(), mentoring_request(), [], program(), NOW))
+    assert "check in here every week for the next 12 weeks" in weekly
+    fortnightly = _words(
+        messages.intro_message(pairing(), mentoring_request(), [], program(cadence_weeks=2, length_weeks=8), NOW)
+    )
+    assert "every 2 weeks for the next 8 weeks" in fortnightly
+    assert "each week" not in fortnightly and "every week" not in fortnightly
+
+
+def test_intro_of_a_cohort_names_its_start_and_shared_graduation():
+    starts = NOW + timedelta(days=10)
+    cohort = program(starts_at=starts, length_weeks=6)
+    words = _words(messages.intro_message(pairing(), mentoring_request(), [], cohort, NOW))
+    assert f"<!date^{int(starts.timestamp())}^" in words and "Your cohort starts on" in words
+    graduation = starts + timedelta(weeks=6)
+    assert f"graduates together on <!date^{int(graduation.timestamp())}^" in words
+    # Once the cohort runs, the intro no longer speaks of a start in the future.
+    later = _words(messages.intro_message(pairing(), mentoring_request(), [], cohort, starts + timedelta(days=1)))
+    assert "Your cohort starts on" not in later and "graduates together" in later
+
+
+def test_reverse_programs_say_so_in_the_proposal_and_the_intro():
+    reverse = program(kind="reverse")
+    proposal_words = _words(messages.proposal_message(proposal(), mentoring_request(), reverse))
+    intro_words = _words(messages.intro_message(pairing(), mentoring_request(), [], reverse, NOW))
+    assert "reverse mentoring" in proposal_words and "reverse mentoring" in intro_words
+    classic = program()
+    assert "reverse" not in _words(messages.proposal_message(proposal(), mentoring_request(), classic))
+    assert "reverse" not in _words(messages.intro_message(pairing(), mentoring_request(), [], classic, NOW))
 
 
 def test_user_text_cannot_ping_or_link():
@@ -121,7 +160,7 @@ def test_longest_inputs_stay_within_slacks_limits():
     long_request = mentoring_request("x" * 1000)
     for payload in (
         messages.proposal_message(proposal(), long_request, program()),
-        messages.intro_message(pairing(), long_request, ["r" * 200] * 4),
+        messages.intro_message(pairing(), long_request, ["r" * 200] * 4, program(kind="reverse"), NOW),
     ):
         validate_message(payload)
     many_topics = program([f"Topic number {n} " + "y" * 80 for n in range(150)])

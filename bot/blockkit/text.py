@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from datetime import datetime
 
 # Letters that render as nothing although Unicode calls them letters (Hangul fillers, the braille blank).
 _BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
@@ -38,3 +39,13 @@ def join_words(items: list[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def every_weeks(n: int) -> str:
+    """ "every week", "every 2 weeks": how often something happens, for a cadence in weeks."""
+    return "every week" if n == 1 else f"every {plural(n, 'week')}"
+
+
+def slack_date(at: datetime) -> str:
+    """A date Slack shows in each reader's own locale, with a plain fallback for clients that can't."""
+    return f"<!date^{int(at.timestamp())}^{{date_long}}|{at:%d %B %Y}>"

@@ -2,19 +2,38 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from bot.blockkit.blocks import Block, actions, button, context, escape, header, section
-from bot.blockkit.text import plural
+from bot.blockkit.text import plural, slack_date
 from bot.matching.cohorts import Preview
 from bot.matching.reasons import Reader, render
+from bot.programs.catalog import cohort_end
+from bot.storage.models import Program
 
 PUBLISH_ACTION = "cohort_publish"
 SHOWN_PAIRS = 25
 SHOWN_UNMATCHED = 10
 
 
-def preview_message(program_name: str, preview: Preview) -> dict[str, Any]:
+def _what_publishing_does(program: Program, now: datetime) -> str:
+    said = (
+        "Only you can see this. Nothing is sent until you publish; then each mentor gets the usual "
+        "Accept / Decline message, and each mentee left without a mentor is told why."
+    )
+    end = cohort_end(program)
+    if program.starts_at is not None and end is not None and now < program.starts_at:
+        said += (
+            f" You can publish before the cohort starts on {slack_date(program.starts_at)}: pairs are "
+            f"introduced when their mentor accepts, their check-ins begin at the start, and they all "
+            f"graduate together on {slack_date(end)}."
+        )
+    return said
+
+
+def preview_message(program: Program, preview: Preview, now: datetime) -> dict[str, Any]:
+    program_name = program.name
     if not preview.pairs and not preview.unmatched:
         text = f"No requests are waiting in {program_name}, so there is nothing to match."
         return {"response_type": "ephemeral", "text": text, "blocks": [section(text)]}
@@ -46,12 +65,7 @@ def preview_message(program_name: str, preview: Preview) -> dict[str, Any]:
                 block_id=f"cohort-{preview.plan_id}",
             )
         )
-    blocks.append(
-        context(
-            "Only you can see this. Nothing is sent until you publish; then each mentor gets the "
-            "usual Accept / Decline message."
-        )
-    )
+    blocks.append(context(_what_publishing_does(program, now)))
     return {
         "response_type": "ephemeral",
         "text": f"Cohort match preview for {program_name}: {plural(count, 'pair')}",

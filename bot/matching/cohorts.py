@@ -9,14 +9,15 @@ from enum import StrEnum
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.delivery import outbox
 from bot.delivery.dispatcher import Dispatcher
-from bot.matching import proposals
+from bot.matching import messages, proposals
 from bot.matching.assignment import NO_ELIGIBLE_MENTOR, CohortScores, assign_dense, assign_sparse
-from bot.matching.scoring import nobody_covers, score
+from bot.matching.scoring import covers_any, nobody_covers, score
 from bot.programs.owners import Owners
 from bot.storage.database import rows_changed, unit_of_work
 from bot.storage.models import CohortPlan, MentoringRequest, Program
-from bot.storage.statuses import CohortPlanStatus, ProgramKind, RequestStatus
+from bot.storage.statuses import CohortPlanStatus, DeliveryKind, ProgramKind, RequestStatus
 
 # Above this many (mentee, place) cells the exact dense solver gives way to the sparse one.
 DENSE_LIMIT = 2_000_000
@@ -51,6 +52,7 @@ class Published:
     result: PublishResult
     proposed: int = 0
     skipped: int = 0  # the request or the mentor's place changed since the preview
+    left: int = 0  # mentees still waiting after it, each told why and what happens next
 
 
 class Cohorts:
@@ -150,5 +152,38 @@ class Cohorts:
                     skipped += 1
                 else:
                     ids += queued
+            left = self._left_waiting(s, program, plan.id, now)
+            ids += left
         self.dispatcher.dispatch(ids, now)
-        return Published(PublishResult.PUBLISHED, len(plan.assignments) - skipped, skipped)
+        return Published(PublishResult.PUBLISHED, len(plan.assignments) - skipped, skipped, len(left))
+
+    @staticmethod
+    def _left_waiting(s: Session, program: Program, plan_id: int, now: datetime) -> list[int | None]:
+        """Tells each mentee the plan left waiting why, and what happens next. Once the cohort has
+        started, free places are offered to them at once instead, as to any waiting request."""
+        if not proposals.holds_for_cohort(program, now):
+            return proposals.retry_waiting(s, program, now)
+        requests = list(
+            s.scalars(
+                select(MentoringRequest).where(
+                    MentoringRequest.team_id == program.team_id,
+                    MentoringRequest.program_id == program.id,
+                    MentoringRequest.status == RequestStatus.WAITING,
+                )
+            )
+        )
+        if not requests:
+            return []
+        offers = proposals.load_offers(s, program)
+        return [
+            outbox.enqueue(
+                s,
+                team_id=program.team_id,
+                key=f"request:{request.id}:cohort-left:{plan_id}",
+                kind=DeliveryKind.MENTEE_NOTE,
+                payload=messages.cohort_left_note(program, any(covers_any(needs, o) for o in offers)),
+                target=request.mentee_user_id,
+                now=now,
+            )
+            for request, needs in zip(requests, proposals.needs_for_many(s, requests), strict=True)
+        ]

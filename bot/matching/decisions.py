@@ -15,7 +15,7 @@ from bot.delivery.dispatcher import Dispatcher
 from bot.matching import messages
 from bot.matching.proposals import free_place, lock_requests, open_program, propose_next
 from bot.storage.database import retry_on_conflict, rows_changed, unit_of_work
-from bot.storage.models import MentoringRequest, Pairing, Proposal
+from bot.storage.models import MentoringRequest, Pairing, Program, Proposal
 from bot.storage.statuses import DeliveryKind, PairingStatus, ProposalStatus, RequestStatus
 
 
@@ -79,13 +79,15 @@ class ProposalDecisions:
                 )
                 s.add(pairing)
                 s.flush()
+                program = s.get(Program, request.program_id)
+                assert program is not None
                 ids = [
                     outbox.enqueue(
                         s,
                         team_id=team_id,
                         key=f"pairing:{pairing.id}:intro",
                         kind=DeliveryKind.INTRO,
-                        payload=messages.intro_message(pairing, request, proposal.reasons),
+                        payload=messages.intro_message(pairing, request, proposal.reasons, program, now),
                         pairing_id=pairing.id,
                         now=now,
                     )

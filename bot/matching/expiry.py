@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blockkit.blocks import actions, button, context, message, section
+from bot.blockkit.text import plural, slack_date
 from bot.delivery import outbox
 from bot.matching.messages import ACCEPT_ACTION, DECLINE_ACTION
 from bot.matching.proposals import DeliveryIds, open_program, propose_next, withdraw_pending
@@ -29,15 +30,6 @@ REMIND_AFTER = timedelta(days=2)
 SHORTEST_EXPIRY = timedelta(days=1)
 
 
-def _date(at: datetime) -> str:
-    # Slack renders the date in each reader's own timezone.
-    return f"<!date^{int(at.timestamp())}^{{date_long}}|{at:%d %B %Y}>"
-
-
-def _days(n: int) -> str:
-    return f"{n} day" if n == 1 else f"{n} days"
-
-
 def reminder_message(proposal: Proposal, mentee_user_id: str, expires_at: datetime) -> dict[str, Any]:
     """Asks the mentor again, with the same answers as the proposal (its buttons decide the same proposal)."""
     text = f"A gentle reminder: <@{mentee_user_id}> is still hoping you'll mentor them."
@@ -45,7 +37,7 @@ def reminder_message(proposal: Proposal, mentee_user_id: str, expires_at: dateti
         text,
         [
             section(
-                f"{text} Could you answer by {_date(expires_at)}? If now isn't a good time, that's fine: "
+                f"{text} Could you answer by {slack_date(expires_at)}? If now isn't a good time, that's fine: "
                 "say so and I'll ask someone else."
             ),
             actions(
@@ -60,7 +52,7 @@ def reminder_message(proposal: Proposal, mentee_user_id: str, expires_at: dateti
 
 def expired_message(mentee_user_id: str, days: int) -> dict[str, Any]:
     text = (
-        f"No need to answer about <@{mentee_user_id}> any more. Their request waited {_days(days)}, so I've "
+        f"No need to answer about <@{mentee_user_id}> any more. Their request waited {plural(days, 'day')}, so I've "
         "passed it on to keep things moving for them. No worries at all: your place is free again."
     )
     return message(

@@ -21,10 +21,11 @@ from bot.blockkit.blocks import (
     quote,
     section,
 )
-from bot.blockkit.text import join_words
+from bot.blockkit.text import every_weeks, join_words, plural, slack_date
 from bot.matching.reasons import Reader, is_broader, render
+from bot.programs.catalog import cohort_end
 from bot.storage.models import MentoringRequest, Pairing, Program, Proposal
-from bot.storage.statuses import ProposalStatus
+from bot.storage.statuses import ProgramKind, ProposalStatus
 
 ACCEPT_ACTION = "proposal_accept"
 DECLINE_ACTION = "proposal_decline"
@@ -58,6 +59,14 @@ def proposal_message(proposal: Proposal, request: MentoringRequest, program: Pro
             "If you accept, I'll introduce you both in a group DM. If not, no hard feelings: I'll ask someone else."
         ),
     ]
+    if program.kind == ProgramKind.REVERSE:
+        blocks.insert(
+            3,
+            context(
+                "This is reverse mentoring: you'd share what you know with a more senior colleague, who "
+                "brings years of experience of their own. Expect to learn as much as you teach."
+            ),
+        )
     return message(f"Would you mentor {mentee}? They're looking for help with their goals.", blocks)
 
 
@@ -80,7 +89,29 @@ def proposal_outcome(proposal: Proposal, request: MentoringRequest, outcome: Pro
     return message(text, blocks)
 
 
-def intro_message(pairing: Pairing, request: MentoringRequest, reasons: Sequence[str]) -> dict[str, Any]:
+def rhythm_line(program: Program, now: datetime) -> str:
+    """What the pair can expect from the bot, in this program's own cadence, length and start."""
+    cadence = every_weeks(program.cadence_weeks)
+    if program.starts_at is not None and program.starts_at > now:
+        start = f"Your cohort starts on {slack_date(program.starts_at)}; from then, I'll check in here {cadence}"
+    else:
+        start = f"I'll check in here {cadence}"
+    end = cohort_end(program)
+    if end is not None and end > now:
+        length = f"until the cohort graduates together on {slack_date(end)}"
+    else:
+        length = f"for the next {plural(program.length_weeks, 'week')}"
+    return (
+        f"{start} {length}, to ask whether you met. Now and then I'll bring a question worth talking "
+        "through, and a reminder to trade honest feedback in both directions. Answers you give me "
+        "privately stay private. If the match isn't working for either of you, say so: a rematch is "
+        "no one's fault."
+    )
+
+
+def intro_message(
+    pairing: Pairing, request: MentoringRequest, reasons: Sequence[str], program: Program, now: datetime
+) -> dict[str, Any]:
     mentee, mentor = f"<@{pairing.mentee_user_id}>", f"<@{pairing.mentor_user_id}>"
     # Names go in after escaping, so only the two mentions are live, never text typed into a topic.
     said = [
@@ -103,19 +134,24 @@ def intro_message(pairing: Pairing, request: MentoringRequest, reasons: Sequence
             "4. Ground rules: what stays between you, and how you both like feedback, direct or gentle.\n"
             "5. One small step the mentee will try before you meet again."
         ),
-        section(
-            "*What I'll do from here*\n"
-            "I'll check in here each week to ask whether you met. Now and then I'll bring a question worth "
-            "talking through, and a reminder to trade honest feedback in both directions. Answers you give "
-            "me privately stay private. If the match isn't working for either of you, say so: a rematch is "
-            "no one's fault."
-        ),
+        section("*What I'll do from here*\n" + rhythm_line(program, now)),
     ]
+    if program.kind == ProgramKind.REVERSE:
+        blocks.insert(
+            2,
+            context(
+                f"This is reverse mentoring: {mentor} shares what they know of today's tools and ways of "
+                f"working, and {mentee} brings years of experience of their own. Expect both of you to learn."
+            ),
+        )
     return message(f"{mentee}, meet {mentor}, your mentor.", blocks)
 
 
-def mentee_asked_note(reasons: Sequence[str] = ()) -> dict[str, Any]:
+def mentee_asked_note(reasons: Sequence[str] = (), opening: bool = False) -> dict[str, Any]:
+    """The mentee's news that a mentor was asked. `opening` when it answers the request they just
+    made; a request carried over (a rematch, a cohort match, a freed place) gets no thanks for it."""
     said = render(reasons, Reader.MENTEE)
+    thanks = "Thanks, your request is in! " if opening else ""
     if is_broader(reasons):
         text = (
             "As you asked, I've looked beyond your topics and found a mentor who could still help: "
@@ -124,12 +160,12 @@ def mentee_asked_note(reasons: Sequence[str] = ()) -> dict[str, Any]:
         )
     elif said:
         text = (
-            f"Thanks, your request is in! I've found a mentor who fits you: {escape('; '.join(said))}. "
+            f"{thanks}I've found a mentor who fits you: {escape('; '.join(said))}. "
             "I've asked them, and you'll hear back here as soon as they reply."
         )
     else:
         text = (
-            "Thanks, your request is in! I've found a mentor who fits your goals and asked them. "
+            f"{thanks}I've found a mentor who fits your goals and asked them. "
             "You'll hear back here as soon as they reply."
         )
     return message(text, [section(text)])
@@ -193,18 +229,38 @@ def choice_closed_note() -> dict[str, Any]:
     return message(text, [section(text)])
 
 
-def mentee_waiting_note() -> dict[str, Any]:
+def mentee_waiting_note(opening: bool = False) -> dict[str, Any]:
     text = (
-        "Thanks, your request is in. Every mentor who'd fit is fully booked right now, so your request "
-        "is waiting. I'll ask the first good match as soon as one has room, and let you know here."
+        ("Thanks, your request is in. " if opening else "")
+        + "Every mentor who'd fit is fully booked right now, so your request is waiting. I'll ask the "
+        "first good match as soon as one has room, and let you know here."
     )
     return message(text, [section(text)])
 
 
-def mentee_cohort_note(starts_at: datetime) -> dict[str, Any]:
-    when = f"<!date^{int(starts_at.timestamp())}^{{date_long}}|{starts_at:%d %B %Y}>"
+def mentee_cohort_note(starts_at: datetime, opening: bool = False) -> dict[str, Any]:
+    when = slack_date(starts_at)
     text = (
-        f"Thanks, your request is in! This program's cohort starts on {when}: the program owners will match "
-        "everyone together then, and I'll let you know here who has been asked."
+        ("Thanks, your request is in! " if opening else "Your request is waiting for the cohort. ")
+        + f"This program runs as a cohort that starts on {when}. The program owners match everyone "
+        "together, on or before that day, and I'll let you know here who has been asked. Your pair's "
+        "check-ins begin when the cohort starts."
+    )
+    return message(text, [section(text)])
+
+
+def cohort_left_note(program: Program, covered: bool) -> dict[str, Any]:
+    """To a mentee the published cohort match left without a mentor: why, and what happens next."""
+    why = (
+        "every mentor who covers your topics already has a full set of mentees"
+        if covered
+        else "no mentor in this program covers your topics yet"
+    )
+    start = program.starts_at
+    when = f"From the cohort start on {slack_date(start)}, " if start is not None else "From now on, "
+    text = (
+        f"The program owners have matched this cohort, and there wasn't a mentor for you this round: {why}. "
+        f"Your request stays open and keeps its place in the queue. {when}I'll ask the first mentor who "
+        "fits as soon as one has room, and let you know here. Nothing for you to do in the meantime."
     )
     return message(text, [section(text)])

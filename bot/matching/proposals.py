@@ -214,8 +214,10 @@ def propose(
     score: float,
     reasons: list[str],
     now: datetime,
+    opening: bool = False,
 ) -> DeliveryIds | None:
-    """Asks this mentor, or returns None when their last place was taken meanwhile."""
+    """Asks this mentor, or returns None when their last place was taken meanwhile. `opening` when
+    this answers the request the mentee just made (see `messages.mentee_asked_note`)."""
     if not _reserve_place(s, offer.profile_id):
         return None
     broader = why.is_broader(reasons)
@@ -247,7 +249,7 @@ def propose(
             team_id=request.team_id,
             key=broader_key(request.id) if broader else f"request:{request.id}:asked",
             kind=DeliveryKind.MENTEE_NOTE,
-            payload=messages.mentee_asked_note(reasons),
+            payload=messages.mentee_asked_note(reasons, opening),
             target=request.mentee_user_id,
             now=now,
         ),
@@ -261,6 +263,7 @@ def propose_next(
     now: datetime,
     offers: list[MentorOffer] | None = None,
     broader: bool = False,
+    opening: bool = False,
 ) -> DeliveryIds:
     """Asks the best available mentor, or leaves the request waiting and tells the mentee.
 
@@ -276,7 +279,7 @@ def propose_next(
                 team_id=request.team_id,
                 key=f"request:{request.id}:cohort",
                 kind=DeliveryKind.MENTEE_NOTE,
-                payload=messages.mentee_cohort_note(program.starts_at),
+                payload=messages.mentee_cohort_note(program.starts_at, opening),
                 target=request.mentee_user_id,
                 now=now,
             )
@@ -288,7 +291,7 @@ def propose_next(
     reverse = program.kind == ProgramKind.REVERSE
     for match in rank(needs, offers, reverse, GoalFit([needs], offers).of(0)):
         index = offers.index(match.offer)
-        queued = propose(s, request, program, match.offer, match.score, list(match.reasons), now)
+        queued = propose(s, request, program, match.offer, match.score, list(match.reasons), now, opening)
         if queued is None:
             offers[index] = replace(match.offer, load=match.offer.capacity)
             continue
@@ -300,7 +303,7 @@ def propose_next(
     elif broader:
         key, payload = broader_key(request.id), messages.mentee_broader_waiting_note()
     else:
-        key, payload = f"request:{request.id}:waiting", messages.mentee_waiting_note()
+        key, payload = f"request:{request.id}:waiting", messages.mentee_waiting_note(opening)
     return [
         outbox.enqueue(
             s,

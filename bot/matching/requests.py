@@ -177,5 +177,5 @@ class Requests:
             program = open_program(s, team_id, locked[0].program_id)
             if program is None:
                 return
-            ids = propose_next(s, locked[0], program, now)
+            ids = propose_next(s, locked[0], program, now, opening=True)
         self.sender.dispatch(ids, now)

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.blockkit.blocks import Block, actions, button, context, escape, message, quote, section
+from bot.blockkit.text import join_words, plural, slack_date
 from bot.pairing.prompts import Prompt
+from bot.programs.catalog import cohort_end
 from bot.storage.models import Pairing, Program
 from bot.storage.statuses import CheckInAnswer, EndReason, PairingStatus, RequestStatus
 
 if TYPE_CHECKING:
-    from bot.pairing.pairings import Standing
+    from bot.pairing.pairings import Places, Standing
 
 MET_ACTION = "checkin_met"
 NOT_YET_ACTION = "checkin_not_yet"
@@ -132,7 +134,7 @@ def mentor_prompt(pairing: Pairing, prompt: Prompt, reverse: bool) -> dict[str, 
 
 def feedback_invitation(pairing: Pairing, user_id: str, weeks: int, round_: int) -> dict[str, Any]:
     other = pairing.mentee_user_id if user_id == pairing.mentor_user_id else pairing.mentor_user_id
-    text = f"{weeks} weeks in with <@{other}>: time to trade feedback."
+    text = f"{plural(weeks, 'week')} in with <@{other}>: time to trade feedback."
     return message(
         text,
         [
@@ -215,10 +217,22 @@ def help_acknowledged() -> dict[str, Any]:
     return message(text, [section(text)])
 
 
-def closing_survey(pairing: Pairing, user_id: str, weeks: int) -> dict[str, Any]:
+def closing_survey(pairing: Pairing, user_id: str, program: Program) -> dict[str, Any]:
+    """The closing word: a cohort's pairs graduate together, a rolling pair completes its own weeks."""
     is_mentee = user_id == pairing.mentee_user_id
     other = pairing.mentor_user_id if is_mentee else pairing.mentee_user_id
-    text = f"Your {weeks} weeks with <@{other}> are complete. Thank you both!"
+    if program.starts_at is not None and pairing.ends_at == cohort_end(program):
+        text = (
+            f"The {escape(program.name)} cohort has graduated: your time with <@{other}> is complete. Thank you both!"
+        )
+    else:
+        lasted = (pairing.ends_at - pairing.started_at) if pairing.ends_at else timedelta(weeks=program.length_weeks)
+        weeks = max(round(lasted / timedelta(weeks=1)), 1)
+        text = (
+            f"Your {plural(weeks, 'week')} with <@{other}> "
+            + ("is" if weeks == 1 else "are")
+            + " complete. Thank you both!"
+        )
     buttons = [
         button("Take the survey", SURVEY_ACTION, str(pairing.id), style="primary"),
         button("Keep meeting informally", INFORMAL_ACTION, str(pairing.id)),
@@ -272,7 +286,7 @@ def mentor_gone_notice(mentor_user_id: str, reason: EndReason, looking: bool) ->
 
 def partner_paused_note(user_id: str, until: datetime) -> dict[str, Any]:
     text = (
-        f"<@{user_id}> is taking a break from mentoring until {_date(until)}. Your check-ins and prompts "
+        f"<@{user_id}> is taking a break from mentoring until {slack_date(until)}. Your check-ins and prompts "
         "together pause until then and start again on their own."
     )
     return message(text, [section(text)])
@@ -283,14 +297,8 @@ def partner_resumed_note(user_id: str) -> dict[str, Any]:
     return message(text, [section(text)])
 
 
-def _date(at: datetime) -> str:
-    # Slack renders the date in each reader's own timezone.
-    return f"<!date^{int(at.timestamp())}^{{date_long}}|{at:%d %B %Y}>"
-
-
 def paused_message(until: datetime, partners_told: bool = False) -> dict[str, Any]:
-    # Slack renders the date in each reader's own timezone.
-    when = f"<!date^{int(until.timestamp())}^{{date_long}}|{until:%d %B %Y}>"
+    when = slack_date(until)
     text = f"Paused until {when}. Your check-ins and prompts stop until then and start again on their own."
     if partners_told:
         text += " I've told your mentoring partner you're taking a break, without giving a reason."
@@ -301,7 +309,7 @@ def paused_message(until: datetime, partners_told: bool = False) -> dict[str, An
 def paused_alone_message(until: datetime) -> dict[str, Any]:
     text = (
         f"You're not in a mentoring pair right now, so there's nothing to pause yet. I've noted your break "
-        f"until {_date(until)}: if you're matched before then, check-ins start after it."
+        f"until {slack_date(until)}: if you're matched before then, check-ins start after it."
     )
     return {"response_type": "ephemeral", "text": text, "blocks": [section(text)]}
 
@@ -320,24 +328,29 @@ def left_message(pairings: int, requests: int, profiles: int) -> dict[str, Any]:
     else:
         parts = []
         if pairings:
-            parts.append(f"ended {_plural(pairings, 'pairing', 'pairings')} and let the other person know")
+            parts.append(
+                f"ended {plural(pairings, 'pairing')}, telling " + ("your partner" if pairings == 1 else "each partner")
+            )
         if requests:
             parts.append("withdrawn your request" if requests == 1 else "withdrawn your requests")
         if profiles:
             parts.append("hidden your mentor profile")
-        text = f"Done: I've {', '.join(parts)}. Thank you for taking part; you're welcome back any time."
+        text = f"Done: I've {join_words(parts)}. Thank you for taking part; you're welcome back any time."
     return {"response_type": "ephemeral", "text": text, "blocks": [section(text)]}
 
 
-def _plural(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
+def _places_line(places: Places) -> str:
+    if not places.free:
+        return "all your places are taken" if places.capacity > 1 else "your one place is taken"
+    taken = f" ({places.load} of {plural(places.capacity, 'place')} taken)" if places.load else ""
+    return f"you have room for {plural(places.free, 'more mentee', 'more mentees')}{taken}"
 
 
-def mentor_room_line(standing: Standing) -> str | None:
-    if not standing.mentor_capacity:
-        return None
-    room = standing.mentor_capacity - standing.mentor_load
-    return f"You're a mentor with room for {room} more of {_plural(standing.mentor_capacity, 'mentee', 'mentees')}."
+def mentor_room_lines(standing: Standing) -> list[str]:
+    """A mentor's free places, per program when they mentor in more than one."""
+    if len(standing.places) == 1:
+        return [f"You're a mentor, and {_places_line(standing.places[0])}."]
+    return [f"As a mentor in {escape(places.program)}, {_places_line(places)}." for places in standing.places]
 
 
 def ended_pairing_line(standing: Standing, p: Pairing) -> str:
@@ -356,7 +369,10 @@ def ended_pairing_line(standing: Standing, p: Pairing) -> str:
 
 
 def paused_line(until: datetime) -> str:
-    return f"You're paused until {_date(until)}: no check-ins or prompts until then. `/mentor resume` picks up earlier."
+    return (
+        f"You're paused until {slack_date(until)}: no check-ins or prompts until then. "
+        "`/mentor resume` picks up earlier."
+    )
 
 
 def status_message(standing: Standing) -> dict[str, Any]:
@@ -372,9 +388,7 @@ def status_message(standing: Standing) -> dict[str, Any]:
             else ("waiting for a mentor with room")
         )
         lines.append(f"• Your request from {r.created_at:%d %b %Y}: {state}.")
-    room = mentor_room_line(standing)
-    if room:
-        lines.append(f"• {room}")
+    lines += [f"• {room}" for room in mentor_room_lines(standing)]
     lines += [f"• {ended_pairing_line(standing, p)}" for p in standing.ended]
     if standing.paused_until:
         lines.append(f"• {paused_line(standing.paused_until)}")

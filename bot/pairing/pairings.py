@@ -99,14 +99,27 @@ def _requeue(s: Session, previous: MentoringRequest, program: Program, now: date
 
 
 @dataclass(frozen=True)
+class Places:
+    """A mentor's places in one program: how many they offer and how many are taken."""
+
+    program: str
+    capacity: int
+    load: int
+
+    @property
+    def free(self) -> int:
+        return max(self.capacity - self.load, 0)
+
+
+@dataclass(frozen=True)
 class Standing:
     """Where one person stands: their active pairs on each side, open requests and mentor places."""
 
     as_mentee: list[Pairing]
     as_mentor: list[Pairing]
     open_requests: list[MentoringRequest]
-    mentor_capacity: int  # places offered across programs; 0 when not a mentor
-    mentor_load: int
+    # The places they offer as a mentor, one entry per program, in program order.
+    places: list[Places] = field(default_factory=list)
     # Their latest pairings that ended or completed, newest first.
     ended: list[Pairing] = field(default_factory=list)
     # Set while their own pause lasts; and the latest pause of anyone they are paired with, by user.
@@ -116,6 +129,11 @@ class Standing:
 
     def has_pairs(self) -> bool:
         return bool(self.as_mentee or self.as_mentor)
+
+    @property
+    def mentor_capacity(self) -> int:
+        """Places offered across programs; 0 when not a mentor."""
+        return sum(p.capacity for p in self.places)
 
     def paused_at(self, pairing: Pairing, at: datetime | None) -> datetime | None:
         """When a pause that holds this pair's check-in at `at` ends (either person's), else None."""
@@ -148,10 +166,16 @@ _OPEN_REQUESTS_OF = (
     )
     .order_by(MentoringRequest.created_at)
 )
-_ACTIVE_PROFILES_OF = select(MentorProfile).where(
-    MentorProfile.team_id == bindparam("team"),
-    MentorProfile.user_id == bindparam("user"),
-    MentorProfile.active.is_(True),
+_PLACES_OF = (
+    select(Program.name, MentorProfile.capacity, MentorProfile.load)
+    .join(Program, Program.id == MentorProfile.program_id)
+    .where(
+        MentorProfile.team_id == bindparam("team"),
+        MentorProfile.user_id == bindparam("user"),
+        MentorProfile.active.is_(True),
+        MentorProfile.capacity > 0,
+    )
+    .order_by(Program.id)
 )
 _ENDED_PAIRINGS_OF = (
     select(Pairing)
@@ -176,7 +200,7 @@ class Pairings:
         with reading(self.sessions) as s:
             pairings = list(s.scalars(_ACTIVE_PAIRINGS_OF, who))
             requests = list(s.scalars(_OPEN_REQUESTS_OF, who))
-            profiles = list(s.scalars(_ACTIVE_PROFILES_OF, who))
+            places = [Places(*row) for row in s.execute(_PLACES_OF, who)]
             ended = list(s.scalars(_ENDED_PAIRINGS_OF, who))
             pauses: dict[str, datetime] = {}
             if now is not None:
@@ -194,8 +218,7 @@ class Pairings:
             as_mentee=[p for p in pairings if p.mentee_user_id == user_id],
             as_mentor=[p for p in pairings if p.mentor_user_id == user_id],
             open_requests=requests,
-            mentor_capacity=sum(p.capacity for p in profiles),
-            mentor_load=sum(p.load for p in profiles),
+            places=places,
             ended=ended,
             paused_until=pauses.pop(user_id, None),
             partners_paused=pauses,

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 from bot.delivery import outbox
 from bot.pairing import messages as views
 from bot.pairing import prompts
-from bot.pairing.calendar import catch_up, first_slot, following_slot, zone
+from bot.pairing.calendar import FIRST_CHECKIN_GAP, catch_up, first_slot, following_slot, zone
 from bot.pairing.encoded import PeriodMessages, encode
 from bot.pairing.pairings import end_pairing
 from bot.programs.owners import Owners
@@ -56,6 +56,10 @@ NUDGE_AFTER_MISSES = 3
 # The program's last days are the closing survey's: no check-in, prompt or feedback invitation is
 # planned for a slot this close to a pair's end, so nothing asks for an answer the end would refuse.
 QUIET_BEFORE_END = timedelta(days=4)
+# A pair formed in a cohort program joins the cohort's rhythm: its first check-in comes once the cohort
+# has started, and it graduates at the cohort's end with everyone else. A pair formed with less than
+# this left before that end (a late rematch, say) runs the program's full length on its own instead.
+JOIN_COHORT_BEFORE_END = timedelta(weeks=4)
 ALERT_AFTER_MISSES = 4
 
 
@@ -161,6 +165,24 @@ class _Calendar:
         return found
 
 
+def _rhythm(
+    started_at: datetime,
+    weekday: int,
+    hour: int,
+    length_weeks: int,
+    cohort_start: datetime | None,
+    tz: str | None,
+    fallback: str,
+) -> dict[str, datetime]:
+    """A new pair's first check-in slot and end: its own, or its cohort's (see JOIN_COHORT_BEFORE_END)."""
+    length = timedelta(weeks=length_weeks)
+    after, ends = started_at, started_at + length
+    if cohort_start is not None and cohort_start + length - started_at >= JOIN_COHORT_BEFORE_END:
+        # The first slot lands at or after the cohort start, and still a day after the introduction.
+        after, ends = max(started_at, cohort_start - FIRST_CHECKIN_GAP), cohort_start + length
+    return {"slot": first_slot(after, weekday, hour, zone(tz, fallback)), "ends": ends}
+
+
 def _audience(period: int) -> Audience:
     """Alternate weeks: the mentee's sounding board on odd weeks, the mentor's prompt on even ones."""
     return Audience.MENTEE if period % 2 else Audience.MENTOR
@@ -198,6 +220,7 @@ class Planner:
                         Program.checkin_hour,
                         Program.length_weeks,
                         Program.timezone,
+                        Program.starts_at,
                         Person.tz,
                     )
                     .join(Program, Program.id == Pairing.program_id)
@@ -221,10 +244,9 @@ class Planner:
                     {
                         "pairing": pairing_id,
                         "weekday": weekday,
-                        "slot": first_slot(started_at, weekday, hour, zone(tz, fallback)),
-                        "ends": started_at + timedelta(weeks=length),
+                        **_rhythm(started_at, weekday, hour, length, cohort, tz, fallback),
                     }
-                    for pairing_id, started_at, weekday, hour, length, fallback, tz in rows
+                    for pairing_id, started_at, weekday, hour, length, fallback, cohort, tz in rows
                 ],
             )
             report.scheduled += len(rows)
@@ -472,7 +494,7 @@ class Planner:
                         team_id=pairing.team_id,
                         key=f"survey:{pairing.id}:{user}",
                         kind=DeliveryKind.CLOSING_SURVEY,
-                        payload=views.closing_survey(pairing, user, program.length_weeks),
+                        payload=views.closing_survey(pairing, user, program),
                         target=user,
                         pairing_id=pairing.id,
                         now=now,

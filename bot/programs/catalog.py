@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -35,6 +35,14 @@ DEFAULT_TOPICS = [
     "Work-life balance",
     "New tools and AI",
 ]
+
+
+def cohort_end(program: Program) -> datetime | None:
+    """When a cohort's pairs all graduate: the cohort start plus the program's length. None for a rolling
+    program (no start date), where each pair's length counts from its own introduction."""
+    if program.starts_at is None:
+        return None
+    return program.starts_at + timedelta(weeks=program.length_weeks)
 
 
 class ProgramProblem(StrEnum):

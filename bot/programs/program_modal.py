@@ -9,9 +9,9 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.blockkit.blocks import Block, context, input_block, modal, option, plain
+from bot.blockkit.blocks import Block, context, escape, input_block, modal, option, plain
 from bot.blockkit.state import Errors, StateReader, read_scale
-from bot.blockkit.text import ascii_int, is_blank
+from bot.blockkit.text import ascii_int, every_weeks, is_blank, plural
 from bot.people.vocabulary import TOPIC_MAX, merge_topics, split_topics
 from bot.storage.models import PROGRAM_DEFAULTS, Program
 from bot.storage.statuses import ProgramKind
@@ -126,7 +126,9 @@ def program_modal(program: Program | None, default_topics: list[str]) -> dict[st
         ),
         input_block("owners", "Program owners", owners, optional=True),
         input_block("stats_channel", "Stats channel", channel, optional=True),
-        context("Workspace admins and the people in MENTOR_PROGRAM_OWNERS own every program."),
+        context(
+            "Workspace admins, and the people your administrator named as owners of every program, own this one too."
+        ),
     ]
     return modal(
         PROGRAM_CALLBACK,
@@ -250,3 +252,19 @@ def read_program(values: Any, current: dict[str, Any] | None = None) -> tuple[Pr
         timezone=timezone,
         proposal_expiry_days=chosen["proposal_expiry_days"],
     ), {}
+
+
+def saved_summary(form: ProgramForm, created: bool) -> str:
+    """What an owner just saved, in a sentence or two, with what to do next."""
+    kind = "A reverse-mentoring program" if form.kind == ProgramKind.REVERSE else "A mentoring program"
+    rhythm = (
+        f"check-ins {every_weeks(form.cadence_weeks)} on {WEEKDAYS[form.checkin_weekday]} at "
+        f"{form.checkin_hour:02d}:00 ({form.timezone}), for {plural(form.length_weeks, 'week')}"
+    )
+    cohort = (
+        f" It runs as a cohort from {form.starts_on}: requests wait for your `/mentor match` until then."
+        if form.starts_on
+        else " Requests are matched as they arrive."
+    )
+    verb = "created" if created else "saved"
+    return f"*{escape(form.name)}* is {verb}. {kind}, with {rhythm}.{cohort}"

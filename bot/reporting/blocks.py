@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.blockkit.blocks import context, escape, header, message, mrkdwn, section
+from bot.blockkit.text import plural
 from bot.reporting.stats import Figure, ProgramStats
 
 HIDDEN = "–"
@@ -21,7 +22,13 @@ def _percent(value: float) -> str:
 
 
 def _duration(hours: float) -> str:
-    return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} days"
+    """ "under a minute", "25 minutes", "3.5 hours", "4 days": a time as a reader would say it."""
+    if hours < 1:
+        minutes = round(hours * 60)
+        return "under a minute" if minutes < 1 else plural(minutes, "minute")
+    if hours < 48:
+        return plural(round(hours, 1), "hour")
+    return plural(round(hours / 24, 1), "day")
 
 
 def _step(figure: Figure, base: Figure, threshold: int) -> str:

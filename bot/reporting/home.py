@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blockkit.blocks import Block, actions, button, context, divider, header, section
 from bot.pairing.lifecycle import PAUSE_WEEKS_DEFAULT
-from bot.pairing.messages import ended_pairing_line, mentor_room_line, paused_line
+from bot.pairing.messages import ended_pairing_line, mentor_room_lines, paused_line
 from bot.pairing.pairings import Pairings, Standing
 from bot.programs.catalog import Programs
 from bot.programs.owners import Owners
@@ -71,9 +71,7 @@ class Home:
                 "a mentor has been asked" if r.status == RequestStatus.PROPOSED else "waiting for a mentor with room"
             )
             lines.append(f"• Your request from {r.created_at:%d %b}: {state}.")
-        room = mentor_room_line(status)
-        if room:
-            lines.append(f"• {room}")
+        lines += [f"• {room}" for room in mentor_room_lines(status)]
         lines += [f"• {ended_pairing_line(status, p)}" for p in status.ended]
         if status.paused_until is not None:
             lines.append(f"• {paused_line(status.paused_until)}")

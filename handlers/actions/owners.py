@@ -6,6 +6,7 @@ from typing import Any
 
 from slack_bolt import Ack, BoltContext
 
+from bot.blockkit.text import plural
 from bot.matching.cohorts import PublishResult
 from handlers.context import action_value, int_or_none, now, runtime, team_of, user_of
 from handlers.replies import REFUSAL, tell
@@ -28,8 +29,14 @@ def publish(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     elif published.result == PublishResult.ALREADY:
         tell(rt, body, "That plan was already published (or replaced). Run `/mentor match` again for a fresh one.")
     else:
-        asked = f"{published.proposed} mentor" + ("" if published.proposed == 1 else "s")
         note = ""
         if published.skipped:
-            note = f" {published.skipped} were skipped: the request or the mentor's place changed since."
-        tell(rt, body, f"Published: I've asked {asked} to accept.{note}")
+            was = "was" if published.skipped == 1 else "were"
+            note += f" {published.skipped} {was} skipped: the request or the mentor's place changed since."
+        if published.left:
+            note += (
+                f" {plural(published.left, 'mentee')} still without a mentor "
+                + ("has" if published.left == 1 else "have")
+                + " been told why, and that their request stays in the queue."
+            )
+        tell(rt, body, f"Published: I've asked {plural(published.proposed, 'mentor')} to accept.{note}")

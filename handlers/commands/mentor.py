@@ -135,7 +135,7 @@ def match(ack: Ack, command: Command, context: BoltContext, words: list[str]) ->
     if preview is None:
         ack(text=REFUSAL)
         return
-    ack(**preview_message(target.name, preview))
+    ack(**preview_message(target, preview, now(context)))
 
 
 def _help(ack: Ack) -> None:

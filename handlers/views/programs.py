@@ -8,15 +8,20 @@ from slack_bolt import Ack, BoltContext
 
 from bot.blockkit.state import private_metadata
 from bot.programs.catalog import ProgramProblem
-from bot.programs.program_modal import read_program, settings_of
+from bot.programs.program_modal import read_program, saved_summary, settings_of
 from handlers.context import int_or_none, now, runtime, state_values, team_of, user_of
-from handlers.replies import REFUSAL
+from handlers.replies import REFUSAL, notice
 
 PROBLEMS = {
     ProgramProblem.NOT_OWNER: REFUSAL,
     ProgramProblem.NAME_TAKEN: "Another program already has that name.",
     ProgramProblem.GONE: "That program no longer exists.",
 }
+
+PROGRAM_NEXT = (
+    "\n\nPeople choose it when they run `/mentor request` or `/mentor offer`. "
+    "`/mentor stats` posts how it is going, and `/mentor program` with its name edits it again."
+)
 
 
 def program_saved(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
@@ -27,7 +32,8 @@ def program_saved(ack: Ack, body: dict[str, Any], view: dict[str, Any], context:
     if form is not None:
         problem = rt.programs.save(team_id, user_id, program_id, form, now(context))
         errors = {"name": PROBLEMS[problem]} if problem else {}
-    if errors:
+    if errors or form is None:
         ack(response_action="errors", errors=errors)
         return
-    ack()
+    summary = saved_summary(form, created=program_id is None)
+    ack(response_action="update", view=notice("Program saved", summary + PROGRAM_NEXT))

@@ -46,8 +46,8 @@ def tick(rt: Runtime, now: datetime) -> TickReport:
         or sent.failed
     ):
         log.info(
-            "tick at %s: %s check-ins planned, %s pairs completed; %s proposals reminded, %s expired; "
-            "%s sent, %s to retry, %s failed",
+            "tick at %s: check-ins planned %s, pairs completed %s; proposals reminded %s, expired %s; "
+            "messages sent %s, to retry %s, failed %s",
             now.isoformat(),
             plan.checkins,
             plan.completed,

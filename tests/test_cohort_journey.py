@@ -157,3 +157,16 @@ def test_a_new_request_is_thanked_for_once(bot):
     assert sum(THANKS in n for n in notes) == 1
     tick(bot, MONDAY + WEEK)
     assert sum(THANKS in n for n in notes_to(bot, MENTEE)) == 1
+
+
+def test_a_pair_formed_late_in_a_cohort_runs_its_own_length():
+    from bot.pairing.planner import _rhythm
+
+    weeks = 4
+    joined = _rhythm(COHORT_START + timedelta(weeks=2), 0, 10, weeks, COHORT_START, None, "UTC")
+    assert joined["ends"] == COHORT_END  # half the program left: it graduates with the cohort
+    late = COHORT_START + timedelta(weeks=2, days=1)
+    alone = _rhythm(late, 0, 10, weeks, COHORT_START, None, "UTC")
+    assert alone["ends"] == late + timedelta(weeks=weeks)
+    rolling = _rhythm(late, 0, 10, weeks, None, None, "UTC")
+    assert rolling["ends"] == late + timedelta(weeks=weeks) and rolling["slot"] > late

@@ -156,7 +156,7 @@ def test_cohort_programs_hold_requests_until_the_owner_matches_and_publishes(bot
     for i in range(4):
         request(bot, user=f"U0MTE{i:05d}")
     assert count(bot, Proposal) == 0
-    assert "cohort starts on" in bot.fake.posts_to("U0MTE00000")[-1]["text"]
+    assert "cohort that starts on" in bot.fake.posts_to("U0MTE00000")[-1]["text"]
 
     preview = command_in(bot, OWNER, "match").json()
     assert preview["response_type"] == "ephemeral"

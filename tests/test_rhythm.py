@@ -160,7 +160,7 @@ def test_skip_the_reminder(bot):
         for e in b.get("elements", [])
         if e.get("type") == "button" and e["text"]["text"] == "Skip the reminder"
     )
-    bot.slack.click(MENTEE, skip["action_id"], skip["value"], channel=pairing.dm_channel_id, ts="1.1")
+    bot.slack.click(MENTEE, skip["action_id"], skip["value"], channel=pairing.dm_channel_id, ts=updated["ts"])
     before = len(bot.fake.posts_to(pairing.dm_channel_id))
     tick(bot, MONDAY + timedelta(days=2))
     assert len(bot.fake.posts_to(pairing.dm_channel_id)) == before
@@ -377,7 +377,7 @@ def test_tick_at_next_monday_ten_from_the_command_line(bot, tmp_path):
     result = run_cli(["tick", "--at", "2026-12-07T09:59:00+01:00"], env, tmp_path)
     assert result.returncode == 0 and checkins(bot, pairing) == []
     result = run_cli(["tick", "--at", "2026-12-07T10:00:00+01:00"], env, tmp_path)
-    assert result.returncode == 0 and "planned 1 check-ins" in result.stdout, result.stdout + result.stderr
+    assert result.returncode == 0 and "planned 1 check-in and" in result.stdout, result.stdout + result.stderr
     assert len(checkins(bot, pairing)) == 1
     assert "planned 0 check-ins" in run_cli(["tick", "--at", "2026-12-07T10:00:00+01:00"], env, tmp_path).stdout
 

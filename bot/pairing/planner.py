@@ -58,8 +58,8 @@ NUDGE_AFTER_MISSES = 3
 QUIET_BEFORE_END = timedelta(days=4)
 # A pair formed in a cohort program joins the cohort's rhythm: its first check-in comes once the cohort
 # has started, and it graduates at the cohort's end with everyone else. A pair formed with less than
-# this left before that end (a late rematch, say) runs the program's full length on its own instead.
-JOIN_COHORT_BEFORE_END = timedelta(weeks=4)
+# this share of the program left (a late rematch, say) runs the program's full length on its own.
+JOIN_COHORT_SHARE_LEFT = 0.5
 ALERT_AFTER_MISSES = 4
 
 
@@ -174,10 +174,10 @@ def _rhythm(
     tz: str | None,
     fallback: str,
 ) -> dict[str, datetime]:
-    """A new pair's first check-in slot and end: its own, or its cohort's (see JOIN_COHORT_BEFORE_END)."""
+    """A new pair's first check-in slot and end: its own, or its cohort's (see JOIN_COHORT_SHARE_LEFT)."""
     length = timedelta(weeks=length_weeks)
     after, ends = started_at, started_at + length
-    if cohort_start is not None and cohort_start + length - started_at >= JOIN_COHORT_BEFORE_END:
+    if cohort_start is not None and cohort_start + length - started_at >= length * JOIN_COHORT_SHARE_LEFT:
         # The first slot lands at or after the cohort start, and still a day after the introduction.
         after, ends = max(started_at, cohort_start - FIRST_CHECKIN_GAP), cohort_start + length
     return {"slot": first_slot(after, weekday, hour, zone(tz, fallback)), "ends": ends}

@@ -79,7 +79,8 @@ def test_a_cohort_is_matched_early_starts_together_and_graduates_together(bot):
     assert "wasn't a mentor for you this round" in left_note and "stays open" in left_note
 
     # Two mentors accept before the start, the third after it; time runs on in half days.
-    accept_at = dict(zip(MENTORS, [PUBLISHED, PUBLISHED + timedelta(days=1), COHORT_START + timedelta(days=1)]))
+    accepting = [PUBLISHED, PUBLISHED + timedelta(days=1), COHORT_START + timedelta(days=1)]
+    accept_at = dict(zip(MENTORS, accepting, strict=True))
     day = PUBLISHED
     while day <= COHORT_END + timedelta(days=1):
         tick(bot, day)

@@ -184,7 +184,8 @@ def run_plan(api_url: str, database_url: str, turns: Turns | None) -> dict[str, 
 def run_ours(api_url: str, database_url: str, turns: Turns | None) -> dict[str, Any]:
     assert turns is not None
     rt = build(api_url, database_url)
-    post = rt.gateway.post_message
+    slack = rt.gateway.to("TBENCH0001")
+    post = slack.post_message
 
     def post_in_turn(*args: Any, **kwargs: Any) -> Any:
         try:
@@ -192,7 +193,7 @@ def run_ours(api_url: str, database_url: str, turns: Turns | None) -> dict[str, 
         finally:
             turns.sent_one()
 
-    rt.gateway.post_message = post_in_turn  # type: ignore[method-assign]
+    slack.post_message = post_in_turn  # type: ignore[method-assign]
     turns.begin()
     sent = rt.dispatcher.dispatch_due(MONDAY + timedelta(seconds=1))
     turns.end()

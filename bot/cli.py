@@ -25,7 +25,13 @@ def _parse_instant(raw: str) -> datetime:
 
 
 # With none of these set, `mentor-bot run` starts the sandbox instead of asking for them.
-SLACK_CREDENTIALS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN")
+SLACK_CREDENTIALS = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_APP_TOKEN",
+    "SLACK_CLIENT_ID",
+    "SLACK_CLIENT_SECRET",
+)
 
 
 def _sandbox(port: int) -> int:
@@ -51,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     people = sub.add_parser("import", help="import people (department, title, level, manager, timezone) from CSV")
     people.add_argument("file", help="CSV with email or slack_id, department, title, level, manager_email, timezone")
     people.add_argument("--skip-bad", action="store_true", help="import the good rows even if some are bad")
+    people.add_argument("--team", help="the workspace to import into (its ID, T…); needed with OAuth installs")
     sandbox = sub.add_parser(
         "sandbox", help="try the bot in your browser with a built-in Slack stand-in; no workspace needed"
     )
@@ -124,13 +131,19 @@ def main(argv: list[str] | None = None) -> int:
     if command == "export":
         return _export(rt, args.program, args.out)
 
-    from bot.delivery.slack_gateway import SlackFailure
+    from bot.delivery.slack_gateway import SlackFailure, SlackGateway
 
     if command == "import":
-        return _import(rt, args.file, args.skip_bad)
+        return _import(rt, args.file, args.skip_bad, args.team)
 
+    if rt.settings.oauth:
+        log.info("serving every workspace that installs the app, from /slack/install")
+        from handlers.serve import serve
+
+        serve(rt)
+        return 0
     try:
-        identity = rt.gateway.auth_test()
+        identity = SlackGateway(rt.web_client).auth_test()
     except SlackFailure as exc:
         if exc.permanent:
             print(
@@ -149,23 +162,32 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _import(rt, path: str, skip_bad: bool) -> int:  # type: ignore[no-untyped-def]
-    from bot.delivery.slack_gateway import SlackFailure
+def _import(rt, path: str, skip_bad: bool, team: str | None) -> int:  # type: ignore[no-untyped-def]
+    from bot.delivery.slack_gateway import SlackFailure, SlackGateway
     from bot.people.hr_import import SlackLookupFailed, import_people, slack_lookup
     from bot.storage.database import unit_of_work
 
-    try:
-        team_id = str(rt.gateway.auth_test()["team_id"])
-    except (SlackFailure, KeyError) as exc:
-        print(
-            f"mentor-bot: cannot tell which workspace SLACK_BOT_TOKEN belongs to ({exc}): check the token",
-            file=sys.stderr,
-        )
-        return 2
+    if rt.settings.oauth:
+        if not team:
+            print("mentor-bot: --team is needed with OAuth installs: name the workspace ID (T…)", file=sys.stderr)
+            return 2
+        team_id = team
+    else:
+        try:
+            team_id = str(SlackGateway(rt.web_client).auth_test()["team_id"])
+        except (SlackFailure, KeyError) as exc:
+            print(
+                f"mentor-bot: cannot tell which workspace SLACK_BOT_TOKEN belongs to ({exc}): check the token",
+                file=sys.stderr,
+            )
+            return 2
+        if team and team != team_id:
+            print(f"mentor-bot: SLACK_BOT_TOKEN belongs to workspace {team_id}, not {team}", file=sys.stderr)
+            return 2
     try:
         # Bytes: the importer finds the encoding itself (UTF-8 with or without BOM, or UTF-16).
         with open(path, "rb") as source, unit_of_work(rt.sessions) as s:
-            report = import_people(s, team_id, source, slack_lookup(rt.gateway), skip_bad, rt.now())  # type: ignore[arg-type]
+            report = import_people(s, team_id, source, slack_lookup(rt.gateway.to(team_id)), skip_bad, rt.now())  # type: ignore[arg-type]
     except SlackLookupFailed as exc:
         print(f"mentor-bot: nothing imported: Slack could not look people up ({exc}); try again later", file=sys.stderr)
         return 2

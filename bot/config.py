@@ -24,7 +24,19 @@ PLACEHOLDERS = {
     "SLACK_BOT_TOKEN": "xoxb-your-bot-token",
     "SLACK_SIGNING_SECRET": "your-signing-secret",
     "SLACK_APP_TOKEN": "xapp-your-app-token",
+    "SLACK_CLIENT_ID": "your-client-id",
+    "SLACK_CLIENT_SECRET": "your-client-secret",
 }
+# The bot scopes an OAuth install asks for: the same list as manifest.yml's.
+BOT_SCOPES = (
+    "commands",
+    "chat:write",
+    "im:write",
+    "mpim:write",
+    "users:read",
+    "users:read.email",
+    "files:write",
+)
 
 
 class ConfigError(Exception):
@@ -33,9 +45,14 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class Settings:
+    # Token mode: one workspace's bot token. Empty in OAuth mode, where each install brings its own.
     bot_token: str
     signing_secret: str
     app_token: str | None = None
+    # OAuth mode: any number of workspaces install the app through /slack/install.
+    client_id: str | None = None
+    client_secret: str | None = None
+    redirect_uri: str | None = None
     api_url: str = SLACK_DEFAULT_API_URL
     database_url: str = DEFAULT_DATABASE_URL
     port: int = 3000
@@ -48,6 +65,11 @@ class Settings:
     @property
     def socket_mode(self) -> bool:
         return self.app_token is not None
+
+    @property
+    def oauth(self) -> bool:
+        """Many workspaces, each with the token its install gave, rather than one SLACK_BOT_TOKEN."""
+        return self.client_id is not None
 
 
 def load_dotenv_file(path: str = ".env") -> None:
@@ -84,9 +106,18 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Build Settings from a mapping (default: os.environ) or raise ConfigError."""
     env = os.environ if env is None else env
 
-    bot_token = _require(
-        env, "SLACK_BOT_TOKEN", "xoxb-", "copy the Bot User OAuth Token from your app's 'OAuth & Permissions' page"
-    )
+    client_id, client_secret, redirect_uri = _oauth_settings(env)
+    if client_id is None:
+        bot_token = _require(
+            env, "SLACK_BOT_TOKEN", "xoxb-", "copy the Bot User OAuth Token from your app's 'OAuth & Permissions' page"
+        )
+    elif env.get("SLACK_BOT_TOKEN", "").strip():
+        raise ConfigError(
+            "SLACK_BOT_TOKEN is set alongside SLACK_CLIENT_ID: unset SLACK_BOT_TOKEN to serve every workspace "
+            "that installs the app, or unset SLACK_CLIENT_ID and SLACK_CLIENT_SECRET to serve one workspace"
+        )
+    else:
+        bot_token = ""
     app_token = env.get("SLACK_APP_TOKEN", "").strip() or None
     if app_token is not None:
         _refuse_placeholder(
@@ -94,6 +125,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             app_token,
             "create an app-level token with the connections:write scope (Basic Information → App-Level Tokens), "
             "or leave it empty to run in HTTP mode",
+        )
+    if app_token is not None and client_id is not None:
+        raise ConfigError(
+            "SLACK_APP_TOKEN is set alongside SLACK_CLIENT_ID: installs need HTTP mode for /slack/install, "
+            "so unset SLACK_APP_TOKEN (or unset SLACK_CLIENT_ID to use Socket Mode with one workspace)"
         )
     if app_token is not None and not app_token.startswith("xapp-"):
         raise ConfigError(
@@ -157,6 +193,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         bot_token=bot_token,
         signing_secret=signing_secret,
         app_token=app_token,
+        client_id=client_id,
+        client_secret=client_secret,
+        redirect_uri=redirect_uri,
         api_url=api_url,
         database_url=database_url,
         port=port,
@@ -166,6 +205,34 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         stats_min_group=stats_min_group,
         database_timeouts=database_timeouts,
     )
+
+
+def _oauth_settings(env: Mapping[str, str]) -> tuple[str | None, str | None, str | None]:
+    """SLACK_CLIENT_ID and SLACK_CLIENT_SECRET together turn on OAuth installs; one without the other is a mistake."""
+    where = "from your app's 'Basic Information' page (App Credentials)"
+    client_id = env.get("SLACK_CLIENT_ID", "").strip() or None
+    client_secret = env.get("SLACK_CLIENT_SECRET", "").strip() or None
+    if client_id is None and client_secret is None:
+        return None, None, None
+    if client_id is None:
+        raise ConfigError(f"SLACK_CLIENT_ID is not set but SLACK_CLIENT_SECRET is: copy the Client ID {where}")
+    if client_secret is None:
+        raise ConfigError(f"SLACK_CLIENT_SECRET is not set but SLACK_CLIENT_ID is: copy the Client Secret {where}")
+    _refuse_placeholder("SLACK_CLIENT_ID", client_id, f"copy the Client ID {where}")
+    _refuse_placeholder("SLACK_CLIENT_SECRET", client_secret, f"copy the Client Secret {where}")
+    redirect_uri = env.get("SLACK_REDIRECT_URI", "").strip() or None
+    if redirect_uri is not None:
+        parsed = urlparse(redirect_uri)
+        if (
+            parsed.scheme not in ("http", "https")
+            or not parsed.netloc
+            or not parsed.path.endswith("/slack/oauth_redirect")
+        ):
+            raise ConfigError(
+                "SLACK_REDIRECT_URI must be this bot's public https URL ending in /slack/oauth_redirect, "
+                f"as listed under Redirect URLs on your app's 'OAuth & Permissions' page; got {redirect_uri!r}"
+            )
+    return client_id, client_secret, redirect_uri
 
 
 def _int_setting(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:

@@ -9,13 +9,15 @@ from datetime import UTC, datetime
 from typing import cast
 
 from slack_sdk import WebClient
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.delivery.dispatcher import Dispatcher
+from bot.delivery.installations import Installations, Tokens
 from bot.delivery.sender import BackgroundSender
-from bot.delivery.slack_gateway import SlackGateway, make_web_client
+from bot.delivery.slack_gateway import Gateways, make_web_client
 from bot.matching.broader import BroaderChoices
 from bot.matching.cohorts import Cohorts
 from bot.matching.decisions import ProposalDecisions
@@ -38,6 +40,8 @@ from bot.storage.database import make_engine, make_session_factory, ping
 # A trigger id lives 3 s from the user's action, so a modal either opens quickly or not at all: the
 # one Web API call made before answering Slack gets this long, with no retry and no Retry-After wait.
 TRIGGER_TIMEOUT = 2
+# An install started at /slack/install must come back from Slack within this many seconds.
+OAUTH_STATE_SECONDS = 600
 
 
 def utc_now() -> datetime:
@@ -49,10 +53,12 @@ class Runtime:
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
+    # Bolt's own client: it carries the one bot token in token mode, and no token in OAuth mode.
     web_client: WebClient
-    gateway: SlackGateway
+    # Each workspace's Web API calls, with that workspace's token.
+    gateway: Gateways
     # views.open and views.push: the only calls made before answering (see TRIGGER_TIMEOUT).
-    triggers: SlackGateway
+    triggers: Gateways
     dispatcher: Dispatcher
     sender: BackgroundSender
     people: People
@@ -72,6 +78,10 @@ class Runtime:
     broader: BroaderChoices
     my_data: MyData
     erasure: Erasure
+    tokens: Tokens
+    # OAuth mode only: where installs are kept, and the single-use state of each install in progress.
+    installations: Installations | None = None
+    oauth_states: SQLAlchemyOAuthStateStore | None = None
     now: Callable[[], datetime] = utc_now
 
     def healthy(self) -> bool:
@@ -91,10 +101,16 @@ def build_runtime(
     """
     engine = make_engine(settings.database_url, settings.database_timeouts)
     sessions = make_session_factory(engine)
+    installations = Installations(settings.client_id, engine, sessions, now) if settings.client_id is not None else None
+    oauth_states = (
+        SQLAlchemyOAuthStateStore(expiration_seconds=OAUTH_STATE_SECONDS, engine=engine) if installations else None
+    )
+    tokens = Tokens(sessions, single=settings.bot_token, store=installations)
     web_client = make_web_client(settings.bot_token, settings.api_url, sleep=sleep)
-    gateway = SlackGateway(web_client)
-    triggers = SlackGateway(
-        WebClient(token=settings.bot_token, base_url=settings.api_url, timeout=TRIGGER_TIMEOUT, retry_handlers=[])
+    gateway = Gateways(tokens.bot_token, lambda token: make_web_client(token, settings.api_url, sleep=sleep))
+    triggers = Gateways(
+        tokens.bot_token,
+        lambda token: WebClient(token=token, base_url=settings.api_url, timeout=TRIGGER_TIMEOUT, retry_handlers=[]),
     )
     # Services hand what they commit to the sender, which sends it after the answer.
     sender = BackgroundSender()
@@ -137,5 +153,8 @@ def build_runtime(
         broader=BroaderChoices(sessions, sender),
         my_data=MyData(sessions, dispatcher, gateway),
         erasure=Erasure(sessions, lifecycle, gateway),
+        tokens=tokens,
+        installations=installations,
+        oauth_states=oauth_states,
         now=now,
     )

@@ -14,7 +14,7 @@ from typing import Any
 from bot.blockkit.blocks import modal, section
 from bot.delivery.slack_gateway import SlackFailure
 from bot.runtime import Runtime
-from handlers.context import message_location, user_of
+from handlers.context import message_location, team_of, user_of
 
 log = logging.getLogger(__name__)
 
@@ -23,12 +23,12 @@ REFUSAL = "Sorry, only program owners can do that. Ask a workspace admin if you 
 
 def tell(rt: Runtime, body: dict[str, Any], text: str) -> None:
     """A private note to whoever clicked, where they clicked."""
-    tell_user(rt, user_of(body), text, message_location(body)[0])
+    tell_user(rt, team_of(body), user_of(body), text, message_location(body)[0])
 
 
-def tell_user(rt: Runtime, user_id: str, text: str, channel: str | None = None) -> None:
+def tell_user(rt: Runtime, team_id: str, user_id: str, text: str, channel: str | None = None) -> None:
     """A private note to one person, ephemeral where they are or else by DM, after the answer."""
-    rt.sender.later(lambda: rt.gateway.tell(user_id, text, channel), what="a private note")
+    rt.sender.later(lambda: rt.gateway.to(team_id).tell(user_id, text, channel), what="a private note")
 
 
 def replace_message(rt: Runtime, body: dict[str, Any], payload: dict[str, Any]) -> None:
@@ -36,21 +36,21 @@ def replace_message(rt: Runtime, body: dict[str, Any], payload: dict[str, Any]) 
     channel, ts = message_location(body)
     if not (channel and ts):
         return
-    user_id = user_of(body)
+    user_id, slack = user_of(body), rt.gateway.to(team_of(body))
 
     def update() -> None:
         try:
-            rt.gateway.update_message(channel, ts, payload["text"], payload["blocks"])
+            slack.update_message(channel, ts, payload["text"], payload["blocks"])
         except SlackFailure as exc:
-            rt.gateway.tell(user_id, payload["text"] + f" (I couldn't update the message: {exc.error})", channel)
+            slack.tell(user_id, payload["text"] + f" (I couldn't update the message: {exc.error})", channel)
 
     rt.sender.later(update, what="a message update")
 
 
-def open_form(rt: Runtime, trigger_id: str, view: dict[str, Any]) -> str | None:
+def open_form(rt: Runtime, team_id: str, trigger_id: str, view: dict[str, Any]) -> str | None:
     """Opens a modal now, while its trigger is valid. None if it opened, else Slack's error."""
     try:
-        rt.triggers.open_view(trigger_id, view)
+        rt.triggers.to(team_id).open_view(trigger_id, view)
     except SlackFailure as exc:
         log.warning("views.open failed: %s", exc.error)
         return exc.error
@@ -58,7 +58,7 @@ def open_form(rt: Runtime, trigger_id: str, view: dict[str, Any]) -> str | None:
 
 
 def open_modal(rt: Runtime, body: dict[str, Any], view: dict[str, Any]) -> None:
-    error = open_form(rt, body.get("trigger_id", ""), view)
+    error = open_form(rt, team_of(body), body.get("trigger_id", ""), view)
     if error:
         tell(rt, body, f"Sorry, I couldn't open the form ({error}). Please try again.")
 
@@ -68,7 +68,7 @@ def publish_home(rt: Runtime, team_id: str, user_ids: list[str], now: datetime) 
 
     def publish(user_id: str) -> None:
         try:
-            rt.gateway.publish_home(user_id, rt.home.view(team_id, user_id, now))
+            rt.gateway.to(team_id).publish_home(user_id, rt.home.view(team_id, user_id, now))
         except SlackFailure as exc:
             log.warning("views.publish failed for %s: %s", user_id, exc.error)
 

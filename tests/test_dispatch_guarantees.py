@@ -16,7 +16,7 @@ from sqlalchemy import event, select
 
 from bot.delivery import claims, outbox
 from bot.delivery.dispatcher import Dispatcher
-from bot.delivery.slack_gateway import SlackGateway, make_web_client
+from bot.delivery.slack_gateway import Gateways, make_web_client
 from bot.people.directory import ensure_workspace
 from bot.storage.database import make_engine, make_session_factory, unit_of_work
 from bot.storage.models import Delivery
@@ -89,7 +89,7 @@ def test_a_429_storm_delays_but_never_duplicates_or_drops(fake_slack, migrated_d
     fake_slack.storm_share, fake_slack.storm_retry_after = 0.25, 1
     engine = make_engine(migrated_database_url)
     slept: list[float] = []
-    gateway = SlackGateway(make_web_client("xoxb-storm", fake_slack.url, sleep=slept.append))
+    gateway = Gateways.one(make_web_client("xoxb-storm", fake_slack.url, sleep=slept.append))
     dispatcher = Dispatcher(make_session_factory(engine), gateway)
     now, handed_back = T0, 0
     for _ in range(40):
@@ -159,7 +159,7 @@ def test_rows_one_replica_is_claiming_are_skipped_by_another(fake_slack, migrate
     first, second = (
         Dispatcher(
             make_session_factory(make_engine(migrated_database_url)),
-            SlackGateway(make_web_client(token, fake_slack.url)),
+            Gateways.one(make_web_client(token, fake_slack.url)),
         )
         for token in ("xoxb-first", "xoxb-second")
     )
@@ -192,7 +192,7 @@ def test_rows_one_replica_is_claiming_are_skipped_by_another(fake_slack, migrate
 
 def two_dispatchers(fake, database_url: str) -> list[Dispatcher]:  # type: ignore[no-untyped-def]
     return [
-        Dispatcher(make_session_factory(make_engine(database_url)), SlackGateway(make_web_client(token, fake.url)))
+        Dispatcher(make_session_factory(make_engine(database_url)), Gateways.one(make_web_client(token, fake.url)))
         for token in ("xoxb-first", "xoxb-second")
     ]
 
@@ -311,7 +311,7 @@ def test_a_run_that_fails_midway_hands_back_the_rows_it_never_tried(fake_slack, 
 
     sender = Dispatcher(
         make_session_factory(engine),
-        SlackGateway(make_web_client("xoxb-broken", fake_slack.url)),
+        Gateways.one(make_web_client("xoxb-broken", fake_slack.url)),
         recipient_check=owner_rule_breaks_on_the_third,
     )
     with pytest.raises(RuntimeError):

@@ -15,7 +15,7 @@ from bot.delivery import dispatcher as dispatching
 from bot.delivery import outbox
 from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.outbox import PostgresMarks
-from bot.delivery.slack_gateway import SlackGateway, make_web_client
+from bot.delivery.slack_gateway import Gateways, make_web_client
 from bot.people.directory import ensure_workspace
 from bot.storage.database import make_engine, make_session_factory, unit_of_work
 from bot.storage.models import Delivery
@@ -62,7 +62,7 @@ def claim(database_url: str, row_id: int) -> str:
 
 def dispatcher(fake_slack, database_url: str) -> Dispatcher:  # type: ignore[no-untyped-def]
     engine = make_engine(database_url)
-    return Dispatcher(make_session_factory(engine), SlackGateway(make_web_client("xoxb-marks", fake_slack.url)))
+    return Dispatcher(make_session_factory(engine), Gateways.one(make_web_client("xoxb-marks", fake_slack.url)))
 
 
 def test_a_mark_records_what_slack_answered_as_the_orm_would(fake_slack, migrated_database_url):

@@ -17,7 +17,7 @@ from bot.delivery.dispatcher import Dispatcher, Unreachable
 from bot.delivery.slack_gateway import (
     MAX_RETRY_AFTER,
     MIN_RETRY_AFTER,
-    SlackGateway,
+    Gateways,
     make_web_client,
     retry_after_seconds,
 )
@@ -123,7 +123,7 @@ def test_a_revoked_token_is_probed_at_doubling_gaps_and_nothing_is_given_up(fake
     told: list[Unreachable] = []
     sender = Dispatcher(
         make_session_factory(make_engine(migrated_database_url)),
-        SlackGateway(make_web_client(TOKEN, fake_slack.url)),
+        Gateways.one(make_web_client(TOKEN, fake_slack.url)),
         on_unreachable=lambda gone, now: told.append(gone) or [],
     )
     report = sender.dispatch_due(T0)
@@ -207,7 +207,7 @@ def test_an_absurd_retry_after_is_clamped_and_never_breaks_a_run(fake_slack, mig
     slept: list[float] = []
     sender = Dispatcher(
         make_session_factory(make_engine(migrated_database_url)),
-        SlackGateway(make_web_client("xoxb-limits", fake_slack.url, sleep=slept.append)),
+        Gateways.one(make_web_client("xoxb-limits", fake_slack.url, sleep=slept.append)),
     )
     fake_slack.fail("chat.postMessage", status=429, retry_after=value, times=1)  # type: ignore[arg-type]
     report = sender.dispatch_due(T0)

@@ -57,7 +57,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.delivery import claims, token_health
 from bot.delivery.claims import Lease, Run
 from bot.delivery.outbox import run_connection
-from bot.delivery.slack_gateway import UNREACHABLE_ERRORS, USER_ERRORS, SlackFailure, SlackGateway
+from bot.delivery.slack_gateway import UNREACHABLE_ERRORS, USER_ERRORS, Gateways, SlackFailure
 from bot.storage.models import Delivery, Pairing, Workspace
 from bot.storage.statuses import OWNER_ONLY_KINDS, DeliveryKind, DeliveryStatus
 
@@ -116,7 +116,7 @@ class Dispatcher:
     def __init__(
         self,
         sessions: sessionmaker[Session],
-        gateway: SlackGateway,
+        gateway: Gateways,
         *,
         recipient_check: RecipientCheck | None = None,
         on_unreachable: UnreachableHandler | None = None,
@@ -346,11 +346,12 @@ class Dispatcher:
         try:
             if row.kind in OWNER_ONLY_KINDS and not self._still_for(row, now):
                 raise SlackFailure(NOT_AN_OWNER, permanent=True)
+            slack = self.gateway.to(row.team_id)
             if channel is None:
-                channel = self.gateway.open_conversation(row.members)
+                channel = slack.open_conversation(row.members)
                 with self._tx() as conn:
                     conn.execute(update(Pairing).where(Pairing.id == row.pairing_id).values(dm_channel_id=channel))
-            posted = self.gateway.post_message(channel, row.payload.get("text", ""), row.payload.get("blocks"))
+            posted = slack.post_message(channel, row.payload.get("text", ""), row.payload.get("blocks"))
         except SlackFailure as exc:
             return self._failed(run, row, lease, exc, now, report)
         # On the wire before the next Slack call begins: that is the whole duplicate window (see above).
@@ -370,7 +371,7 @@ class Dispatcher:
         if gone:
             # Only a working token can tell who is gone: check it before anyone's pair is ended for it.
             try:
-                self.gateway.auth_test()
+                self.gateway.to(row.team_id).auth_test()
             except SlackFailure as check:
                 if check.token_refused:
                     self._token_refused(run, row, lease, check, report)

@@ -6,6 +6,7 @@ import email.utils
 import logging
 import math
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -45,8 +46,11 @@ TOKEN_ERRORS = frozenset(
         "no_permission",
         "team_added_to_org",
         "accesslimited",
+        # Ours, not Slack's: the app has no install (or no longer has one) in that workspace.
+        "app_not_installed",
     }
 )
+APP_NOT_INSTALLED = "app_not_installed"
 
 # Errors that name one person: they are gone, or cannot be written to by this app.
 USER_ERRORS = frozenset(
@@ -190,7 +194,7 @@ def default_retry_handlers(max_rate_limit_wait: float = 3.0, sleep: Sleep = time
 
 def make_web_client(token: str, api_url: str, max_rate_limit_wait: float = 3.0, sleep: Sleep = time.sleep) -> WebClient:
     return WebClient(
-        token=token,
+        token=token or None,
         base_url=api_url,
         timeout=15,
         retry_handlers=default_retry_handlers(max_rate_limit_wait, sleep),
@@ -220,10 +224,14 @@ class Posted:
 
 
 class SlackGateway:
-    def __init__(self, client: WebClient):
+    """Web API calls for one workspace, through `client` (None: the app is not installed there)."""
+
+    def __init__(self, client: WebClient | None):
         self.client = client
 
     def _call(self, method: str, **kwargs: Any) -> dict[str, Any]:
+        if self.client is None:
+            raise SlackFailure(APP_NOT_INSTALLED, permanent=False)
         try:
             response = getattr(self.client, method)(**kwargs)
         except SlackApiError as exc:
@@ -290,3 +298,32 @@ class SlackGateway:
         except SlackFailure as exc:
             # The note itself stays out of the log: it may quote what someone wrote.
             log.warning("could not tell %s a note (%s)", user_id, exc.error)
+
+
+class Gateways:
+    """A SlackGateway for each workspace, speaking with that workspace's bot token (`token_for`).
+
+    Clients are made by `make_client` and kept per token, so connections are reused; a workspace
+    with no token gets a gateway whose every call fails as a token outage (APP_NOT_INSTALLED)."""
+
+    def __init__(self, token_for: Callable[[str], str | None], make_client: Callable[[str], WebClient]):
+        self.token_for = token_for
+        self.make_client = make_client
+        self._lock = threading.Lock()
+        self._clients: dict[str, SlackGateway] = {}
+
+    @classmethod
+    def one(cls, client: WebClient) -> Gateways:
+        """Every workspace through the one client given (its token's workspace, in token mode)."""
+        gateways = cls(lambda _team: client.token, lambda _token: client)
+        return gateways
+
+    def to(self, team_id: str) -> SlackGateway:
+        token = self.token_for(team_id)
+        if not token:
+            return SlackGateway(None)
+        with self._lock:
+            gateway = self._clients.get(token)
+            if gateway is None:
+                gateway = self._clients[token] = SlackGateway(self.make_client(token))
+            return gateway

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, Engine, select, update
 
-from bot.delivery.slack_gateway import SlackFailure, SlackGateway
+from bot.delivery.slack_gateway import Gateways, SlackFailure
 from bot.storage.models import Workspace
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ def refuse(conn: Connection, team_id: str, error: str, now: datetime) -> datetim
     return probe_at if result.rowcount else None
 
 
-def probe(engine: Engine, gateway: SlackGateway, now: datetime) -> list[str]:
+def probe(engine: Engine, gateway: Gateways, now: datetime) -> list[str]:
     """Probes every refused token whose probe is due. Returns the workspaces whose sends resume."""
     with engine.begin() as conn:
         due = conn.execute(
@@ -75,9 +75,9 @@ def _take_probe(engine: Engine, team_id: str, seen: datetime, next_probe: dateti
     return bool(taken.rowcount)
 
 
-def _token_works(engine: Engine, gateway: SlackGateway, team_id: str, failed_at: datetime, now: datetime) -> bool:
+def _token_works(engine: Engine, gateway: Gateways, team_id: str, failed_at: datetime, now: datetime) -> bool:
     try:
-        gateway.auth_test()
+        gateway.to(team_id).auth_test()
     except SlackFailure as exc:
         if exc.token_refused:
             with engine.begin() as conn:

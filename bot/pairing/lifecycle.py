@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.delivery import outbox
 from bot.delivery.dispatcher import Dispatcher, Unreachable
-from bot.delivery.slack_gateway import SlackFailure, SlackGateway
+from bot.delivery.slack_gateway import Gateways, SlackFailure
 from bot.matching.proposals import DeliveryIds, lock_requests, withdraw_pending
 from bot.matching.requests import request_again
 from bot.pairing import messages
@@ -268,7 +268,7 @@ class Lifecycle:
 class Departures:
     """Ends a pair when a send shows one of them is gone (deactivated, deleted, unreachable)."""
 
-    def __init__(self, sessions: sessionmaker[Session], gateway: SlackGateway):
+    def __init__(self, sessions: sessionmaker[Session], gateway: Gateways):
         self.sessions = sessions
         self.gateway = gateway
 
@@ -282,7 +282,7 @@ class Departures:
         if gone.target is not None and gone.target not in members:
             # A note about the pair to someone else (an owner): their absence says nothing about the pair.
             return []
-        who = gone.target or self._find_gone(members)
+        who = gone.target or self._find_gone(gone.team_id, members)
         if who is None:
             log.error(
                 "pair %s: a send failed with %s but both members still look reachable", gone.pairing_id, gone.error
@@ -303,10 +303,10 @@ class Departures:
             _summary, ids = step_out(s, gone.team_id, who, EndReason.UNREACHABLE, now)
         return ids
 
-    def _find_gone(self, members: tuple[str, str]) -> str | None:
+    def _find_gone(self, team_id: str, members: tuple[str, str]) -> str | None:
         for user_id in members:
             try:
-                info = self.gateway.user_info(user_id)
+                info = self.gateway.to(team_id).user_info(user_id)
             except SlackFailure as exc:
                 if exc.token_refused:
                     return None  # Slack can't say who is gone while it refuses the bot's own token

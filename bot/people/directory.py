@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.delivery.slack_gateway import SlackFailure, SlackGateway
+from bot.delivery.slack_gateway import Gateways, SlackFailure
 from bot.storage.database import unit_of_work
 from bot.storage.models import Person, Workspace
 
@@ -68,9 +68,9 @@ class People:
     def __init__(
         self,
         sessions: sessionmaker[Session],
-        gateway: SlackGateway,
+        gateway: Gateways,
         *,
-        first_lookup: SlackGateway | None = None,
+        first_lookup: Gateways | None = None,
         later: Later | None = None,
     ):
         self.sessions = sessions
@@ -130,8 +130,8 @@ class People:
                 return
         self._store(team_id, user_id, info, now)
 
-    def _reread(self, team_id: str, user_id: str, now: datetime, gateway: SlackGateway) -> Person | None:
-        return self._store(team_id, user_id, gateway.user_info(user_id), now)
+    def _reread(self, team_id: str, user_id: str, now: datetime, gateway: Gateways) -> Person | None:
+        return self._store(team_id, user_id, gateway.to(team_id).user_info(user_id), now)
 
     def _store(self, team_id: str, user_id: str, info: dict[str, Any], now: datetime) -> Person | None:
         try:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.blockkit.blocks import MESSAGE_BLOCKS_MAX, SECTION_TEXT_MAX, escape, header, message, section
 from bot.delivery import outbox
 from bot.delivery.dispatcher import Dispatcher
-from bot.delivery.slack_gateway import SlackFailure, SlackGateway
+from bot.delivery.slack_gateway import Gateways, SlackFailure
 from bot.people.directory import ensure_workspace
 from bot.storage.database import reading, rows_changed, unit_of_work
 from bot.storage.models import (
@@ -301,6 +301,7 @@ def export_message(data: dict[str, Any]) -> dict[str, Any]:
 @dataclass(frozen=True)
 class Export:
     delivery_id: int | None
+    team_id: str
     user_id: str
     content: bytes
 
@@ -308,7 +309,7 @@ class Export:
 class MyData:
     """Builds a person's export, stores its DM in the outbox, and sends it with the file after the answer."""
 
-    def __init__(self, sessions: sessionmaker[Session], dispatcher: Dispatcher, gateway: SlackGateway):
+    def __init__(self, sessions: sessionmaker[Session], dispatcher: Dispatcher, gateway: Gateways):
         self.sessions = sessions
         self.dispatcher = dispatcher
         self.gateway = gateway
@@ -329,7 +330,7 @@ class MyData:
                 now=now,
             )
         content = json.dumps(data, indent=2, ensure_ascii=False).encode()
-        return Export(delivery_id, user_id, content)
+        return Export(delivery_id, team_id, user_id, content)
 
     def deliver(self, export: Export, now: datetime) -> None:
         """Sends the DM, then the file into the same conversation; then drops our copy of the sent DM."""
@@ -337,11 +338,12 @@ class MyData:
             return  # the same request again: its export is already on its way
         self.dispatcher.dispatch([export.delivery_id], now)
         try:
-            channel = self.gateway.open_conversation([export.user_id])
-            self.gateway.upload_png(channel, export.content, FILENAME, "Your mentoring data")
+            slack = self.gateway.to(export.team_id)
+            channel = slack.open_conversation([export.user_id])
+            slack.upload_png(channel, export.content, FILENAME, "Your mentoring data")
         except SlackFailure as exc:
             log.warning("could not upload a data export file (%s)", exc.error)
-            self.gateway.tell(
+            slack.tell(
                 export.user_id, f"Sorry, I couldn't attach the file with your data ({exc.error}). Please try again."
             )
         scrub_sent(self.sessions, now, only=export.delivery_id)

@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy import and_, delete, exists, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.delivery.slack_gateway import USER_ERRORS, SlackFailure, SlackGateway
+from bot.delivery.slack_gateway import USER_ERRORS, Gateways, SlackFailure
 from bot.pairing.lifecycle import Lifecycle
 from bot.people.directory import ensure_person, ensure_workspace, find_person
 from bot.reporting.mydata import scrub_sent
@@ -222,7 +222,7 @@ def _holds_anything(s: Session, team_id: str, user_id: str) -> bool:
 class Erasure:
     """Erases people on request, and people deactivated in Slack once their grace period is over."""
 
-    def __init__(self, sessions: sessionmaker[Session], lifecycle: Lifecycle, gateway: SlackGateway):
+    def __init__(self, sessions: sessionmaker[Session], lifecycle: Lifecycle, gateway: Gateways):
         self.sessions = sessions
         self.lifecycle = lifecycle
         self.gateway = gateway
@@ -295,7 +295,7 @@ class Erasure:
             ).all()
         erased = active = unknown = 0
         for team_id, user_id in due:
-            gone = self._gone(user_id)
+            gone = self._gone(team_id, user_id)
             if gone is None:
                 unknown += 1
             elif gone:
@@ -311,10 +311,10 @@ class Erasure:
                 active += 1
         return DueReport(erased, active, unknown)
 
-    def _gone(self, user_id: str) -> bool | None:
+    def _gone(self, team_id: str, user_id: str) -> bool | None:
         """Whether Slack says this person is deactivated or deleted; None when Slack can't say now."""
         try:
-            info = self.gateway.user_info(user_id)
+            info = self.gateway.to(team_id).user_info(user_id)
         except SlackFailure as exc:
             if exc.permanent and exc.error in USER_ERRORS:
                 return True

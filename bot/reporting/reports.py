@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.delivery import outbox
 from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.sender import BackgroundSender
-from bot.delivery.slack_gateway import SlackFailure, SlackGateway
+from bot.delivery.slack_gateway import Gateways, SlackFailure
 from bot.programs.owners import Owners
 from bot.reporting import stats
 from bot.reporting.blocks import stats_message
@@ -46,7 +46,7 @@ class Reports:
         sessions: sessionmaker[Session],
         dispatcher: Dispatcher,
         sender: BackgroundSender,
-        gateway: SlackGateway,
+        gateway: Gateways,
         owners: Owners,
         min_group: int,
     ):
@@ -110,18 +110,20 @@ class Reports:
             later = status == DeliveryStatus.PENDING
             hint = "I'll keep trying" if later else FIX_HINTS.get(error or "", "please try again later")
             text = f"I couldn't post the stats for {program_name} in <#{channel}> ({error}): {hint}."
-            self.gateway.tell(user_id, text)
+            self.gateway.to(team_id).tell(user_id, text)
             return
         if weekly is None:
             return
         try:
             png = checkin_chart(program_name, weekly)
-            self.gateway.upload_png(channel, png, "mentoring-checkins.png", f"Weekly check-ins: {program_name}")
+            self.gateway.to(team_id).upload_png(
+                channel, png, "mentoring-checkins.png", f"Weekly check-ins: {program_name}"
+            )
         except SlackFailure as exc:
             log.warning("stats chart upload failed: %s", exc.error)
             hint = FIX_HINTS.get(exc.error, "the summary is complete without it")
             text = f"The stats chart for {program_name} couldn't be uploaded ({exc.error}): {hint}."
-            self.gateway.tell(user_id, text)
+            self.gateway.to(team_id).tell(user_id, text)
 
 
 FIX_HINTS = {

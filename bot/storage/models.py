@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -18,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -111,6 +114,21 @@ class Workspace(Base):
     token_error: Mapped[str | None] = mapped_column(String(64))
     token_failed_at: Mapped[datetime | None]
     token_probe_at: Mapped[datetime | None]
+    # Set for a workspace of an Enterprise Grid org: its token is found through the org's install
+    # when the app was installed org-wide (`is_enterprise_install`), else through the workspace's own.
+    enterprise_id: Mapped[str | None] = mapped_column(String(32))
+    is_enterprise_install: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Set when the app is uninstalled or its tokens revoked: nothing is sent from then on, and every
+    # row of the workspace is deleted at `erase_after` unless the app is installed again first.
+    uninstalled_at: Mapped[datetime | None]
+    erase_after: Mapped[datetime | None]
+
+
+# slack_sdk's installation store and OAuth state store keep their tables on our database, under our
+# migrations: declared here with the store's own definitions, so the schema check covers them too.
+INSTALLATIONS_TABLE = SQLAlchemyInstallationStore.build_installations_table(Base.metadata, "slack_installations")
+BOTS_TABLE = SQLAlchemyInstallationStore.build_bots_table(Base.metadata, "slack_bots")
+OAUTH_STATES_TABLE = SQLAlchemyOAuthStateStore.build_oauth_states_table(Base.metadata, "slack_oauth_states")
 
 
 class Program(Base):

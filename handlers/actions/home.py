@@ -16,9 +16,11 @@ from handlers.replies import open_form, publish_home, tell_user
 def _open(body: dict[str, Any], context: BoltContext, kind: str) -> None:
     rt, team_id, user_id = runtime(context), team_of(body), user_of(body)
     build = rt.intake.offer_form if kind == "offer" else rt.intake.request_form
-    error = open_form(rt, body.get("trigger_id", ""), build(team_id, user_id, now(context)))
+    error = open_form(rt, team_id, body.get("trigger_id", ""), build(team_id, user_id, now(context)))
     if error:
-        tell_user(rt, user_id, f"Sorry, I couldn't open the form ({error}). Please try `/mentor {kind}` again.")
+        tell_user(
+            rt, team_id, user_id, f"Sorry, I couldn't open the form ({error}). Please try `/mentor {kind}` again."
+        )
         return
     rt.intake.opened(team_id, user_id, now(context))
 
@@ -40,11 +42,11 @@ def pause(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     if action_value(body) == RESUME_VALUE:
         partners = rt.lifecycle.resume(team_id, user_id, now(context))
         publish_home(rt, team_id, [user_id, *(partners or ())], now(context))
-        tell_user(rt, user_id, resumed_message(partners is not None)["text"])
+        tell_user(rt, team_id, user_id, resumed_message(partners is not None)["text"])
         return
     paused = rt.lifecycle.pause(team_id, user_id, PAUSE_WEEKS_DEFAULT, now(context), only_if_paired=True)
     publish_home(rt, team_id, [user_id, *paused.partners], now(context))
     if paused.until is None:
-        tell_user(rt, user_id, "You're not in a mentoring pair right now, so there's nothing to pause.")
+        tell_user(rt, team_id, user_id, "You're not in a mentoring pair right now, so there's nothing to pause.")
         return
-    tell_user(rt, user_id, paused_message(paused.until, True)["text"])
+    tell_user(rt, team_id, user_id, paused_message(paused.until, True)["text"])

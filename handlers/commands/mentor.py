@@ -34,7 +34,7 @@ def _open_form(kind: str) -> Run:
     def run(ack: Ack, command: Command, context: BoltContext, _words: list[str]) -> None:
         rt, team_id, user_id = runtime(context), command["team_id"], command["user_id"]
         build = rt.intake.offer_form if kind == "offer" else rt.intake.request_form
-        error = open_form(rt, command.get("trigger_id", ""), build(team_id, user_id, now(context)))
+        error = open_form(rt, team_id, command.get("trigger_id", ""), build(team_id, user_id, now(context)))
         if error:
             ack(text=f"Sorry, I couldn't open the form ({error}). Please try `/mentor {kind}` again.")
             return
@@ -106,7 +106,7 @@ def program(ack: Ack, command: Command, context: BoltContext, words: list[str]) 
     if not rt.owners.may_run(team_id, user_id, target, now(context)):
         ack(text=REFUSAL)
         return
-    error = open_form(rt, command.get("trigger_id", ""), program_modal(target, DEFAULT_TOPICS))
+    error = open_form(rt, team_id, command.get("trigger_id", ""), program_modal(target, DEFAULT_TOPICS))
     if error:
         ack(text=f"Sorry, I couldn't open the form ({error}). Please try again.")
         return

@@ -22,7 +22,7 @@ def mydata(ack: Ack, command: Command, context: BoltContext, _words: list[str]) 
 
 
 def erase(ack: Ack, command: Command, context: BoltContext, _words: list[str]) -> None:
-    error = open_form(runtime(context), command.get("trigger_id", ""), erase_modal())
+    error = open_form(runtime(context), command["team_id"], command.get("trigger_id", ""), erase_modal())
     if error:
         ack(text=f"Sorry, I couldn't open the form ({error}). Please try `/mentor erase` again.")
         return

@@ -31,6 +31,7 @@ PLACEHOLDERS = {
 BOT_SCOPES = (
     "commands",
     "chat:write",
+    "chat:write.public",
     "im:write",
     "mpim:write",
     "users:read",

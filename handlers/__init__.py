@@ -8,12 +8,13 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.runtime import Runtime
-from handlers import actions, commands, events, fallbacks, views
+from handlers import actions, commands, events, fallbacks, installs, views
 from handlers.context import attach_runtime
 
 
 def register(app: App, rt: Runtime) -> None:
     app.use(attach_runtime(rt))
+    installs.register(app, rt)
     commands.register(app)
     actions.register(app)
     views.register(app)

@@ -7,14 +7,15 @@ import json
 import logging
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.authorization import AuthorizeResult
 
 from bot.blockkit.blocks import modal, section
 from bot.runtime import Runtime
-from handlers import gate, register
+from handlers import gate, installs, register
 
 log = logging.getLogger(__name__)
 
@@ -30,15 +31,30 @@ def build_app(rt: Runtime) -> App:
     # environment and warns that it goes unused, which is exactly the intent: keep that one quiet.
     bolt_log.setLevel(logging.ERROR)
     try:
-        app = App(
-            client=rt.web_client,
-            signing_secret=rt.settings.signing_secret or None,
-            # Work finishes before the HTTP response, so what the user sees next is already true.
-            process_before_response=True,
-            # auth.test now, at start, not inside the first request's 3 seconds.
-            token_verification_enabled=True,
-            logger=bolt_log,
-        )
+        if rt.settings.oauth:
+            assert rt.installations is not None
+            app = App(
+                client=rt.web_client,
+                signing_secret=rt.settings.signing_secret,
+                process_before_response=True,
+                oauth_settings=installs.oauth_settings(rt),
+                installation_store=rt.installations,
+                installation_store_bot_only=True,
+                # An Authorize instance, which Bolt takes alongside OAuth settings (a plain function it won't).
+                authorize=cast(Callable[..., AuthorizeResult], installs.StoredInstall(rt.installations)),
+                user_facing_authorize_error_message=installs.NOT_INSTALLED,
+                logger=bolt_log,
+            )
+        else:
+            app = App(
+                client=rt.web_client,
+                signing_secret=rt.settings.signing_secret or None,
+                # Work finishes before the HTTP response, so what the user sees next is already true.
+                process_before_response=True,
+                # auth.test now, at start, not inside the first request's 3 seconds.
+                token_verification_enabled=True,
+                logger=bolt_log,
+            )
     finally:
         bolt_log.setLevel(previous)
     register(app, rt)
@@ -96,6 +112,9 @@ def build_wsgi(app: App, rt: Runtime) -> Callable[[dict[str, Any], StartResponse
             )
         if path == EVENTS_PATH and environ.get("REQUEST_METHOD") == "POST":
             return events(environ, start_response)
+        if rt.settings.oauth and path in (installs.INSTALL_PATH, installs.REDIRECT_PATH):
+            if environ.get("REQUEST_METHOD") == "GET":
+                return slack(environ, start_response)
         return plain(start_response, "404 Not Found", "not found")
 
     return wsgi

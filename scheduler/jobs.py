@@ -11,7 +11,7 @@ from bot.delivery.dispatcher import DispatchReport
 from bot.matching.expiry import ExpiryReport, ProposalExpiry
 from bot.pairing.planner import PlanReport
 from bot.runtime import Runtime
-from scheduler.privacy import erase_due
+from scheduler.privacy import erase_due, erase_uninstalled
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,8 @@ def tick(rt: Runtime, now: datetime) -> TickReport:
     resumed = tuple(rt.dispatcher.probe_tokens(now))
     # People deactivated in Slack are erased once their grace period is over.
     erase_due(rt, now)
+    # Workspaces that uninstalled the app go whole once their grace period is over.
+    erase_uninstalled(rt, now)
     sent = rt.dispatcher.dispatch_due(now)
     if (
         plan.checkins

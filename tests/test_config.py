@@ -83,3 +83,43 @@ def test_a_bad_database_timeout_is_refused_in_one_line_naming_it(name, raw):
     with pytest.raises(ConfigError, match=f"^{name} must be a number of seconds") as refused:
         load_settings(env)
     assert "\n" not in str(refused.value)
+
+
+def oauth_env(**changes: str) -> dict[str, str]:
+    env = {
+        "SLACK_CLIENT_ID": "1111.2222",
+        "SLACK_CLIENT_SECRET": "0123456789abcdef",
+        "SLACK_SIGNING_SECRET": "0123abcd",
+    }
+    env.update(changes)
+    return {k: v for k, v in env.items() if v != ""}
+
+
+def test_client_id_and_secret_turn_on_oauth_mode_without_a_bot_token():
+    settings = load_settings(oauth_env(SLACK_REDIRECT_URI="https://bot.example.com/slack/oauth_redirect"))
+    assert settings.oauth and not settings.socket_mode and settings.bot_token == ""
+    assert settings.redirect_uri == "https://bot.example.com/slack/oauth_redirect"
+    assert not load_settings({"SLACK_BOT_TOKEN": "xoxb-1-2-real", "SLACK_SIGNING_SECRET": "x"}).oauth
+
+
+@pytest.mark.parametrize(
+    ("changes", "starts"),
+    [
+        ({"SLACK_CLIENT_SECRET": ""}, "SLACK_CLIENT_SECRET is not set but SLACK_CLIENT_ID is"),
+        ({"SLACK_CLIENT_ID": ""}, "SLACK_CLIENT_ID is not set but SLACK_CLIENT_SECRET is"),
+        ({"SLACK_BOT_TOKEN": "xoxb-1-2-real"}, "SLACK_BOT_TOKEN is set alongside SLACK_CLIENT_ID"),
+        ({"SLACK_APP_TOKEN": "xapp-1-real"}, "SLACK_APP_TOKEN is set alongside SLACK_CLIENT_ID"),
+        ({"SLACK_SIGNING_SECRET": ""}, "SLACK_SIGNING_SECRET is not set"),
+        ({"SLACK_CLIENT_ID": "your-client-id"}, "SLACK_CLIENT_ID is still the placeholder"),
+        ({"SLACK_REDIRECT_URI": "https://bot.example.com/callback"}, "SLACK_REDIRECT_URI must be"),
+    ],
+)
+def test_oauth_settings_that_cannot_work_are_refused_in_one_line(changes, starts):
+    with pytest.raises(ConfigError) as refused:
+        load_settings(oauth_env(**changes))
+    assert str(refused.value).startswith(starts) and "\n" not in str(refused.value)
+
+
+def test_the_example_file_documents_oauth_mode_with_empty_values():
+    env = example_env()
+    assert env["SLACK_CLIENT_ID"] == "" and env["SLACK_CLIENT_SECRET"] == "" and env["SLACK_REDIRECT_URI"] == ""

@@ -12,6 +12,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
+from bot.config import BOT_SCOPES
 from bot.storage.database import make_engine, migrate
 from bot.storage.models import Base
 
@@ -34,9 +35,16 @@ def test_manifest_declares_what_the_bot_uses():
     assert command["command"] == "/mentor" and "request" in command["usage_hint"]
     assert m["features"]["bot_user"]["display_name"]
     assert m["settings"]["interactivity"]["is_enabled"] is True
-    assert m["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened", "user_change"]
+    assert m["settings"]["event_subscriptions"]["bot_events"] == [
+        "app_home_opened",
+        "user_change",
+        "app_uninstalled",
+        "tokens_revoked",
+    ]
     assert m["settings"]["socket_mode_enabled"] is True
     scopes = set(m["oauth_config"]["scopes"]["bot"])
+    # An OAuth install asks for exactly what the manifest declares.
+    assert scopes == set(BOT_SCOPES)
     assert scopes == {
         "commands",
         "chat:write",

@@ -134,10 +134,14 @@ class Dispatcher:
 
     @staticmethod
     def _sendable(now: datetime):  # type: ignore[no-untyped-def]
-        """Rows that are due and whose workspace is neither waiting out a rate limit nor refused."""
+        """Rows that are due and whose workspace is neither waiting out a rate limit, refused, nor gone."""
         paused = exists().where(
             Workspace.team_id == Delivery.team_id,
-            or_(Workspace.send_paused_until > now, Workspace.token_error.is_not(None)),
+            or_(
+                Workspace.send_paused_until > now,
+                Workspace.token_error.is_not(None),
+                Workspace.uninstalled_at.is_not(None),
+            ),
         )
         return (Delivery.status == DeliveryStatus.PENDING, Delivery.next_attempt_at <= now, ~paused)
 

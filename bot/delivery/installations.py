@@ -21,7 +21,8 @@ from typing import Any
 
 from slack_sdk.oauth.installation_store import Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.storage.database import unit_of_work
@@ -71,9 +72,7 @@ class Installations(SQLAlchemyInstallationStore):
 def record_workspace(sessions: sessionmaker[Session], team_id: str, org: Org, now: datetime) -> None:
     """Creates or updates the workspace row with where its token lives, and undoes a pending uninstall."""
     with unit_of_work(sessions) as s:
-        if s.get(Workspace, team_id) is None:
-            s.add(Workspace(team_id=team_id, created_at=now))
-            s.flush()
+        _ensure(s, team_id, now)
         s.execute(
             update(Workspace)
             .where(Workspace.team_id == team_id)
@@ -88,6 +87,32 @@ def record_workspace(sessions: sessionmaker[Session], team_id: str, org: Org, no
                 token_probe_at=None,
             )
         )
+
+
+def remember_org(sessions: sessionmaker[Session], team_id: str, org: Org, now: datetime) -> None:
+    """Notes which Enterprise Grid org a workspace belongs to, and whether the app was installed
+    org-wide: what finding its token takes. Nothing else about the workspace changes."""
+    with unit_of_work(sessions) as s:
+        _ensure(s, team_id, now)
+        s.execute(
+            update(Workspace)
+            .where(
+                Workspace.team_id == team_id,
+                or_(
+                    Workspace.enterprise_id.is_distinct_from(org.enterprise_id),
+                    Workspace.is_enterprise_install.is_distinct_from(org.is_enterprise_install),
+                ),
+            )
+            .values(enterprise_id=org.enterprise_id, is_enterprise_install=org.is_enterprise_install)
+        )
+
+
+def _ensure(s: Session, team_id: str, now: datetime) -> None:
+    """The workspace's row, created if missing; two requests racing to create it both succeed."""
+    insert = postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
+    s.execute(
+        insert(Workspace).values(team_id=team_id, created_at=now).on_conflict_do_nothing(index_elements=["team_id"])
+    )
 
 
 def reinstalled(sessions: sessionmaker[Session], enterprise_id: str, now: datetime) -> None:

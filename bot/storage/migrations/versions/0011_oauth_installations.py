@@ -29,11 +29,14 @@ def _store_tables() -> list[sa.Table]:
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("workspaces", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("enterprise_id", sa.String(length=32), nullable=True))
-        batch_op.add_column(sa.Column("is_enterprise_install", sa.Boolean(), nullable=False, server_default=sa.false()))
-        batch_op.add_column(sa.Column("uninstalled_at", sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column("erase_after", sa.DateTime(timezone=True), nullable=True))
+    # Plain ADD COLUMN, which SQLite does in place: a batch would rebuild the table every other
+    # table points at.
+    op.add_column("workspaces", sa.Column("enterprise_id", sa.String(length=32), nullable=True))
+    op.add_column(
+        "workspaces", sa.Column("is_enterprise_install", sa.Boolean(), nullable=False, server_default=sa.false())
+    )
+    op.add_column("workspaces", sa.Column("uninstalled_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("workspaces", sa.Column("erase_after", sa.DateTime(timezone=True), nullable=True))
     bind = op.get_bind()
     for table in _store_tables():
         table.create(bind)

@@ -43,6 +43,7 @@ def build_app(rt: Runtime) -> App:
                 # An Authorize instance, which Bolt takes alongside OAuth settings (a plain function it won't).
                 authorize=cast(Callable[..., AuthorizeResult], installs.StoredInstall(rt.installations)),
                 user_facing_authorize_error_message=installs.NOT_INSTALLED,
+                before_authorize=installs.not_installed_yet(rt.installations),
                 logger=bolt_log,
             )
         else:

@@ -22,6 +22,7 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.authorization.authorize import Authorize
 from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
 from slack_bolt.oauth.oauth_settings import OAuthSettings
+from slack_sdk.oauth.installation_store import Bot
 
 from bot.blockkit.blocks import modal, section
 from bot.config import BOT_SCOPES
@@ -44,6 +45,34 @@ NOT_INSTALLED = (
 _LEAVING_EVENTS = frozenset({"app_uninstalled", "tokens_revoked"})
 
 
+_FOUND = "stored_install"
+
+
+def _find_bot(installations: Installations, context: BoltContext) -> Bot | None:
+    return installations.find_bot(
+        enterprise_id=context.enterprise_id,
+        team_id=context.team_id,
+        is_enterprise_install=bool(context.is_enterprise_install),
+    )
+
+
+def not_installed_yet(installations: Installations) -> Callable[..., BoltResponse]:
+    """Runs before Bolt's authorization: a workspace with no install is answered here, at once, instead
+    of by Bolt, which would call the request's response_url before answering."""
+
+    def middleware(context: BoltContext, body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse:  # noqa: A002
+        if _leaving(body) or body.get("type") in ("url_verification", "ssl_check") or context.team_id is None:
+            return next()
+        bot = _find_bot(installations, context)
+        if bot is None or not bot.bot_token:
+            log.warning("a request from workspace %s, where the app has no install", context.team_id)
+            return _refusal(body, NOT_INSTALLED)
+        context[_FOUND] = bot
+        return next()
+
+    return middleware
+
+
 class StoredInstall(Authorize):
     """Authorizes a request from its workspace's stored install, with no auth.test call: a request's
     3 seconds never wait on Slack. None (Bolt then answers NOT_INSTALLED) when there is no install."""
@@ -63,11 +92,7 @@ class StoredInstall(Authorize):
         actor_team_id: str | None = None,
         actor_user_id: str | None = None,
     ) -> AuthorizeResult | None:
-        bot = self.installations.find_bot(
-            enterprise_id=enterprise_id,
-            team_id=team_id,
-            is_enterprise_install=bool(context.is_enterprise_install),
-        )
+        bot = context.get(_FOUND) or _find_bot(self.installations, context)
         if bot is None or not bot.bot_token:
             return None
         return AuthorizeResult(
@@ -133,12 +158,12 @@ def _json(body: dict[str, Any]) -> BoltResponse:
     return BoltResponse(status=200, body=json.dumps(body), headers={"content-type": "application/json"})
 
 
-def _refusal(body: dict[str, Any]) -> BoltResponse:
+def _refusal(body: dict[str, Any], text: str = ELSEWHERE) -> BoltResponse:
     """What a request from a workspace the bot does not serve gets: a polite word where Slack can show one."""
     if body.get("command"):
-        return _json({"response_type": "ephemeral", "text": ELSEWHERE})
+        return _json({"response_type": "ephemeral", "text": text})
     if body.get("type") == "view_submission":
-        view = modal("elsewhere", "mentor-bot", [section(ELSEWHERE)], "OK")
+        view = modal("elsewhere", "mentor-bot", [section(text)], "OK")
         del view["submit"]
         return _json({"response_action": "update", "view": view})
     return BoltResponse(status=200, body="")

@@ -7,6 +7,7 @@ import shutil
 import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -153,12 +154,19 @@ class RunningBot:
 
 @pytest.fixture
 def bot(fake_slack: FakeSlack, migrated_database_url: str) -> Iterator[RunningBot]:
+    with serving(fake_slack, bot_env(fake_slack, migrated_database_url)) as running:
+        yield running
+
+
+@contextmanager
+def serving(fake_slack: FakeSlack, env: dict[str, str]) -> Iterator[RunningBot]:
+    """The bot built from `env`, served over real HTTP by the production WSGI server, until the block ends."""
     from waitress import create_server, wasyncore
 
     clock = Clock()
     slept: list[float] = []
     # Time in tests is injected, not slept: waits are recorded for the tests to check, and cost nothing.
-    rt = build_runtime(load_settings(bot_env(fake_slack, migrated_database_url)), now=clock, sleep=slept.append)
+    rt = build_runtime(load_settings(env), now=clock, sleep=slept.append)
     server = create_server(build_wsgi(build_app(rt), rt), **SERVER_OPTIONS, host="127.0.0.1", port=0)
     stop = threading.Event()
 
@@ -170,10 +178,12 @@ def bot(fake_slack: FakeSlack, migrated_database_url: str) -> Iterator[RunningBo
     thread.start()
     url = f"http://127.0.0.1:{server.effective_port}/slack/events"  # type: ignore[union-attr]
     slack = SlackClientSim(url, SIGNING_SECRET, fake_slack, settle=lambda: rt.sender.settle(timeout=60))
-    yield RunningBot(rt, url, slack, fake_slack, clock, slept)
-    stop.set()
-    server.pull_trigger()  # wakes the loop at once, instead of at its timeout
-    thread.join(timeout=5)
-    server.close()
-    server.task_dispatcher.shutdown()  # type: ignore[union-attr]
-    rt.close()
+    try:
+        yield RunningBot(rt, url, slack, fake_slack, clock, slept)
+    finally:
+        stop.set()
+        server.pull_trigger()  # wakes the loop at once, instead of at its timeout
+        thread.join(timeout=5)
+        server.close()
+        server.task_dispatcher.shutdown()  # type: ignore[union-attr]
+        rt.close()

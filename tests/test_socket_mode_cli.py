@@ -119,3 +119,55 @@ def test_a_refused_app_token_stops_the_bot_with_a_line_naming_it(fake_slack, tmp
     stderr = (tmp_path / "stderr.log").read_text()
     assert "mentor-bot: SLACK_APP_TOKEN was refused by Slack (invalid_auth)" in stderr
     assert "Traceback" not in stderr
+
+
+def test_the_readme_oauth_mode_serves_installs_and_then_the_installed_workspace(fake_slack, tmp_path):
+    from urllib.parse import urlencode
+    from urllib.request import Request, urlopen
+
+    from sandbox.emulator_oauth import CLIENT_ID, CLIENT_SECRET
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    # README, "One workspace, or many": empty the two tokens, set the client id and secret.
+    dotenv_from_example(
+        tmp_path,
+        SLACK_BOT_TOKEN="",
+        SLACK_APP_TOKEN="",
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_CLIENT_ID=CLIENT_ID,
+        SLACK_CLIENT_SECRET=CLIENT_SECRET,
+        SLACK_API_URL=fake_slack.url,  # type: ignore[attr-defined]
+        PORT=str(port),
+    )
+    process = start_process({}, tmp_path)
+    base = f"http://127.0.0.1:{port}"
+
+    def install_page() -> tuple[str, str] | None:
+        try:
+            with urlopen(f"{base}/slack/install", timeout=5) as page:
+                return page.read().decode(), page.headers.get("Set-Cookie", "")
+        except OSError:
+            return None
+
+    try:
+        page, cookie = eventually(install_page, timeout=30, what="the install page")
+        state = page.split("state=", 1)[1].split('"', 1)[0].split("&", 1)[0]
+        code = fake_slack.oauth.grant("T0NEWTEAM1")
+        back = Request(
+            f"{base}/slack/oauth_redirect?" + urlencode({"code": code, "state": state}),
+            headers={"Cookie": cookie.split(";")[0]},
+        )
+        with urlopen(back, timeout=10) as done:
+            assert "mentor-bot is installed" in done.read().decode()
+        slack = SlackClientSim(f"{base}/slack/events", SIGNING_SECRET, fake_slack)
+        answer = slack.command(MENTEE, "help", team="T0NEWTEAM1")
+        assert answer.status == 200 and "/mentor request" in answer.json()["text"]
+        assert "isn't installed" in slack.command(MENTEE, "help", team="T0NOTHERE1").body
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0, (tmp_path / "stderr.log").read_text()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()

@@ -65,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export", help="write a program's figures and pairs to CSV")
     export.add_argument("--program", required=True, help="the program's name")
     export.add_argument("--out", required=True, help="the CSV file to write")
+    export.add_argument("--team", help="the workspace (its ID, T…), when several have a program of that name")
     return parser
 
 
@@ -129,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     if command == "export":
-        return _export(rt, args.program, args.out)
+        return _export(rt, args.program, args.out, args.team)
 
     from bot.delivery.slack_gateway import SlackFailure, SlackGateway
 
@@ -217,7 +218,7 @@ def _import(rt, path: str, skip_bad: bool, team: str | None) -> int:  # type: ig
     return 0
 
 
-def _export(rt, program_name: str, out: str) -> int:  # type: ignore[no-untyped-def]
+def _export(rt, program_name: str, out: str, team: str | None) -> int:  # type: ignore[no-untyped-def]
     from sqlalchemy import func, select
 
     from bot.reporting.export import export_program
@@ -225,10 +226,12 @@ def _export(rt, program_name: str, out: str) -> int:  # type: ignore[no-untyped-
     from bot.storage.models import Program
 
     with unit_of_work(rt.sessions) as s:
-        programs = list(s.scalars(select(Program).where(func.lower(Program.name) == program_name.lower())))
+        named = select(Program).where(func.lower(Program.name) == program_name.lower())
+        programs = list(s.scalars(named.where(Program.team_id == team) if team else named))
         if len(programs) != 1:
-            known = ", ".join(sorted({p for p in s.scalars(select(Program.name))})) or "none yet"
-            problem = "is ambiguous: several workspaces have it" if programs else "does not exist"
+            in_team = select(Program.name).where(Program.team_id == team) if team else select(Program.name)
+            known = ", ".join(sorted(set(s.scalars(in_team)))) or "none yet"
+            problem = "is in several workspaces: name one with --team" if programs else "does not exist"
             print(f"mentor-bot: program {program_name!r} {problem} (programs: {known})", file=sys.stderr)
             return 2
         text = export_program(s, programs[0], rt.settings.stats_min_group, rt.now())

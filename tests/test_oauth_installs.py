@@ -251,3 +251,46 @@ def test_every_table_but_an_install_in_progress_belongs_to_one_workspace():
     names = {t.name for t in owned_tables()}
     assert names | UNOWNED_TABLES == set(Base.metadata.tables)
     assert all("team_id" in t.c for t in owned_tables())
+
+
+def test_the_same_person_id_in_two_workspaces_exports_only_each_workspaces_data(installs, tmp_path):
+    """One user ID in two workspaces (as in an Enterprise Grid org): /mentor mydata, the CSV export
+    and /mentor stats each see only the workspace they were asked in."""
+    from tests.test_cli import run_cli
+
+    token_a = install(installs, DEFAULT_TEAM)
+    token_b = install(installs, OTHER)
+    journey(installs, DEFAULT_TEAM)
+    installs.fake.add_user("U0MENTOR09", team_id=OTHER)
+    assert offer(installs, "U0MENTOR09", team=OTHER).status == 200
+    installs.fake.add_user(MENTEE, team_id=OTHER)
+    installs.slack.command(MENTEE, "request", team=OTHER)
+    view = installs.slack.opened_view("mentee_request")
+    from tests.flows import request_values
+
+    installs.slack.submit(view, request_values(goals="Learn to run a budget review."), MENTEE, team=OTHER)
+
+    mark = len(installs.fake.calls)
+    assert installs.slack.command(MENTEE, "mydata", team=OTHER).status == 200
+    [upload] = [c for c in installs.fake.calls[mark:] if c.method == "files.getUploadURLExternal"]
+    assert upload.token == token_b
+    exported = json.loads(list(installs.fake.uploads.values())[-1])
+    assert exported["workspace"] == OTHER and exported["pairings"] == []
+    [mine] = exported["requests"]
+    assert mine["goals"] == "Learn to run a budget review."
+    assert "I want to lead my first cross-team project" not in json.dumps(exported)
+
+    env = {"DATABASE_URL": installs.rt.engine.url.render_as_string(hide_password=False)}
+    env |= {"SLACK_CLIENT_ID": CLIENT_ID, "SLACK_CLIENT_SECRET": CLIENT_SECRET, "SLACK_SIGNING_SECRET": "x"}
+    ambiguous = run_cli(["export", "--program", "Mentoring", "--out", str(tmp_path / "x.csv")], env, tmp_path)
+    assert ambiguous.returncode == 2 and "--team" in ambiguous.stderr
+    out = tmp_path / "b.csv"
+    done = run_cli(["export", "--program", "Mentoring", "--team", OTHER, "--out", str(out)], env, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert MENTOR not in out.read_text() and "U0MENTOR09" not in out.read_text()
+
+    mark = len(installs.fake.calls)
+    stats = installs.slack.command(OWNER, "stats", team=OTHER)
+    assert stats.status == 200
+    posted = [c for c in installs.fake.calls[mark:] if c.method == "chat.postMessage"]
+    assert posted and {c.token for c in posted} == {token_b} and token_a not in tokens_since(installs, mark)

@@ -74,10 +74,14 @@ class Settings:
 
 
 def load_dotenv_file(path: str = ".env") -> None:
-    """Load `.env` from the working directory; real environment variables win."""
-    from dotenv import load_dotenv
+    """Load `.env` from the working directory; real environment variables win. A name left empty in
+    `.env` stays unset, as it would be without the line (Bolt, for one, takes an empty
+    SLACK_CLIENT_ID as a sign of OAuth mode)."""
+    from dotenv import dotenv_values
 
-    load_dotenv(path, override=False)
+    for name, value in dotenv_values(path).items():
+        if value and name not in os.environ:
+            os.environ[name] = value
 
 
 def normalize_database_url(raw: str) -> str:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import io
 import json
 import logging
+import os
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any, cast
@@ -47,6 +47,10 @@ def build_app(rt: Runtime) -> App:
                 logger=bolt_log,
             )
         else:
+            # Bolt turns on its OAuth flow whenever these two are in the environment, even empty.
+            for name in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"):
+                if not os.environ.get(name, "").strip():
+                    os.environ.pop(name, None)
             app = App(
                 client=rt.web_client,
                 signing_secret=rt.settings.signing_secret or None,
@@ -89,18 +93,24 @@ def build_wsgi(app: App, rt: Runtime) -> Callable[[dict[str, Any], StartResponse
         return [text.encode()]
 
     def events(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        refused = gate.too_large(environ.get("CONTENT_LENGTH"))
-        if refused is None:
+        admitted: gate.Refusal | dict[str, Any] | None = gate.too_large(environ.get("CONTENT_LENGTH"))
+        if admitted is None:
             raw = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
             headers = {k[5:].lower().replace("_", "-"): v for k, v in environ.items() if k.startswith("HTTP_")}
             headers["content-type"] = environ.get("CONTENT_TYPE", "")
-            refused = gate.check(raw, headers, secret)
-        if refused is not None:
-            log.warning("refused a request: %s %s", refused.status, refused.reason)
-            return plain(start_response, f"{refused.status} {HTTPStatus(refused.status).phrase}", refused.reason)
-        # Bolt reads the body again from wsgi.input.
-        environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(raw), str(len(raw))
-        return slack(environ, start_response)
+            admitted = gate.check(raw, headers, secret)
+        if isinstance(admitted, gate.Refusal):
+            log.warning("refused a request: %s %s", admitted.status, admitted.reason)
+            return plain(start_response, f"{admitted.status} {HTTPStatus(admitted.status).phrase}", admitted.reason)
+        # The gate has checked the signature and parsed the body: Bolt takes the parsed body as it
+        # does from Socket Mode, rather than verifying and parsing the same bytes a second time.
+        answer = app.dispatch(BoltRequest(body=admitted, headers=headers, mode="socket_mode"))
+        body = answer.body.encode() if isinstance(answer.body, str) else bytes(answer.body or b"")
+        response_headers = [(name, value) for name, values in answer.headers.items() for value in values]
+        if not any(name.lower() == "content-length" for name, _ in response_headers):
+            response_headers.append(("Content-Length", str(len(body))))
+        start_response(f"{answer.status} {HTTPStatus(answer.status).phrase}", response_headers)
+        return [body]
 
     def wsgi(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")

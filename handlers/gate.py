@@ -51,8 +51,8 @@ def too_large(content_length: str | None) -> Refusal | None:
     return None
 
 
-def check(raw: bytes, headers: Mapping[str, str], secret: str) -> Refusal | None:
-    """Why this request is refused, or None to hand it to Bolt."""
+def check(raw: bytes, headers: Mapping[str, str], secret: str) -> Refusal | dict[str, Any]:
+    """Why this request is refused, or its parsed body, signed by Slack and shaped as Slack sends it."""
     timestamp = headers.get("x-slack-request-timestamp", "")
     signature = headers.get("x-slack-signature", "")
     if not timestamp.isascii() or not timestamp.isdigit() or not signature:
@@ -72,7 +72,7 @@ def check(raw: bytes, headers: Mapping[str, str], secret: str) -> Refusal | None
     if _depth(body) > MAX_DEPTH:
         return Refusal(400, "nested too deep")
     problem = _shape_problem(body)
-    return Refusal(400, problem) if problem else None
+    return Refusal(400, problem) if problem else body
 
 
 def _signed(raw: bytes, timestamp: str, signature: str, secret: str) -> bool:

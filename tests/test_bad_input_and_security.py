@@ -8,6 +8,7 @@ from bot.storage.models import MentoringRequest, MentorProfile, Pairing, Proposa
 from tests.fakeslack import DEFAULT_TEAM
 from tests.flows import GOALS, MENTEE, MENTOR, count, offer, proposals_to, request, request_values, rows
 from tests.slackclient import multi_value, select_value, state, text_value
+from tests.test_oauth_installs import install, installs  # noqa: F401, F811 - the two-workspace fixture
 
 TEAM_B = "TBBBB0002"
 
@@ -129,7 +130,11 @@ def test_an_unknown_modal_and_an_unknown_command_are_answered_kindly(bot):
     assert response.status == 200 and "/mentor help" in response.body
 
 
-def test_workspaces_never_see_each_other(bot):
+def test_workspaces_never_see_each_other(installs):  # noqa: F811 - the fixture imported above
+    """Two workspaces installed through OAuth, one bot."""
+    bot = installs
+    install(bot, DEFAULT_TEAM)
+    install(bot, TEAM_B)
     offer(bot, MENTOR, team=DEFAULT_TEAM)
     request(bot, user="U0BMENTEE1", team=TEAM_B)
     # Workspace B's request cannot reach workspace A's mentor.

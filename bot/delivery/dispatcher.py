@@ -427,7 +427,9 @@ class Dispatcher:
         give_up = exc.permanent or row.attempts >= self.max_attempts
         at = run.at()
         if give_up:
-            log.error("delivery %s failed for good after %s attempt(s): %s", row.id, row.attempts, exc.error)
+            # Someone gone (deactivated, deleted) is news to handle, not a fault: their pair ends.
+            level = logging.WARNING if exc.error in UNREACHABLE_ERRORS else logging.ERROR
+            log.log(level, "delivery %s failed for good (attempts: %s): %s", row.id, row.attempts, exc.error)
             values: dict[str, Any] = {"status": DeliveryStatus.FAILED, "last_error": exc.error}
             report.failed += 1
         else:

@@ -26,6 +26,8 @@ def _act(bot: SandboxBot, route: str, body: dict[str, Any]) -> dict[str, Any]:
     """One action from the page; the answer carries what the person sees next."""
     user = str(body.get("user") or "")
     errors: dict[str, str] = {}
+    if bot.simulation.running:
+        raise ActionFailed("A program is playing: wait a few seconds until it has finished.")
     if route == "command":
         bot.command(user, str(body.get("text") or ""), str(body.get("channel") or "D" + user[1:]))
     elif route == "click":
@@ -40,6 +42,8 @@ def _act(bot: SandboxBot, route: str, body: dict[str, Any]) -> dict[str, Any]:
         bot.fast_forward(int(body.get("days") or 1))
     elif route == "reset":
         bot.reset()
+    elif route == "simulate":
+        bot.simulate(user)
     else:
         raise KeyError(route)
     return {"ok": True, "errors": errors, "state": bot.view_of(user) if user else None}

@@ -51,6 +51,7 @@ EMPLOYEES = (
     Employee("U0FATIM001", "Fatima Haddad", "Finance Analyst", "Finance", 2, "Asia/Dubai", 14400, "U0PRIYA001"),
 )
 OWNERS = tuple(e.user_id for e in EMPLOYEES if e.owner)
+BY_ID = {e.user_id: e for e in EMPLOYEES}
 
 
 def add_to_slack(workspace: Workspace) -> None:
@@ -66,10 +67,9 @@ def add_to_slack(workspace: Workspace) -> None:
 
 def hr_file() -> str:
     """The company's HR export, in the columns `mentor-bot import` reads."""
-    by_id = {e.user_id: e for e in EMPLOYEES}
     lines = ["email,department,title,level,manager_email,timezone"]
     for e in EMPLOYEES:
-        manager = by_id[e.manager].email if e.manager else ""
+        manager = BY_ID[e.manager].email if e.manager else ""
         lines.append(f"{e.email},{e.department},{e.title},{e.level},{manager},{e.tz}")
     return "\n".join(lines) + "\n"
 

@@ -18,6 +18,7 @@ from bot.runtime import Runtime, build_runtime
 from bot.storage.database import migrate, unit_of_work
 from sandbox import company, payloads
 from sandbox.emulator import DEFAULT_TEAM
+from sandbox.simulation import WEEKS, Progress, play
 from sandbox.workspace import STATS_CHANNEL, Message, Workspace
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,11 @@ class SandboxBot:
         self._ticker: Any = None
         self._server: Any = None
         self._stopping = threading.Event()
+        # A played program is remembered beside the database, as the clock is, until a reset.
+        self._played = database.with_suffix(database.suffix + ".played")
+        self.simulation = Progress(played=self._played.exists())
+        self._simulation: threading.Thread | None = None
+        self._stop_playing = threading.Event()
         self._boot()
         self.url = self._serve_bot()
 
@@ -93,7 +99,7 @@ class SandboxBot:
         migrate(rt.engine)
         if fresh:
             with unit_of_work(rt.sessions) as s:
-                report = company.import_hr_file(s, DEFAULT_TEAM, rt.gateway, self.clock())
+                report = company.import_hr_file(s, DEFAULT_TEAM, rt.gateway.to(DEFAULT_TEAM), self.clock())
             log.info("sandbox: imported %d people from the demo HR file", report.imported)
         self._wsgi = build_wsgi(build_app(rt), rt)
         self.rt = rt
@@ -131,6 +137,9 @@ class SandboxBot:
         return f"http://127.0.0.1:{self._server.effective_port}/slack/events"
 
     def close(self) -> None:
+        self._stop_playing.set()
+        if self._simulation is not None:
+            self._simulation.join(timeout=60)
         self._shutdown_bot()
         if self._server is not None:
             self._stopping.set()
@@ -142,12 +151,16 @@ class SandboxBot:
 
     def reset(self) -> None:
         """Forgets everything: a new database, no messages, the clock back to now."""
+        if self.simulation.running:
+            raise ActionFailed("A program is still playing; reset once it has finished.")
         with self._lock:
             self._shutdown_bot()
             for suffix in ("", "-wal", "-shm"):
                 Path(str(self.database) + suffix).unlink(missing_ok=True)
             self.workspace.clear()
             self.clock.reset()
+            self._played.unlink(missing_ok=True)
+            self.simulation = Progress()
             self._boot()
 
     # --- talking to the bot --------------------------------------------------------------------
@@ -182,13 +195,15 @@ class SandboxBot:
             raise ActionFailed("you can't type in that conversation")
         conversation = self.workspace.conversation(channel)
         with self._lock:
+            # The answer shows where the command was typed, before whatever the bot posts after it.
+            at = len(conversation.messages)
             _, body = self._post(
                 payloads.command_form(user, text, channel, conversation.name, self._trigger(user)),
                 "application/x-www-form-urlencoded",
             )
-        self._show_answer(user, channel, body)
+            self._show_answer(user, channel, body, at)
 
-    def _show_answer(self, user: str, channel: str, body: str) -> None:
+    def _show_answer(self, user: str, channel: str, body: str, at: int) -> None:
         if not body.strip():
             return
         try:
@@ -198,7 +213,7 @@ class SandboxBot:
         if isinstance(answer, dict) and (answer.get("text") or answer.get("blocks")):
             ts = f"{self.clock().timestamp():.6f}"
             blocks = answer.get("blocks") or []
-            self.workspace.add_message(Message(channel, ts, str(answer.get("text") or ""), blocks, only_for=user))
+            self.workspace.add_message(Message(channel, ts, str(answer.get("text") or ""), blocks, only_for=user), at)
 
     def click(self, user: str, action: dict[str, Any], channel: str | None = None, ts: str | None = None) -> None:
         """An element used on a message (`channel`, `ts`), or else in the person's open modal or App Home."""
@@ -275,7 +290,57 @@ class SandboxBot:
             self.rt.sender.settle(timeout=60)
             return now
 
+    # --- a whole program, played ---------------------------------------------------------------
+
+    def simulate(self, user: str) -> None:
+        """Starts playing a seeded 12-week program as the demo company; `simulation` tells how far it got."""
+        with self._lock:  # one start at a time, and none while a program plays (it holds the lock)
+            if self.simulation.running:
+                raise ActionFailed("A program is already playing: watch it here, it takes a few seconds.")
+            if self.simulation.played:
+                raise ActionFailed(
+                    "This sandbox has already played its program: try /mentor stats, or Reset to play it again."
+                )
+            assert self.rt is not None
+            now = self.clock()
+            if not self.rt.owners.owned(DEFAULT_TEAM, user, self.rt.programs.all_open(DEFAULT_TEAM, now), now):
+                owners = " or ".join(company.BY_ID[u].name for u in company.OWNERS)
+                raise ActionFailed(f"Only a program owner can play a program: choose {owners} under “You are”.")
+            self.simulation = Progress(running=True)
+            self._simulation = threading.Thread(target=self._play, name="sandbox-simulation", daemon=True)
+            self._simulation.start()
+
+    def _play(self) -> None:
+        progress = self.simulation
+        try:
+            with self._lock:
+                play(self, progress, self._stop_playing)
+            if not self._stop_playing.is_set():
+                self._played.write_text(self.clock().isoformat())
+                progress.played = True
+                progress.note = (
+                    f"{WEEKS} weeks played, to {self.clock():%d %b %Y}. "
+                    "Run /mentor stats in #mentoring-stats, or open App Home for the dashboard."
+                )
+        except Exception:  # noqa: BLE001 - the page says it stopped; the log has the detail
+            log.exception("sandbox: the simulated program stopped")
+            progress.note = "The simulated program stopped part-way; the log says why. Reset to start again."
+        finally:
+            progress.running = False
+
+    def wait_for_simulation(self, timeout: float) -> bool:
+        """Whether the program finished playing within `timeout` seconds (True if none was playing)."""
+        thread = self._simulation
+        if thread is not None:
+            thread.join(timeout)
+        return not self.simulation.running
+
     # --- what a person sees --------------------------------------------------------------------
+
+    def modal_of(self, user: str) -> dict[str, Any] | None:
+        with self.workspace.state_lock:
+            stack = self.workspace.stacks.get(user)
+            return stack[-1] if stack else None
 
     def people(self) -> list[dict[str, Any]]:
         return [
@@ -321,4 +386,5 @@ class SandboxBot:
                 "names": {uid: ws.name_of(uid) for uid in ws.users} | {"UMENTORBOT": "Mentor Bot"},
                 "channels": {c.id: c.name for c in ws.conversations.values()},
                 "stats_channel": STATS_CHANNEL,
+                "simulation": self.simulation.as_dict(),
             }

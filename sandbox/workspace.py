@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import threading
 from dataclasses import dataclass, field
@@ -25,6 +26,17 @@ class Message:
     only_for: str | None = None
     file: str | None = None  # an uploaded file's id: its bytes are served under /files/<id>
     title: str | None = None
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A message with buttons, as the people in its conversation see it."""
+
+    channel: str
+    ts: str
+    text: str  # the message's text and its sections' text, mentions included
+    members: tuple[str, ...]
+    buttons: dict[str, dict[str, Any]]  # action id → the button, with its block id
 
 
 @dataclass
@@ -65,9 +77,31 @@ class Workspace(FakeSlack):
         with self.state_lock:
             return [c for c in self.conversations.values() if not c.members or user in c.members]
 
-    def add_message(self, message: Message) -> None:
+    def add_message(self, message: Message, at: int | None = None) -> None:
+        """Adds a message at the end of its conversation, or at position `at`."""
         with self.state_lock:
-            self.conversation(message.channel).messages.append(message)
+            messages = self.conversation(message.channel).messages
+            messages.insert(len(messages) if at is None else at, message)
+
+    def with_buttons(self, channel: str | None = None) -> list[Shown]:
+        """Every message that has buttons (in `channel`, or anywhere), oldest first in each conversation."""
+        found = []
+        with self.state_lock:
+            for c in self.conversations.values():
+                if channel is not None and c.id != channel:
+                    continue
+                for m in c.messages:
+                    buttons = {
+                        e["action_id"]: {**e, "block_id": b.get("block_id", "")}
+                        for b in m.blocks
+                        if b.get("type") == "actions"
+                        for e in b.get("elements", [])
+                        if e.get("type") == "button"
+                    }
+                    if buttons and m.only_for is None:
+                        texts = [m.text, *(str((b.get("text") or {}).get("text", "")) for b in m.blocks)]
+                        found.append(Shown(c.id, m.ts, "\n".join(texts), tuple(c.members), buttons))
+        return found
 
     def clear(self) -> None:
         with self.state_lock:
@@ -92,9 +126,10 @@ class Workspace(FakeSlack):
         if len(users) != 1:
             answer = super()._conversations_open(args)
             if answer.get("ok"):
-                channel = answer["channel"]["id"]
-                names = ", ".join(self.name_of(u) for u in users)
-                self.conversation(channel, users).name = names
+                # One group per set of people: an id from their whole user ids, so no two pairs share one.
+                channel = "G" + hashlib.sha1(",".join(users).encode()).hexdigest()[:10].upper()
+                answer["channel"]["id"] = channel
+                self.conversation(channel, users).name = ", ".join(self.name_of(u) for u in users)
             return answer
         # One person: the same DM channel chat.postMessage to their user id lands in.
         channel = "D" + users[0][1:]

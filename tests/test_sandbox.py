@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
+import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +17,8 @@ import pytest
 from sandbox.app import serve_in_thread
 from sandbox.company import EMPLOYEES, OWNERS, hr_file
 from sandbox.engine import SandboxBot
+from sandbox.simulation import DAYS, MENTEES, MENTORS, WEEKS
+from sandbox.workspace import STATS_CHANNEL
 
 MENTOR = "U0SOFIA001"
 MENTEE = "U0AMARA001"
@@ -198,3 +203,103 @@ def test_reset_forgets_everything_and_seeds_again(sandbox):
     view = state(url, MENTOR)
     assert view["modal"] is None and view["now"].startswith("2026-12-02")
     assert not messages(view)
+
+
+OWNER = OWNERS[0]
+FUNNEL = re.compile(
+    r"Requested (\d+) → matched (\d+) \((\d+)%\) → met at least once (\d+) \((\d+)%\)"
+    r" → feedback given (\d+) \((\d+)%\)"
+)
+
+
+def attempt(url: str, route: str, **body: Any) -> tuple[int, dict[str, Any]]:
+    """An action whose refusal is the point: the HTTP status and the answer."""
+    try:
+        return 200, call(url, route, **body)
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def play_program(url: str, timeout: float = 120) -> dict[str, Any]:
+    """Starts the owner's simulated program and waits until it has played; returns the final progress."""
+    started = call(url, "simulate", user=OWNER)["state"]["simulation"]
+    assert started["running"] or started["played"], started
+    deadline = time.monotonic() + timeout
+    while (progress := state(url, OWNER)["simulation"])["running"]:
+        assert time.monotonic() < deadline, f"the program was still playing after {timeout} s: {progress}"
+        time.sleep(0.2)
+    return progress
+
+
+def posted_stats(url: str) -> tuple[str, list[dict[str, Any]]]:
+    """The owner runs /mentor stats in the stats channel: the summary's text and the files posted there."""
+    call(url, "command", user=OWNER, text="/mentor stats", channel=STATS_CHANNEL)
+    channel = next(c for c in state(url, OWNER)["conversations"] if c["id"] == STATS_CHANNEL)
+    [summary] = [m for m in channel["messages"] if m["blocks"] and not m["ephemeral"]]
+    text = "\n".join(
+        str(part.get("text", ""))
+        for block in summary["blocks"]
+        for part in [block.get("text") or {}, *(block.get("fields") or [])]
+    )
+    return text, [m for m in channel["messages"] if m["file"]]
+
+
+def test_an_owner_plays_a_program_once_and_stats_shows_its_real_figures_and_chart(sandbox):
+    bot, url = sandbox
+    progress = play_program(url)
+    assert progress["played"] and not progress["running"], progress
+    assert progress["week"] == progress["weeks"] == WEEKS
+    assert state(url, OWNER)["now"].startswith((START + timedelta(days=DAYS)).date().isoformat())
+
+    text, files = posted_stats(url)
+    funnel = FUNNEL.search(text)
+    assert funnel, text
+    requested, matched, matched_pct, met, met_pct, feedback, feedback_pct = map(int, funnel.groups())
+    # Every mentee of the cohort asked once; pairs met before they could trade feedback.
+    assert requested == len(MENTEES)
+    assert 0 < feedback <= met <= matched <= requested
+    for count, percent in ((matched, matched_pct), (met, met_pct), (feedback, feedback_pct)):
+        assert percent == round(100 * count / requested)
+    assert f"*Mentors*\n{len(MENTORS)}" in text and f"*Mentees*\n{len(MENTEES)}" in text
+    assert re.search(r"\*NPS \(closing surveys\)\*\n[+-]\d+", text), text
+    assert re.search(r"\*Usefulness of meetings\*\n\d\.\d of 5", text), text
+
+    [chart] = files
+    with urllib.request.urlopen(f"{url}/files/{chart['file']}", timeout=30) as response:
+        assert response.read(8) == b"\x89PNG\r\n\x1a\n"
+
+    # Played once per sandbox, even after a restart: a second go is refused, until a reset forgets it.
+    played = Path(f"{bot.database}.played")
+    assert played.exists()
+    status, answer = attempt(url, "simulate", user=OWNER)
+    assert status == 409 and "already played" in answer["error"]
+    call(url, "reset", user=OWNER)
+    after = state(url, OWNER)
+    assert not after["simulation"]["played"] and not messages(after) and not played.exists()
+
+
+def test_only_a_program_owner_can_play_a_program(sandbox):
+    bot, url = sandbox
+    status, answer = attempt(url, "simulate", user=MENTEE)
+    assert status == 409
+    assert "Only a program owner" in answer["error"] and "Priya Raman" in answer["error"]
+    view = state(url, MENTEE)
+    assert not view["simulation"]["running"] and not view["simulation"]["played"]
+    assert view["now"].startswith("2026-12-02") and not messages(view)
+
+
+def test_the_played_program_is_the_same_every_time(tmp_path: Path):
+    """Seeded: two sandboxes from the same start end with the same messages, word for word."""
+    seen = []
+    for run in ("first", "second"):
+        (tmp_path / run).mkdir()
+        bot = SandboxBot(tmp_path / run / "sandbox.db", start=START, tick_seconds=0)
+        try:
+            bot.simulate(OWNER)
+            assert bot.wait_for_simulation(120) and bot.simulation.played, bot.simulation
+            seen.append(
+                [(c.id, m.text) for c in bot.workspace.conversations.values() for m in c.messages if not m.file]
+            )
+        finally:
+            bot.close()
+    assert len(seen[0]) > 100 and seen[0] == seen[1]

@@ -1,8 +1,17 @@
-"""The sandbox page in a real headless browser (Debian's chromium, driven by Playwright): the core journey."""
+"""The sandbox page in a real headless browser (Debian's chromium, driven by Playwright): the core journey.
+
+A mentor offers and a mentee asks, the mentor accepts, the pair meets its first check-in, and then an
+owner plays a whole program and posts its stats with the chart. The page is photographed there; with
+MENTOR_SCREENSHOT=1 that picture is also saved as docs/sandbox.png, the one the README shows:
+
+    MENTOR_SCREENSHOT=1 .venv/bin/python -m pytest tests/test_sandbox_browser.py -q -p no:cacheprovider
+"""
 
 from __future__ import annotations
 
 import os
+import re
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +31,9 @@ if not Path(CHROMIUM).exists():
 
 MENTOR = "U0SOFIA001"
 MENTEE = "U0AMARA001"
+OWNER = "U0PRIYA001"
+STATS = "C0STATS001"
+DOCS_PICTURE = Path(__file__).resolve().parent.parent / "docs" / "sandbox.png"
 
 
 @pytest.fixture
@@ -63,7 +75,9 @@ def close_modal(page: Any) -> None:
     page.wait_for_selector("#modal-backdrop", state="hidden")
 
 
-def test_offer_request_accept_intro_checkin_in_the_browser(page: Any, tmp_path: Path) -> None:
+def test_offer_request_accept_intro_checkin_then_an_owner_plays_a_program_and_posts_stats(
+    page: Any, tmp_path: Path
+) -> None:
     be(page, MENTOR)
     command(page, "/mentor offer")
     page.wait_for_selector("#modal h3:has-text('Offer to mentor')")
@@ -117,3 +131,30 @@ def test_offer_request_accept_intro_checkin_in_the_browser(page: Any, tmp_path: 
     )
     assert page.locator("#messages button:has-text('We met')").count() == 0
     page.screenshot(path=str(tmp_path / "checkin.png"))
+
+    # Only an owner is offered a whole program; it plays on from here, this pair included.
+    assert page.is_hidden("#simulate")
+    be(page, OWNER)
+    page.click("#simulate")
+    page.wait_for_selector("#progress:has-text('Playing the program')")
+    page.wait_for_selector("#simulate:disabled", timeout=120_000)
+    assert page.is_hidden("#progress") and page.is_enabled("#ff-week")
+    page.click("#toast:has-text('12 weeks played')")  # what to do next; clicked away
+    page.wait_for_selector("#toast", state="hidden")
+
+    # The owner posts the stats: real figures, and the weekly chart as an image.
+    page.click(f'nav a[data-channel="{STATS}"]')
+    command(page, "/mentor stats")
+    page.wait_for_selector("#messages .msg:has-text('Mentoring stats')")
+    chart = page.locator("#messages img.image")
+    chart.wait_for()
+    page.wait_for_function("document.querySelector('#messages img.image').naturalWidth > 0")
+    funnel = re.search(r"Requested (\d+) → matched (\d+)", page.inner_text("#messages"))
+    assert funnel and 0 < int(funnel[2]) <= int(funnel[1])
+    assert page.locator("#messages .fields >> text=NPS (closing surveys)").count() == 1
+    chart.scroll_into_view_if_needed()
+    picture = tmp_path / "stats.png"
+    page.screenshot(path=str(picture))
+    if os.environ.get("MENTOR_SCREENSHOT"):
+        DOCS_PICTURE.parent.mkdir(exist_ok=True)
+        shutil.copyfile(picture, DOCS_PICTURE)

@@ -18,8 +18,8 @@ if NODE is None:
     pytest.skip("Node.js is not installed", allow_module_level=True)
 
 
-def mrkdwn(text: str, names: dict[str, str] | None = None) -> str:
-    args = f"{json.dumps(text)}, {json.dumps(names or {})}"
+def mrkdwn(text: str, names: dict[str, str] | None = None, clock: dict[str, str] | None = None) -> str:
+    args = f"{json.dumps(text)}, {json.dumps(names or {})}, {json.dumps(clock or {})}"
     script = f"const B = require({json.dumps(str(RENDERER))}); process.stdout.write(B.mrkdwn({args}));"
     assert NODE is not None
     return subprocess.run([NODE, "-e", script], capture_output=True, text=True, check=True, timeout=30).stdout
@@ -52,3 +52,25 @@ def test_mentions_show_names() -> None:
 
 def test_user_text_cannot_inject_html() -> None:
     assert "<img" not in mrkdwn("&lt;img src=x onerror=alert(1)&gt;")
+
+
+def test_dates_show_in_the_readers_timezone_and_today_is_the_bots_day() -> None:
+    # 1796032800 is 30 November 2026 10:00 UTC, 15:30 in Kolkata.
+    kolkata = {"tz": "Asia/Kolkata", "now": "2026-11-29T20:00:00Z"}  # already the 30th there
+    long = mrkdwn("until <!date^1796032800^{date_long}|30 November 2026>.", clock=kolkata)
+    assert long == 'until <time datetime="2026-11-30T10:00:00.000Z">Monday, November 30th, 2026</time>.'
+    pretty = mrkdwn("<!date^1796032800^{date_short_pretty} at {time}|30 Nov 10:00 UTC>", clock=kolkata)
+    assert ">today at 3:30 PM</time>" in pretty
+    assert ">tomorrow at 10:00 AM</time>" in mrkdwn(
+        "<!date^1796032800^{date_short_pretty} at {time}|x>", clock={"tz": "UTC", "now": "2026-11-29T20:00:00Z"}
+    )
+
+
+def test_a_date_slack_cannot_read_shows_its_fallback_text() -> None:
+    assert mrkdwn("<!date^soon^{date}|next week &amp; after>") == "next week &amp; after"
+
+
+def test_a_quote_is_one_block_without_an_empty_line_after_it() -> None:
+    assert mrkdwn("*Goals*\n&gt; lead a project\nThanks") == (
+        "<b>Goals</b><br><blockquote>lead a project</blockquote>Thanks"
+    )

@@ -3,34 +3,65 @@
 const BlockKit = (() => {
   const esc = (s) => String(s ?? "").replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
 
-  // mrkdwn: Slack's escapes arrive as &lt; &gt; &amp;, and <...> are links and mentions.
-  function mrkdwn(text, names) {
+  const unescape = (s) => String(s).replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+
+  // <!date^TS^FORMAT|fallback>: the reader's own timezone (`clock.tz`), and "today" by the bot's clock (`clock.now`).
+  function slackDate(inner, fallback, clock) {
+    const [, ts, format] = inner.split("^");
+    const at = new Date(Number(ts) * 1000);
+    if (!format || Number.isNaN(at.getTime())) return esc(fallback || inner);
+    const tz = clock.tz || "UTC";
+    const part = (o) => new Intl.DateTimeFormat("en-US", { timeZone: tz, ...o }).format(at);
+    const ymd = (d) => new Intl.DateTimeFormat("en-CA", { timeZone: tz, year: "numeric", month: "2-digit", day: "2-digit" }).format(d);
+    const day = Number(part({ day: "numeric" }));
+    const nth = day + (day % 100 >= 11 && day % 100 <= 13 ? "th" : { 1: "st", 2: "nd", 3: "rd" }[day % 10] || "th");
+    const year = part({ year: "numeric" });
+    const offset = Math.round((Date.parse(ymd(at)) - Date.parse(ymd(clock.now ? new Date(clock.now) : new Date()))) / 86400000);
+    const near = { "-1": "yesterday", 0: "today", 1: "tomorrow" }[offset];
+    const tokens = {
+      date_num: ymd(at),
+      date: `${part({ month: "long" })} ${nth}, ${year}`,
+      date_short: `${part({ month: "short" })} ${day}, ${year}`,
+      date_long: `${part({ weekday: "long" })}, ${part({ month: "long" })} ${nth}, ${year}`,
+      time: part({ hour: "numeric", minute: "2-digit" }),
+      time_secs: part({ hour: "numeric", minute: "2-digit", second: "2-digit" }),
+    };
+    ["date", "date_short", "date_long"].forEach((k) => { tokens[k + "_pretty"] = near || tokens[k]; });
+    const shown = format.replace(/\{(\w+)\}/g, (whole, k) => tokens[k] ?? whole);
+    return `<time datetime="${at.toISOString()}">${esc(shown)}</time>`;
+  }
+
+  // mrkdwn: Slack's escapes arrive as &lt; &gt; &amp;, and <...> are links, mentions and dates.
+  function mrkdwn(text, names, clock) {
     names = names || {};
+    clock = clock || {};
     const tokens = [];
     const keep = (html) => { tokens.push(html); return "\u0000" + (tokens.length - 1) + "\u0000"; };
     let s = String(text ?? "");
     s = s.replace(/<([^<>]+)>/g, (_, inner) => {
-      const [target, label] = inner.split("|");
+      const [target, escaped] = inner.split("|");
+      const label = escaped && unescape(escaped);
+      if (target.startsWith("!date^")) return keep(slackDate(target, label, clock));
       if (target.startsWith("@")) return keep(`<span class="mention">@${esc(names[target.slice(1)] || label || target.slice(1))}</span>`);
       if (target.startsWith("#")) return keep(`<span class="mention">#${esc(label || names[target.slice(1)] || target.slice(1))}</span>`);
       if (target.startsWith("!")) return keep(`<span class="mention">@${esc(label || target.slice(1))}</span>`);
       return keep(`<a href="${esc(target)}" target="_blank" rel="noopener">${esc(label || target)}</a>`);
     });
-    s = s.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
-    s = esc(s);
+    s = esc(unescape(s));
     s = s.replace(/```([\s\S]+?)```/g, (_, c) => keep(`<pre><code>${c}</code></pre>`));
     s = s.replace(/`([^`\n]+)`/g, (_, c) => keep(`<code>${c}</code>`));
     s = s.replace(/(^|[\s(])\*([^*\n]+)\*/g, "$1<b>$2</b>");
     s = s.replace(/(^|[\s(])_([^_\n]+)_/g, "$1<i>$2</i>");
     s = s.replace(/(^|[\s(])~([^~\n]+)~/g, "$1<s>$2</s>");
     s = s.replace(/^&gt; ?(.*)$/gm, "<blockquote>$1</blockquote>");
-    s = s.replace(/\n/g, "<br>");
+    s = s.replace(/<\/blockquote>\n/g, "</blockquote>").replace(/\n/g, "<br>");
     return s.replace(/\u0000(\d+)\u0000/g, (_, i) => tokens[+i]);
   }
 
-  function text(obj, names) {
+  // ctx: {names, tz, now}, as render() takes it.
+  function text(obj, ctx) {
     if (!obj) return "";
-    return obj.type === "mrkdwn" ? mrkdwn(obj.text, names) : esc(obj.text);
+    return obj.type === "mrkdwn" ? mrkdwn(obj.text, ctx.names, ctx) : esc(obj.text);
   }
 
   const el = (tag, cls, html) => { const e = document.createElement(tag); if (cls) e.className = cls; if (html != null) e.innerHTML = html; return e; };
@@ -44,7 +75,7 @@ const BlockKit = (() => {
     const allOptions = () => (e.option_groups ? e.option_groups.flatMap((g) => g.options) : e.options || []);
     switch (e.type) {
       case "button": {
-        const b = el("button", "bk " + (e.style || ""), text(e.text, names));
+        const b = el("button", "bk " + (e.style || ""), text(e.text, ctx));
         b.type = "button";
         b.onclick = () => { if (e.url) window.open(e.url, "_blank"); act({ text: e.text, value: e.value, style: e.style }); };
         return { node: b, value: () => null };
@@ -89,7 +120,7 @@ const BlockKit = (() => {
           const lab = el("label", "choice");
           const i = document.createElement("input");
           i.type = e.type === "checkboxes" ? "checkbox" : "radio"; i.name = name; i.value = o.value; i.checked = initial.has(o.value);
-          lab.appendChild(i); lab.insertAdjacentHTML("beforeend", " " + text(o.text, names) + (o.description ? ` <small>${text(o.description, names)}</small>` : ""));
+          lab.appendChild(i); lab.insertAdjacentHTML("beforeend", " " + text(o.text, ctx) + (o.description ? ` <small>${text(o.description, ctx)}</small>` : ""));
           box.appendChild(lab); box.appendChild(document.createElement("br"));
           return [i, o];
         });
@@ -138,17 +169,17 @@ const BlockKit = (() => {
         case "section": {
           node = el("div", "block section");
           const body = el("div", "body");
-          if (b.text) body.appendChild(el("div", "text", text(b.text, ctx.names)));
-          if (b.fields) { const f = el("div", "fields"); b.fields.forEach((x) => f.appendChild(el("div", "", text(x, ctx.names)))); body.appendChild(f); }
+          if (b.text) body.appendChild(el("div", "text", text(b.text, ctx)));
+          if (b.fields) { const f = el("div", "fields"); b.fields.forEach((x) => f.appendChild(el("div", "", text(x, ctx)))); body.appendChild(f); }
           node.appendChild(body);
           if (b.accessory) node.appendChild(element(b.accessory, c, false).node);
           break;
         }
-        case "header": node = el("div", "block header", text(b.text, ctx.names)); break;
+        case "header": node = el("div", "block header", text(b.text, ctx)); break;
         case "divider": node = el("hr", "divider"); break;
         case "image": {
           node = el("div", "block image-block");
-          if (b.title) node.appendChild(el("div", "", text(b.title, ctx.names)));
+          if (b.title) node.appendChild(el("div", "", text(b.title, ctx)));
           const img = el("img", "image"); img.src = b.image_url; img.alt = b.alt_text || ""; node.appendChild(img);
           break;
         }
@@ -156,7 +187,7 @@ const BlockKit = (() => {
           node = el("div", "block context");
           (b.elements || []).forEach((x) => {
             if (x.type === "image") { const i = el("img"); i.src = x.image_url; i.alt = x.alt_text || ""; node.appendChild(i); }
-            else node.appendChild(el("span", "", text(x, ctx.names)));
+            else node.appendChild(el("span", "", text(x, ctx)));
           });
           break;
         }
@@ -168,10 +199,10 @@ const BlockKit = (() => {
         case "input": {
           node = el("div", "block input");
           node.dataset.blockId = blockId;
-          node.appendChild(el("label", "title", text(b.label, ctx.names) + (b.optional ? " <small>(optional)</small>" : "")));
+          node.appendChild(el("label", "title", text(b.label, ctx) + (b.optional ? " <small>(optional)</small>" : "")));
           const made = element(b.element, c, true);
           node.appendChild(made.node);
-          if (b.hint) node.appendChild(el("div", "hint", text(b.hint, ctx.names)));
+          if (b.hint) node.appendChild(el("div", "hint", text(b.hint, ctx)));
           const error = ctx.errors && ctx.errors[blockId];
           if (error) node.appendChild(el("div", "error", esc(error)));
           inputs.push({ block_id: blockId, action_id: b.element.action_id, value: made.value });

@@ -280,7 +280,7 @@ class Planner:
                 slot, skipped, following = calendar.due(pairing.next_checkin_at, program, mentee_tz)
                 period = pairing.next_period + skipped
                 moves.append({"id": pairing.id, "next_checkin_at": following, "next_period": period + 1})
-                if pairing.ends_at is not None and slot >= pairing.ends_at - QUIET_BEFORE_END:
+                if pairing.ends_at is not None and max(slot, now) >= pairing.ends_at - QUIET_BEFORE_END:
                     continue
                 if any(paused is not None and paused > slot for paused in (mentee_paused, mentor_paused)):
                     report.skipped_paused += 1

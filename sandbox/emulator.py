@@ -1,4 +1,9 @@
-"""A Slack Web API emulator on loopback: real HTTP, realistic answers, recorded calls, injectable faults."""
+"""A Slack Web API emulator on loopback: real HTTP, realistic answers, recorded calls, injectable faults.
+
+It is strict: a call real Slack would refuse (an unknown method, a missing argument, invalid Block Kit, a
+spent or expired trigger id, an update to a message it never posted) gets Slack's error, and is kept in
+`refusals` so a test can say nothing was refused. The rules live in sandbox/emulator_rules.py.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +12,15 @@ import json
 import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
+from sandbox import emulator_rules as rules
+from sandbox.emulator_oauth import OAuthInstalls
+from sandbox.emulator_rules import Refusal, Triggers
 from sandbox.emulator_socket import SocketModeEmulator
 
 BOT_USER = "UMENTORBOT"
@@ -23,7 +32,8 @@ class Call:
     method: str
     args: dict[str, Any]
     token: str | None
-    # time.monotonic() when the call reached the server, before any latency: when the app asked.
+    # The emulator's clock (time.monotonic unless a test gives another) when the call reached the server,
+    # before any latency: when the app asked.
     at: float = 0.0
 
 
@@ -52,9 +62,18 @@ class FakeSlack:
     latency: float = 0.0
     # Socket Mode: apps.connections.open hands out links to this server (started on first use).
     socket: SocketModeEmulator = field(default_factory=SocketModeEmulator)
+    # Calls refused as real Slack would refuse them, oldest first.
+    refusals: list[Refusal] = field(default_factory=list)
+    # The emulator's wall clock (seconds, like time.monotonic): when calls arrive and trigger ids age.
+    clock: Callable[[], float] = time.monotonic
+    # OAuth installs: codes a test grants, exchanged by oauth.v2.access for per-workspace tokens.
+    oauth: OAuthInstalls = field(default_factory=OAuthInstalls)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
+        self._triggers = Triggers(self.clock)
+        self._posted: dict[str, str] = {}  # ts -> channel of every message chat.postMessage took
+        self._opened: dict[str, dict[str, Any]] = {}  # view id -> the view as Slack holds it
         self._ts = itertools.count(1)
         self._views = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
@@ -92,6 +111,22 @@ class FakeSlack:
             "is_bot": False,
             "profile": {"real_name": name.title(), "display_name": name},
         }
+
+    @property
+    def triggers(self) -> dict[str, str]:
+        """Trigger ids issued to the app (id -> user); views.open and views.push accept only these."""
+        return self._triggers
+
+    @triggers.setter
+    def triggers(self, issued: dict[str, str]) -> None:
+        # A plain mapping assigned here is taken as ids issued now, so their lifetime still counts.
+        self._triggers = Triggers(self.clock)
+        for trigger_id, user in issued.items():
+            self._triggers[trigger_id] = user
+
+    def issue_trigger(self, user: str) -> str:
+        """A trigger id for one action by `user`, as Slack puts in a command, click or submission payload."""
+        return self._triggers.issue(user)
 
     def fail(
         self, method: str, status: int = 429, times: int = 1, retry_after: int | None = 1, error: str = "ratelimited"
@@ -131,6 +166,31 @@ class FakeSlack:
         with self._lock:
             self.calls.clear()
 
+    def check_acknowledgement(self, kind: str, body: Any, view: dict[str, Any] | None = None) -> Refusal | None:
+        """Holds what the app answered in an acknowledgement (of a `kind` payload: "slash_commands",
+        "view_submission", ...) to Slack's rules; a refusal is kept with the others.
+
+        `view` is the submitted view. Field errors are checked against that view as this emulator holds it
+        (Slack checks its own copy), so a view it never opened leaves them unchecked.
+        """
+        view_id = str((view or {}).get("id"))
+        with self._lock:
+            held = self._opened.get(view_id)
+        refusal = rules.acknowledgement_refusal(kind, body, held)
+        if refusal is not None:
+            self._refuse(refusal)
+        elif held is not None and isinstance(body, dict) and body.get("response_action") == "update":
+            with self._lock:
+                self._opened[view_id] = {**body["view"], "id": view_id, "hash": f"{held.get('hash')}.u"}
+        return refusal
+
+    def take_refusals(self) -> list[Refusal]:
+        """The refusals so far, forgotten here: for a test that provokes them on purpose."""
+        with self._lock:
+            taken = list(self.refusals)
+            self.refusals.clear()
+        return taken
+
     # --- serving -------------------------------------------------------------------------
 
     def start(self) -> str:
@@ -152,8 +212,20 @@ class FakeSlack:
                     return
                 raw = self.rfile.read(length).decode()
                 args = fake._parse(raw, self.headers.get("Content-Type", ""))
-                token = (self.headers.get("Authorization") or "").removeprefix("Bearer ").strip() or args.get("token")
-                arrived = time.monotonic()
+                authorization = self.headers.get("Authorization") or ""
+                if method == "oauth.v2.access":
+                    # The app proves itself with its client id and secret, not a token.
+                    fake.calls.append(Call(method, args, None, fake.clock()))
+                    answer = fake.oauth.exchange(args, authorization)
+                    data = json.dumps(answer).encode()
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                    return
+                token = authorization.removeprefix("Bearer ").strip() or args.get("token")
+                arrived = fake.clock()
                 if fake.latency > 0:
                     time.sleep(fake.latency)
                 status, headers, body = fake._answer(method, args, token, arrived)
@@ -209,8 +281,9 @@ class FakeSlack:
     def _answer(
         self, method: str, args: dict[str, Any], token: str | None, arrived: float | None = None
     ) -> tuple[int, dict[str, str], dict]:
+        arrived = self.clock() if arrived is None else arrived
         with self._lock:
-            self.calls.append(Call(method, args, token, time.monotonic() if arrived is None else arrived))
+            self.calls.append(Call(method, args, token, arrived))
             if self.storm_share and method == "chat.postMessage" and self._storm.random() < self.storm_share:
                 return 429, {"Retry-After": str(self.storm_retry_after)}, {"ok": False, "error": "ratelimited"}
             for fault in self.faults:
@@ -218,6 +291,8 @@ class FakeSlack:
                     fault.remaining -= 1
                     headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
                     return fault.status, headers, {"ok": False, "error": fault.error}
+        if not rules.is_known(method):
+            return 200, {}, self._refuse(Refusal(method, "unknown_method", (), args))
         if not token:
             return 200, {}, {"ok": False, "error": "not_authed"}
         if token in self.revoked_tokens:
@@ -225,14 +300,58 @@ class FakeSlack:
         # Slack takes an app-level token for apps.connections.open only, and only an app-level token there.
         if (method == "apps.connections.open") != token.startswith("xapp-") and method != "auth.test":
             return 200, {}, {"ok": False, "error": "not_allowed_token_type"}
+        refused = rules.refusal(method, args) or self._stale(method, args, arrived)
+        if refused is not None:
+            return 200, {}, self._refuse(refused)
+        install = self.oauth.holder(token)
+        if method == "auth.test" and install is not None:
+            return 200, {}, install.auth_test()
         handler = getattr(self, "_" + method.replace(".", "_"), None)
         answer: dict[str, Any] = handler(args) if handler else {"ok": True}
         if method == "chat.postMessage" and answer.get("ok"):
             # Remember where the message landed, so a test can click its buttons.
             args["_channel"], args["_ts"] = answer["channel"], answer["ts"]
-        if method == "views.open" and answer.get("ok"):
+            with self._lock:
+                self._posted[answer["ts"]] = answer["channel"]
+        if method in ("views.open", "views.push") and answer.get("ok"):
             args["_view_id"] = answer["view"]["id"]
+        if method.startswith("views.") and answer.get("ok"):
+            with self._lock:
+                self._opened[answer["view"]["id"]] = answer["view"]
         return 200, {}, answer
+
+    def _refuse(self, refusal: Refusal) -> dict[str, Any]:
+        with self._lock:
+            self.refusals.append(refusal)
+        return refusal.answer()
+
+    def _stale(self, method: str, args: dict[str, Any], arrived: float) -> Refusal | None:
+        """Refusals that depend on what happened before: spent or expired trigger ids, unknown messages
+        and views, files that were never uploaded."""
+        if method in ("views.open", "views.push"):
+            return self._triggers.exchange(method, args, arrived)
+        if method == "chat.update":
+            with self._lock:
+                channel = self._posted.get(str(args["ts"]))
+            if channel == args["channel"]:
+                return None
+            # Slack finds a message by its channel and ts: the ts alone, in another channel, is not it.
+            return Refusal(method, "message_not_found" if channel is None else "channel_not_found", (), args)
+        if method == "views.update":
+            with self._lock:
+                view_id = args.get("view_id") or next(
+                    (i for i, v in self._opened.items() if args.get("external_id") == v.get("external_id")), None
+                )
+                shown = self._opened.get(str(view_id))
+            if shown is None:
+                return Refusal(method, "not_found", (), args)
+            if args.get("hash") and args["hash"] != shown.get("hash"):
+                return Refusal(method, "hash_conflict", (), args)
+        if method == "files.completeUploadExternal":
+            files = rules.json_argument(args["files"])
+            if any(f["id"] not in self.uploads for f in files):
+                return Refusal(method, "file_not_found", (), args)
+        return None
 
     # --- methods -------------------------------------------------------------------------
 
@@ -261,6 +380,10 @@ class FakeSlack:
         files = args.get("files")
         files = json.loads(files) if isinstance(files, str) else files
         return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files or []]}
+
+    def _users_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        members = [u for u in self.users.values() if u["id"] not in self.gone_users]
+        return {"ok": True, "members": members, "response_metadata": {"next_cursor": ""}}
 
     def _users_lookupByEmail(self, args: dict[str, Any]) -> dict[str, Any]:
         user_id = self.emails.get(str(args.get("email", "")).lower())
@@ -315,4 +438,15 @@ class FakeSlack:
         return {"ok": True, "view": {**view, "id": view_id, "hash": f"h{view_id}", "state": {"values": {}}}}
 
     _views_publish = _views_open
-    _views_update = _views_open
+    _views_push = _views_open
+
+    def _views_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        view = args.get("view")
+        view = json.loads(view) if isinstance(view, str) else dict(view or {})
+        with self._lock:
+            view_id = args.get("view_id") or next(
+                i for i, v in self._opened.items() if args.get("external_id") == v.get("external_id")
+            )
+            shown = self._opened[str(view_id)]
+        view_hash = f"h{view_id}.{next(self._views)}"
+        return {"ok": True, "view": {**view, "id": view_id, "hash": view_hash, "state": shown.get("state")}}

@@ -5,10 +5,12 @@ from __future__ import annotations
 import copy
 import hashlib
 import hmac
+import itertools
 import json
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +20,7 @@ from urllib.parse import urlencode
 from tests.fakeslack import DEFAULT_TEAM, FakeSlack
 
 FIXTURES = Path(__file__).parent / "fixtures"
+_unissued = itertools.count(1)
 
 
 def fixture(name: str) -> dict[str, Any]:
@@ -46,7 +49,6 @@ class SlackClientSim:
         # Waits until the bot has sent what it handed to its background sender: after the answer,
         # the test sees everything the request caused, as a person would a moment later.
         self.settle = settle
-        self._trigger = 0
 
     def post(
         self,
@@ -76,9 +78,12 @@ class SlackClientSim:
             self.settle()
         return answered
 
-    def _trigger_id(self) -> str:
-        self._trigger += 1
-        return f"{self._trigger}.738474920.trigger"
+    def _trigger_id(self, user: str) -> str:
+        """A fresh trigger id from the emulator: usable once, for 3 s, as Slack's are. Without an emulator in
+        this process (payloads built for another), one in Slack's shape that no emulator issued."""
+        if self.fake is None:
+            return f"{next(_unissued)}.{int(time.time())}.{uuid.uuid4().hex[:20]}"
+        return self.fake.issue_trigger(user)
 
     def command_body(self, user: str, text: str, team: str = DEFAULT_TEAM, command: str = "/mentor") -> bytes:
         form = fixture("slash_command.json")
@@ -88,16 +93,30 @@ class SlackClientSim:
             text=text,
             team_id=team,
             command=command,
-            trigger_id=self._trigger_id(),
+            trigger_id=self._trigger_id(user),
         )
         return urlencode(form).encode()
 
     def command(self, user: str, text: str = "", team: str = DEFAULT_TEAM, command: str = "/mentor") -> Response:
-        return self.post(self.command_body(user, text, team, command), "application/x-www-form-urlencoded")
+        answered = self.post(self.command_body(user, text, team, command), "application/x-www-form-urlencoded")
+        return self.slack_reads(answered, "slash_commands")
 
     def interactive(self, payload: dict[str, Any]) -> Response:
         body = urlencode({"payload": json.dumps(payload)}).encode()
-        return self.post(body, "application/x-www-form-urlencoded")
+        answered = self.post(body, "application/x-www-form-urlencoded")
+        submitted = payload.get("view") if payload.get("type") == "view_submission" else None
+        return self.slack_reads(answered, str(payload.get("type")), submitted)
+
+    def slack_reads(self, answered: Response, kind: str, view: dict[str, Any] | None = None) -> Response:
+        """Holds the bot's acknowledgement to what Slack accepts in one (a message, a modal update, field
+        errors); the emulator keeps any refusal."""
+        if self.fake is not None and answered.status == 200 and answered.body.strip():
+            try:
+                body = json.loads(answered.body)
+            except ValueError:
+                body = {"text": answered.body}  # Bolt answers a bare text as plain text
+            self.fake.check_acknowledgement(kind, body, view)
+        return answered
 
     def click_payload(
         self,
@@ -108,16 +127,23 @@ class SlackClientSim:
         channel: str | None = None,
         ts: str | None = None,
     ) -> dict[str, Any]:
+        """A click on a button. Without `ts`, on the newest message the bot sent (to `channel`, if given)
+        that shows this button, as only a message on screen can be clicked."""
         payload = fixture("block_actions.json")
         payload["user"].update(id=user, username=user.lower(), name=user.lower(), team_id=team)
         payload["team"]["id"] = team
-        payload["trigger_id"] = self._trigger_id()
+        payload["trigger_id"] = self._trigger_id(user)
         action = payload["actions"][0]
         action.update(action_id=action_id, action_ts=f"{time.time():.6f}")
         if value is None:
             action.pop("value", None)
         else:
             action["value"] = value
+        if ts is None and self.fake is not None:
+            shown = self.message_with_button(action_id, value, channel)
+            if shown is not None:
+                channel, ts = shown["channel"], shown["ts"]
+                payload["message"].update(text=shown.get("text") or "", blocks=shown.get("blocks") or [])
         if channel:
             payload["container"]["channel_id"] = channel
             payload["channel"]["id"] = channel
@@ -125,6 +151,26 @@ class SlackClientSim:
             payload["container"]["message_ts"] = ts
             payload["message"]["ts"] = ts
         return payload
+
+    def message_with_button(self, action_id: str, value: str | None, channel: str | None) -> dict[str, Any] | None:
+        """The newest version of a message Slack took from the bot (posted, or updated since) with this button:
+        its channel, ts, text and blocks."""
+        calls = list(self.fake.calls)
+        posted = {
+            c.args["_ts"]: c.args["_channel"] for c in calls if c.method == "chat.postMessage" and "_ts" in c.args
+        }
+        for call in reversed(calls):
+            args = call.args
+            if call.method == "chat.postMessage" and "_ts" in args:
+                where = {"channel": args["_channel"], "ts": args["_ts"]}
+            elif call.method == "chat.update" and posted.get(str(args.get("ts"))) == args.get("channel"):
+                where = {"channel": args["channel"], "ts": args["ts"]}
+            else:
+                continue
+            if channel not in (None, where["channel"]) or not _has_button(args.get("blocks"), action_id, value):
+                continue
+            return {**where, "text": args.get("text"), "blocks": args.get("blocks")}
+        return None
 
     def click(self, user: str, action_id: str, value: str | None, **where: Any) -> Response:
         return self.interactive(self.click_payload(user, action_id, value, **where))
@@ -155,11 +201,12 @@ class SlackClientSim:
         payload = fixture("view_submission.json")
         payload["team"]["id"] = team
         payload["user"].update(id=user, username=user.lower(), name=user.lower(), team_id=team)
-        payload["trigger_id"] = self._trigger_id()
+        payload["trigger_id"] = self._trigger_id(user)
         submitted = copy.deepcopy(payload["view"])
         submitted.update(
             id=view_id or view.get("id") or submitted["id"],
             team_id=team,
+            app_installed_team_id=team,
             blocks=view.get("blocks", []),
             private_metadata=view.get("private_metadata", ""),
             callback_id=view["callback_id"],
@@ -178,12 +225,25 @@ class SlackClientSim:
         return self.post(json.dumps(envelope).encode(), "application/json")
 
     def opened_view(self, callback_id: str) -> dict[str, Any]:
-        """The newest modal the bot opened with this callback_id, as Slack would show it."""
+        """The newest modal the bot opened with this callback_id, as Slack would show it (a refused one never
+        opened)."""
         for args in reversed(self.fake.calls_to("views.open")):
+            if "_view_id" not in args:
+                continue
             view = args["view"] if isinstance(args["view"], dict) else json.loads(args["view"])
             if view.get("callback_id") == callback_id:
                 return {**view, "id": args.get("_view_id")}
         raise AssertionError(f"no modal {callback_id!r} was opened")
+
+
+def _has_button(blocks: Any, action_id: str, value: str | None) -> bool:
+    blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
+    return any(
+        element.get("action_id") == action_id and element.get("value") == value
+        for block in blocks or []
+        for element in [*block.get("elements", []), block.get("accessory") or {}]
+        if isinstance(element, dict)
+    )
 
 
 # Builders for view state values, in the exact shapes Slack sends.

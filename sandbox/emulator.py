@@ -7,6 +7,7 @@ spent or expired trigger id, an update to a message it never posted) gets Slack'
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import random
@@ -408,8 +409,10 @@ class FakeSlack:
         users = sorted(u for u in str(args.get("users", "")).split(",") if u)
         if any(u in self.gone_users for u in users):
             return {"ok": False, "error": "user_not_found"}
-        prefix = "D" if len(users) == 1 else "G"
-        return {"ok": True, "channel": {"id": prefix + "".join(u[-4:] for u in users).upper()}}
+        if len(users) == 1:
+            return {"ok": True, "channel": {"id": "D" + users[0][1:]}}
+        # One group DM per set of people: its id comes from all their user ids, so no two pairs share one.
+        return {"ok": True, "channel": {"id": "G" + hashlib.sha1(",".join(users).encode()).hexdigest()[:10].upper()}}
 
     def _chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = str(args.get("channel", ""))

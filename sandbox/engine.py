@@ -9,7 +9,6 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
-from itertools import count
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +65,6 @@ class SandboxBot:
         self.workspace = Workspace()
         company.add_to_slack(self.workspace)
         self.api_url = self.workspace.start()
-        self._triggers = count(1)
         self._lock = threading.RLock()  # one person's action at a time, as the page sends them
         self._wsgi: Callable[..., Iterable[bytes]] | None = None
         self.rt: Runtime | None = None
@@ -181,9 +179,7 @@ class SandboxBot:
         return answered
 
     def _trigger(self, user: str) -> str:
-        trigger = f"{next(self._triggers)}.{int(self.clock().timestamp())}.sandbox"
-        self.workspace.triggers[trigger] = user
-        return trigger
+        return self.workspace.issue_trigger(user)
 
     def command(self, user: str, text: str, channel: str) -> None:
         """`/mentor <text>` typed in `channel`; the bot's own answer shows there, to this person only."""
@@ -248,6 +244,8 @@ class SandboxBot:
                 "application/x-www-form-urlencoded",
             )
             answer = json.loads(body) if body.strip() else {}
+            # The bot's answer is held to Slack's rules, as Slack would hold it, against the open modal.
+            self.workspace.check_acknowledgement("view_submission", answer, top)
             action = answer.get("response_action")
             with self.workspace.state_lock:
                 if action == "errors":

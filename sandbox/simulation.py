@@ -38,8 +38,9 @@ log = logging.getLogger(__name__)
 
 SEED = 12
 WEEKS = 12
-# The first pairs are matched on the first two days; two days after the 12th week they graduate.
-DAYS = WEEKS * 7 + 2
+# The first pairs are matched on the first two days and graduate two days after the 12th week; four
+# more days give everyone who graduated the time they take to answer the closing survey.
+DAYS = WEEKS * 7 + 6
 MENTION = re.compile(r"<@(U[A-Z0-9]+)>")
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 import threading
 from dataclasses import dataclass, field
@@ -126,9 +125,7 @@ class Workspace(FakeSlack):
         if len(users) != 1:
             answer = super()._conversations_open(args)
             if answer.get("ok"):
-                # One group per set of people: an id from their whole user ids, so no two pairs share one.
-                channel = "G" + hashlib.sha1(",".join(users).encode()).hexdigest()[:10].upper()
-                answer["channel"]["id"] = channel
+                channel = answer["channel"]["id"]
                 self.conversation(channel, users).name = ", ".join(self.name_of(u) for u in users)
             return answer
         # One person: the same DM channel chat.postMessage to their user id lands in.

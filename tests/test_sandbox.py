@@ -33,6 +33,8 @@ def sandbox(tmp_path: Path) -> Iterator[tuple[SandboxBot, str]]:
     server.shutdown()
     server.server_close()
     bot.close()
+    # Nothing the bot sent, nor any answer it gave, is one Slack would have refused.
+    assert bot.workspace.refusals == []
 
 
 def call(url: str, route: str, **body: Any) -> dict[str, Any]:

@@ -36,8 +36,9 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -153,8 +154,32 @@ def process(*args: str) -> Iterator[Child]:
 
 @dataclass
 class Request:
-    body: bytes
+    # The body, or how to make it at the moment it is sent (a trigger id lives only 3 s).
+    body: bytes | Callable[[], bytes]
     content_type: str
+
+    def payload(self) -> bytes:
+        return self.body() if callable(self.body) else self.body
+
+
+class RemoteEmulator:
+    """The fake Slack of another process, through its controls: trigger ids for people's actions, and
+    where the bot's messages landed, so clicks carry a real message's channel and ts."""
+
+    def __init__(self, api_url: str):
+        parts = urlparse(api_url)
+        self.base = f"{parts.scheme}://{parts.netloc}"
+
+    def _get(self, path: str, **query: str) -> dict[str, Any]:
+        with urllib.request.urlopen(f"{self.base}{path}?{urlencode(query)}", timeout=30) as answer:
+            return dict(json.loads(answer.read()))
+
+    def issue_trigger(self, user: str) -> str:
+        return str(self._get("/_emulator/trigger", user=user)["trigger_id"])
+
+    def latest_ts(self, channel: str) -> str | None:
+        ts = self._get("/_emulator/latest", channel=channel)["ts"]
+        return None if ts is None else str(ts)
 
 
 def send_all(url: str, requests: list[Request], clients: int) -> tuple[float, list[float], int]:
@@ -175,15 +200,16 @@ def send_all(url: str, requests: list[Request], clients: int) -> tuple[float, li
                 r = todo.get_nowait()
             except queue.Empty:
                 break
+            body = r.payload()
             ts = str(int(time.time()))
             headers = {
                 "Content-Type": r.content_type,
                 "X-Slack-Request-Timestamp": ts,
-                "X-Slack-Signature": sign(SECRET, ts, r.body),
+                "X-Slack-Signature": sign(SECRET, ts, body),
             }
             started = time.perf_counter()
             try:
-                conn.request("POST", parts.path, body=r.body, headers=headers)
+                conn.request("POST", parts.path, body=body, headers=headers)
                 response = conn.getresponse()
                 response.read()
                 ok = response.status == 200
@@ -212,16 +238,18 @@ def send_all(url: str, requests: list[Request], clients: int) -> tuple[float, li
 class Population:
     """The people and the Slack payloads of one run: N mentors, N mentees, one proposal each."""
 
-    def __init__(self, n: int, database_url: str):
+    def __init__(self, n: int, database_url: str, slack: RemoteEmulator):
         self.n = n
         self.database_url = database_url
         tag = uuid.uuid4().hex[:6].upper()
         self.mentors = [f"UR{tag}{i:05d}" for i in range(n)]
         self.mentees = [f"UE{tag}{i:05d}" for i in range(n)]
-        self.sim = SlackClientSim("http://unused", SECRET, fake=None)  # type: ignore[arg-type]
+        self.slack = slack
+        # Trigger ids come from the emulator, as Slack's come with each action.
+        self.sim = SlackClientSim("http://unused", SECRET, fake=slack)  # type: ignore[arg-type]
 
     def command(self, user: str, text: str) -> Request:
-        return Request(self.sim.command_body(user, text, team=TEAM), "application/x-www-form-urlencoded")
+        return Request(lambda: self.sim.command_body(user, text, team=TEAM), "application/x-www-form-urlencoded")
 
     def interactive(self, payload: dict[str, Any]) -> Request:
         return Request(urlencode({"payload": json.dumps(payload)}).encode(), "application/x-www-form-urlencoded")
@@ -272,12 +300,16 @@ class Population:
             return [
                 self.interactive(self.sim.submission(form, values, u, team=TEAM, view_id=f"V{u}")) for u in self.mentees
             ]
-        return [
-            self.interactive(
-                self.sim.click_payload(mentor, "proposal_accept", str(proposal), team=TEAM, channel="D0BENCH", ts="1.0")
+        clicks = []
+        for mentor, proposal in self.proposals():
+            # The Accept button on the proposal the mentor was sent: the bot replaces that message.
+            channel = "D" + mentor[1:]
+            ts = self.slack.latest_ts(channel)
+            payload = self.sim.click_payload(
+                mentor, "proposal_accept", str(proposal), team=TEAM, channel=channel, ts=ts
             )
-            for mentor, proposal in self.proposals()
-        ]
+            clicks.append(self.interactive(payload))
+        return clicks
 
     def proposals(self) -> list[tuple[str, int]]:
         """The pending proposals, once every request has one: they are made after the answer."""
@@ -346,7 +378,7 @@ def measure(latency_ms: int, n: int, clients: int, database_url: str | None) -> 
         process(__file__, "serve", "bot", api.url, db_url) as bot,
         process(__file__, "serve", "bare", api.url, db_url) as bare,
     ):
-        people = Population(n, db_url)
+        people = Population(n, db_url, RemoteEmulator(api.url))
         # Warm up: everyone known to the bot, every mentor with a profile (not measured).
         send_all(bot.url, people.warm_up(), clients)
         send_all(bare.url, people.requests_of("help")[: clients * 2], clients)

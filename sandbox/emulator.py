@@ -125,6 +125,11 @@ class FakeSlack:
         for trigger_id, user in issued.items():
             self._triggers[trigger_id] = user
 
+    def latest_ts(self, channel: str) -> str | None:
+        """The ts of the newest message chat.postMessage put in `channel`, if any."""
+        with self._lock:
+            return next((ts for ts, where in reversed(self._posted.items()) if where == channel), None)
+
     def issue_trigger(self, user: str) -> str:
         """A trigger id for one action by `user`, as Slack puts in a command, click or submission payload."""
         return self._triggers.issue(user)
@@ -200,6 +205,26 @@ class FakeSlack:
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args: Any) -> None:
                 pass
+
+            def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+                """The emulator's own controls, for a process that can't reach this object (a benchmark):
+                `/_emulator/trigger?user=U…` issues a trigger id for that person's next action, and
+                `/_emulator/latest?channel=…` names the newest message posted in a channel."""
+                path, _, query = self.path.partition("?")
+                asked = {k: v[0] for k, v in parse_qs(query).items()}
+                if path == "/_emulator/trigger" and asked.get("user"):
+                    answer: dict[str, Any] = {"trigger_id": fake.issue_trigger(asked["user"])}
+                elif path == "/_emulator/latest" and asked.get("channel"):
+                    answer = {"ts": fake.latest_ts(asked["channel"])}
+                else:
+                    self.send_error(404)
+                    return
+                data = json.dumps(answer).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
 
             def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
                 method = self.path.split("?")[0].rsplit("/", 1)[-1]

@@ -26,8 +26,7 @@ def erase_uninstalled(rt: Runtime, now: datetime) -> list[str]:
     with unit_of_work(rt.sessions) as s:
         due = workspaces_due_for_deletion(s, now)
     for team_id in due:
-        with unit_of_work(rt.sessions) as s:
-            rows = delete_workspace(s, team_id)
+        rows = delete_workspace(rt.sessions, team_id)
         rt.tokens.forget(team_id)
         log.warning("deleted workspace %s, %s rows, after the app was uninstalled there", team_id, rows)
     return due

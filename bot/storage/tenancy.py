@@ -9,12 +9,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Table, delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from bot.storage.database import unit_of_work
 from bot.storage.models import Base, Workspace
 
 # Tables whose rows belong to no workspace: an OAuth state is a browser's install in progress.
 UNOWNED_TABLES = frozenset({"slack_oauth_states"})
+# Rollups: counts derived from the other tables, kept up to date by triggers.
+DERIVED_PREFIX = "stats_"
 
 
 def owned_tables() -> list[Table]:
@@ -23,12 +26,22 @@ def owned_tables() -> list[Table]:
     return [t for t in tables if t.name != Workspace.__tablename__] + [Workspace.__table__]  # type: ignore[list-item]
 
 
-def delete_workspace(s: Session, team_id: str) -> int:
-    """Deletes every row of the workspace; returns how many rows went."""
+def delete_workspace(sessions: sessionmaker[Session], team_id: str) -> int:
+    """Deletes every row of the workspace; returns how many rows went.
+
+    Two transactions: first the rows people made, whose deletion the rollups (`stats_*`, kept by
+    triggers that may run at commit) follow; then the rollups themselves, the rows they point at
+    (programs) and the workspace."""
+    tables = owned_tables()
+    rollups = [t for t in tables if t.name.startswith(DERIVED_PREFIX)]
+    pointed_at = {fk.column.table.name for t in rollups for fk in t.foreign_keys}
+    derived = [t for t in tables if t in rollups or t.name in pointed_at]
     deleted = 0
-    for table in owned_tables():
-        result = s.execute(delete(table).where(table.c.team_id == team_id))
-        deleted += int(getattr(result, "rowcount", 0) or 0)
+    for step in ([t for t in tables if t not in derived], derived):
+        with unit_of_work(sessions) as s:
+            for table in step:
+                result = s.execute(delete(table).where(table.c.team_id == team_id))
+                deleted += int(getattr(result, "rowcount", 0) or 0)
     return deleted
 
 

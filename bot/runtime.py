@@ -19,6 +19,8 @@ from bot.delivery.installations import Installations, Tokens
 from bot.delivery.sender import BackgroundSender
 from bot.delivery.slack_gateway import Gateways, make_web_client
 from bot.matching.broader import BroaderChoices
+from bot.matching.choices import MenteeChoices
+from bot.matching.cohort_edits import CohortEdits
 from bot.matching.cohorts import Cohorts
 from bot.matching.decisions import ProposalDecisions
 from bot.matching.intake import Intake
@@ -68,7 +70,9 @@ class Runtime:
     intake: Intake
     requests: Requests
     decisions: ProposalDecisions
+    choices: MenteeChoices
     cohorts: Cohorts
+    cohort_edits: CohortEdits
     pairings: Pairings
     planner: Planner
     answers: PairAnswers
@@ -143,7 +147,9 @@ def build_runtime(
         intake=Intake(sessions, people),
         requests=Requests(sessions, sender, people),
         decisions=ProposalDecisions(sessions, sends),
+        choices=MenteeChoices(sessions, sends),
         cohorts=Cohorts(sessions, sends, owners),
+        cohort_edits=CohortEdits(sessions, owners),
         pairings=pairings,
         planner=Planner(sessions, owners),
         answers=PairAnswers(sessions, sends, owners),

@@ -11,6 +11,8 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from slack_sdk.webhook import WebhookClient
+
 from bot.blockkit.blocks import modal, section
 from bot.delivery.slack_gateway import SlackFailure
 from bot.runtime import Runtime
@@ -19,6 +21,8 @@ from handlers.context import message_location, team_of, user_of
 log = logging.getLogger(__name__)
 
 REFUSAL = "Sorry, only program owners can do that. Ask a workspace admin if you think you should be one."
+# Seconds a response_url post may take: it runs after the answer, but a stuck one would hold a sender thread.
+RESPONSE_URL_TIMEOUT = 10
 
 
 def tell(rt: Runtime, body: dict[str, Any], text: str) -> None:
@@ -45,6 +49,29 @@ def replace_message(rt: Runtime, body: dict[str, Any], payload: dict[str, Any]) 
             slack.tell(user_id, payload["text"] + f" (I couldn't update the message: {exc.error})", channel)
 
     rt.sender.later(update, what="a message update")
+
+
+def replace_ephemeral(
+    rt: Runtime, team_id: str, user_id: str, response_url: str, payload: dict[str, Any], channel: str | None = None
+) -> None:
+    """Replaces an ephemeral message (one only `user_id` sees, such as a cohort preview) through the
+    response_url of a click on it; chat.update can't reach ephemeral messages. If Slack refuses, the
+    person is told privately, with the message's own fallback text."""
+    if not response_url:
+        return
+
+    def replace() -> None:
+        body = {**payload, "response_type": "ephemeral", "replace_original": True}
+        try:
+            answer = WebhookClient(response_url, timeout=RESPONSE_URL_TIMEOUT).send_dict(body)
+            failed = None if answer.status_code == 200 else f"{answer.status_code} {answer.body[:80]}"
+        except OSError as exc:
+            failed = type(exc).__name__
+        if failed is not None:
+            log.warning("response_url refused an update: %s", failed)
+            rt.gateway.to(team_id).tell(user_id, payload["text"] + " (I couldn't refresh the message above.)", channel)
+
+    rt.sender.later(replace, what="an ephemeral update")
 
 
 def open_form(rt: Runtime, team_id: str, trigger_id: str, view: dict[str, Any]) -> str | None:

@@ -187,7 +187,8 @@ def test_app_home_shows_next_checkin_and_owners_see_the_dashboard(bot):
     text = json.dumps(home["view"], ensure_ascii=False)
     berlin_ten = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)  # pair() puts the mentee in Berlin
     assert "Next check-in" in text and str(int(berlin_ten.timestamp())) in text
-    assert [e["text"]["text"] for b in home["view"]["blocks"] if b["type"] == "actions" for e in b["elements"]] == [
+    first_actions = next(b for b in home["view"]["blocks"] if b["type"] == "actions")
+    assert [e["text"]["text"] for e in first_actions["elements"]] == [
         "Find a mentor",
         "Offer to mentor",
         "Pause 2 weeks",
@@ -217,3 +218,17 @@ def test_stats_from_a_direct_message_go_to_the_programs_stats_channel(bot):
     response = command_in(bot, OWNER, "stats", channel="D0OWNERDM1")
     assert "<#C0PROGSTAT>" in response.body
     assert len(stats_post(bot, "C0PROGSTAT")) == 1 and stats_post(bot, "D0OWNERDM1") == []
+
+
+def test_stats_show_the_pairs_practices_as_aggregates_and_hide_small_groups(bot):
+    many_pairs(bot, 2)
+    command_in(bot, OWNER, "stats")
+    [post] = stats_post(bot)
+    text = json.dumps(post["blocks"], ensure_ascii=False)
+    for label in (
+        "Pairs that revisited their goals",
+        "Mentee confidence, pair by pair",
+        "How relationships are going (answers)",
+    ):
+        assert f"*{label}*\\n–" in text, label
+    assert "<@" not in text

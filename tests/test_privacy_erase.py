@@ -48,7 +48,10 @@ def _mentions(bot, user_id):
             if "team_id" not in table.c:
                 continue
             texts = [c for c in table.c if isinstance(c.type, String | Text) or "JSON" in type(c.type).__name__]
-            hit = or_(*[cast(c, Text).contains(user_id) for c in texts if c.name != "team_id"])
+            texts = [c for c in texts if c.name != "team_id"]
+            if not texts:
+                continue  # nothing but numbers and dates: no user id to hold
+            hit = or_(*[cast(c, Text).contains(user_id) for c in texts])
             if s.execute(select(table).where(table.c.team_id == DEFAULT_TEAM, hit)).first():
                 found.append(table.name)
     return found

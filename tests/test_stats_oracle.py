@@ -17,10 +17,12 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, insert, select, text
 from sqlalchemy.orm import Session
 
+from bot.pairing.messages import REMATCH_ACTION
 from bot.reporting.stats import CHART_WEEKS, RECENT, STALLED_AFTER, Figure, ProgramStats, WeekRow, compute
+from bot.storage import rollups
 from bot.storage.database import make_engine, make_session_factory, unit_of_work
 from bot.storage.models import (
     CheckIn,
@@ -29,10 +31,12 @@ from bot.storage.models import (
     MentorProfile,
     Pairing,
     Program,
+    StatsPerson,
     Survey,
     Workspace,
 )
-from bot.storage.statuses import CheckInAnswer, CheckInStatus, PairingStatus, RequestStatus
+from bot.storage.statuses import OPEN_REQUEST_STATUSES, CheckInAnswer, CheckInStatus, PairingStatus, RequestStatus
+from tests.fakeslack import DEFAULT_TEAM
 
 TEAM = "TORACLE001"
 NOW = datetime(2026, 12, 7, 9, 30, tzinfo=UTC)  # a Monday: this week's check-ins are just due
@@ -137,7 +141,7 @@ def naive_stats(s: Session, team_id: str, program_id: int, now: datetime) -> Pro
     load = sum(p.load for p in profiles)
     capacity = sum(p.capacity for p in profiles)
     mentees = len({r.mentee_user_id for r in requests})
-    open_requests = [r for r in requests if r.status in (RequestStatus.WAITING, RequestStatus.PROPOSED)]
+    open_requests = [r for r in requests if r.status in OPEN_REQUEST_STATUSES]
     matched = [r for r in requests if r.status == RequestStatus.MATCHED]
     timed = [r for r in requests if r.matched_at is not None]
     hours = [(r.matched_at - r.created_at).total_seconds() / 3600 for r in timed]
@@ -456,3 +460,76 @@ def test_the_seeded_program_has_every_case_the_oracle_should_see(seeded: Session
     assert {c.status for c in checkins} == {"open", "answered", "superseded", "closed"}
     assert any(c.due_at > NOW for c in checkins) and any(c.due_at == NOW - RECENT for c in checkins)
     assert any(c.answered_by == "UOUTSIDER" and c.usefulness for c in checkins)
+
+
+# --- The services' own writes: a whole program walked through the real bot, stats held to the oracle.
+
+# The walk's seeds (tests/test_whole_program.py's CI seeds), kept here so that the bench, which reads
+# this module for its oracle, does not load the whole bot.
+WALK_SEEDS = [16]
+
+
+def _stats_walk(bot: Any, seed: int, caplog: pytest.LogCaptureFixture) -> Any:
+    """tests/test_whole_program.py's seeded walk (answers, pauses, rematches, leaving, people who become
+    unreachable and are erased, pairs ending with the program), with /mentor stats held against the
+    oracle every few ticks."""
+    from tests.test_whole_program import Walk
+
+    class StatsWalk(Walk):
+        def __init__(self) -> None:
+            super().__init__(bot, seed, caplog)
+            self.ticks = 0
+            self.wrong: dict[str, list[str]] = {}
+
+        def check(self, step: str) -> None:
+            super().check(step)
+            if step.endswith(" tick"):
+                self.ticks += 1
+                if self.ticks % 6 == 0:
+                    self.compare(step)
+
+        def compare(self, step: str) -> None:
+            at = self.bot.clock.at
+            with unit_of_work(self.bot.rt.sessions) as s:
+                for program in s.scalars(select(Program.id).where(Program.team_id == DEFAULT_TEAM)).all():
+                    for now in (at, at - 3 * WEEK):
+                        ours, oracle = (
+                            compute(s, DEFAULT_TEAM, program, now),
+                            naive_stats(s, DEFAULT_TEAM, program, now),
+                        )
+                        if found := differences(ours, oracle):
+                            self.wrong[f"{step}, program {program} at {now:%Y-%m-%d %H:%M}"] = found
+
+    return StatsWalk()
+
+
+@pytest.mark.parametrize("seed", WALK_SEEDS)
+def test_the_figures_stay_the_oracles_through_a_whole_program_and_erasures(
+    bot: Any, caplog: pytest.LogCaptureFixture, seed: int
+) -> None:
+    from tests.test_whole_program import MENTEES, MENTORS
+
+    walk = _stats_walk(bot, seed, caplog)
+    walk.run()
+    erased = (MENTEES[0], MENTORS[0])
+    for user in erased:  # then two people ask to be erased
+        bot.rt.erasure.erase(DEFAULT_TEAM, user, bot.clock.at)
+        walk.compare(f"{user} erased")
+    assert walk.wrong == {}
+    assert {"pause", "resume", "unreachable", REMATCH_ACTION} <= walk.events()
+    with unit_of_work(bot.rt.sessions) as s:
+        assert {"active", "ended", "completed"} <= set(s.scalars(select(Pairing.status)))
+        assert not set(s.scalars(select(StatsPerson.user_id))) & set(erased)
+    with bot.rt.engine.connect() as conn:  # and the rollups are what a rebuild from scratch makes
+        kept = rollup_rows(conn)
+        rollups.rebuild(conn)
+        assert rollup_rows(conn) == kept
+        conn.rollback()
+
+
+def rollup_rows(conn: Connection) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every rollup table, in a stable order."""
+    return {
+        table: sorted((tuple(row) for row in conn.execute(text(f"SELECT * FROM {table}"))), key=repr)
+        for table in rollups.ROLLUP_TABLES
+    }

@@ -20,10 +20,10 @@ from bot.blockkit.blocks import actions, button, context, message, section
 from bot.blockkit.text import plural, slack_date
 from bot.delivery import outbox
 from bot.matching.messages import ACCEPT_ACTION, DECLINE_ACTION
-from bot.matching.proposals import DeliveryIds, open_program, propose_next, withdraw_pending
+from bot.matching.proposals import DeliveryIds, withdraw_pending
 from bot.storage.database import retry_on_conflict, rows_changed, unit_of_work
 from bot.storage.models import MentoringRequest, Program, Proposal
-from bot.storage.statuses import DeliveryKind, ProposalStatus, RequestStatus
+from bot.storage.statuses import DeliveryKind, ProposalStatus
 
 REMIND_AFTER = timedelta(days=2)
 # The shortest expiry a program may set (its form offers 1 to 30 days): younger proposals are never due.
@@ -149,8 +149,6 @@ class ProposalExpiry:
                     now=now,
                 )
             ]
-            ids += freed
-            # The freed room went to the oldest waiting requests; this one is asked for at once if it is still waiting.
-            if request.status == RequestStatus.WAITING and open_program(s, request.team_id, request.program_id):
-                ids += propose_next(s, request, program, now)
-            return ids
+            # The freed room went to the oldest waiting requests; `withdraw_pending` then asked for this one at
+            # once if it was still waiting.
+            return ids + freed

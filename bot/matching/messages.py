@@ -41,7 +41,10 @@ def _topics_line(topics: Sequence[str]) -> str:
     return escape(", ".join(topics)) if topics else "none chosen"
 
 
-def proposal_message(proposal: Proposal, request: MentoringRequest, program: Program) -> dict[str, Any]:
+def proposal_message(
+    proposal: Proposal, request: MentoringRequest, program: Program, chosen: bool = False
+) -> dict[str, Any]:
+    """Asks a mentor to take a mentee on. `chosen` when the mentee picked them from a list of their best matches."""
     mentee = f"<@{request.mentee_user_id}>"
     why = escape(" · ".join(render(proposal.reasons, Reader.MENTOR))) or "your experience fits what they're after"
     broader = is_broader(proposal.reasons)
@@ -67,6 +70,8 @@ def proposal_message(proposal: Proposal, request: MentoringRequest, program: Pro
                 "brings years of experience of their own. Expect to learn as much as you teach."
             ),
         )
+    if chosen:
+        blocks.insert(1, context(f"{mentee} chose you from the mentors who fit them best."))
     return message(f"Would you mentor {mentee}? They're looking for help with their goals.", blocks)
 
 
@@ -213,10 +218,16 @@ def broader_chosen_note() -> dict[str, Any]:
     return message(text, [section(text)])
 
 
-def mentee_broader_waiting_note() -> dict[str, Any]:
+def mentee_broader_waiting_note(choosing: bool = False) -> dict[str, Any]:
+    """`choosing` in programs where mentees choose their mentor from a list."""
+    then = (
+        "as soon as mentors have room, I'll send you a list to choose from"
+        if choosing
+        else "the first mentor with room will be asked, and I'll let you know here"
+    )
     text = (
         "Every mentor is fully booked right now, so your request is waiting. As you asked, I'll match you "
-        "more broadly: the first mentor with room will be asked, and I'll let you know here."
+        f"more broadly: {then}."
     )
     return message(text, [section(text)])
 
@@ -229,12 +240,16 @@ def choice_closed_note() -> dict[str, Any]:
     return message(text, [section(text)])
 
 
-def mentee_waiting_note(opening: bool = False) -> dict[str, Any]:
-    text = (
-        ("Thanks, your request is in. " if opening else "")
-        + "Every mentor who'd fit is fully booked right now, so your request is waiting. I'll ask the "
-        "first good match as soon as one has room, and let you know here."
+def mentee_waiting_note(opening: bool = False, choosing: bool = False) -> dict[str, Any]:
+    """`choosing` in programs where mentees choose their mentor from a list."""
+    then = (
+        "As soon as one has room, I'll send you the best matches to choose from."
+        if choosing
+        else "I'll ask the first good match as soon as one has room, and let you know here."
     )
+    text = (
+        "Thanks, your request is in. " if opening else ""
+    ) + f"Every mentor who'd fit is fully booked right now, so your request is waiting. {then}"
     return message(text, [section(text)])
 
 
@@ -249,10 +264,13 @@ def mentee_cohort_note(starts_at: datetime, opening: bool = False) -> dict[str, 
     return message(text, [section(text)])
 
 
-def cohort_left_note(program: Program, covered: bool) -> dict[str, Any]:
-    """To a mentee the published cohort match left without a mentor: why, and what happens next."""
+def cohort_left_note(program: Program, covered: bool, removed: bool = False) -> dict[str, Any]:
+    """To a mentee the published cohort match left without a mentor: why, and what happens next.
+    `removed` when an owner took them out of the plan: they are still looking for the right mentor."""
     why = (
-        "every mentor who covers your topics already has a full set of mentees"
+        "the program owners want to find you a mentor who fits better than this round allowed"
+        if removed
+        else "the mentors who cover your topics were all matched with other mentees this round"
         if covered
         else "no mentor in this program covers your topics yet"
     )

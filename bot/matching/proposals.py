@@ -3,6 +3,9 @@
 Called inside the caller's transaction; each function returns the ids of the deliveries it queued.
 Freeing a place (`free_place`) always offers the new room to the program's waiting requests.
 
+In programs where mentees choose, `propose_next` sends the mentee a list of their best matches instead
+(bot.matching.choice_lists), and a mentor is asked (`propose`) only once the mentee picks them.
+
 Topics come first (bot.matching.scoring.eligible): when mentors have room but none shares any of
 the mentee's topics, the mentee is asked once whether to wait or to be matched more broadly
 (bot.matching.broader). Their "broader" answer is kept as the note that confirmed it, the delivery
@@ -26,13 +29,14 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql import ColumnElement
 
 from bot.delivery import outbox
-from bot.matching import messages
+from bot.matching import choice_lists, messages
 from bot.matching import reasons as why
 from bot.matching.goals import GoalFit
 from bot.matching.scoring import MenteeNeeds, MentorOffer, nobody_covers, rank
 from bot.storage.database import rows_changed
 from bot.storage.models import Delivery, MentoringRequest, MentorProfile, Pairing, Person, Program, Proposal
 from bot.storage.statuses import (
+    Chooser,
     DeliveryKind,
     ProgramKind,
     ProgramStatus,
@@ -144,6 +148,7 @@ def needs_for_many(s: Session, requests: list[MentoringRequest]) -> list[MenteeN
         select(Proposal.request_id, Proposal.mentor_user_id).where(Proposal.request_id.in_([r.id for r in requests]))
     ):
         asked.setdefault(request_id, set()).add(mentor)
+    passed = choice_lists.passed_over(s, [r.id for r in requests])
     broader = chose_broader(s, team_id, [r.id for r in requests])
     needs = []
     for r in requests:
@@ -158,12 +163,18 @@ def needs_for_many(s: Session, requests: list[MentoringRequest]) -> list[MenteeN
                 wants_outside_team=r.wants_outside_team,
                 wants_more_senior=r.wants_more_senior,
                 manager_user_id=person.manager_user_id if person else None,
-                excluded_user_ids=frozenset(excluded.get(r.mentee_user_id, set()) | asked.get(r.id, set())),
+                excluded_user_ids=frozenset(
+                    excluded.get(r.mentee_user_id, set()) | asked.get(r.id, set()) | passed.get(r.id, set())
+                ),
                 goals=r.goals,
                 broader=r.id in broader,
             )
         )
     return needs
+
+
+def mentee_chooses(program: Program) -> bool:
+    return program.who_chooses == Chooser.MENTEE
 
 
 def _reserve_place(s: Session, profile_id: int) -> bool:
@@ -215,9 +226,11 @@ def propose(
     reasons: list[str],
     now: datetime,
     opening: bool = False,
+    chosen: bool = False,
 ) -> DeliveryIds | None:
     """Asks this mentor, or returns None when their last place was taken meanwhile. `opening` when
-    this answers the request the mentee just made (see `messages.mentee_asked_note`)."""
+    this answers the request the mentee just made (see `messages.mentee_asked_note`); `chosen` when the
+    mentee picked this mentor from a list, which then says who was asked instead of a note."""
     if not _reserve_place(s, offer.profile_id):
         return None
     broader = why.is_broader(reasons)
@@ -234,16 +247,19 @@ def propose(
     s.add(proposal)
     request.status = RequestStatus.PROPOSED
     s.flush()
+    asked = outbox.enqueue(
+        s,
+        team_id=request.team_id,
+        key=f"proposal:{proposal.id}",
+        kind=DeliveryKind.PROPOSAL,
+        payload=messages.proposal_message(proposal, request, program, chosen),
+        target=proposal.mentor_user_id,
+        now=now,
+    )
+    if chosen:
+        return [asked]
     return [
-        outbox.enqueue(
-            s,
-            team_id=request.team_id,
-            key=f"proposal:{proposal.id}",
-            kind=DeliveryKind.PROPOSAL,
-            payload=messages.proposal_message(proposal, request, program),
-            target=proposal.mentor_user_id,
-            now=now,
-        ),
+        asked,
         outbox.enqueue(
             s,
             team_id=request.team_id,
@@ -265,7 +281,8 @@ def propose_next(
     broader: bool = False,
     opening: bool = False,
 ) -> DeliveryIds:
-    """Asks the best available mentor, or leaves the request waiting and tells the mentee.
+    """Asks the best available mentor (or, where mentees choose, sends the mentee their best matches to
+    choose from), or leaves the request waiting and tells the mentee.
 
     When mentors have room but none covers any of the mentee's topics, the mentee is asked to choose
     (wait, or a broader match) unless they already chose broader, or `broader` says they just did.
@@ -286,10 +303,18 @@ def propose_next(
         ]
     offers = load_offers(s, program) if offers is None else offers
     [needs] = needs_for_many(s, [request])
+    # A broader match chosen just now is recorded by the first message it sends (see `broader_key`).
+    record_broader = broader and not needs.broader
     if broader:
         needs = replace(needs, broader=True)
     reverse = program.kind == ProgramKind.REVERSE
-    for match in rank(needs, offers, reverse, GoalFit([needs], offers).of(0)):
+    ranked = rank(needs, offers, reverse, GoalFit([needs], offers).of(0))
+    choosing = mentee_chooses(program)
+    turn = choice_lists.turn_for(s, request, opening, broader) if choosing else None
+    if turn is not None and ranked:
+        key = broader_key(request.id) if record_broader else None
+        return choice_lists.send_list(s, request, program, ranked[: choice_lists.SHOWN], turn, now, key)
+    for match in ranked:
         index = offers.index(match.offer)
         queued = propose(s, request, program, match.offer, match.score, list(match.reasons), now, opening)
         if queued is None:
@@ -298,13 +323,17 @@ def propose_next(
         offers[index] = replace(match.offer, load=match.offer.load + 1)
         return queued
     request.status = RequestStatus.WAITING
+    # Where mentees choose, news of the mentor they chose comes first (a decline, a lapse, a place gone).
+    told = choice_lists.send_news(s, request, turn, now) if turn is not None else []
     if not needs.broader and nobody_covers(needs, offers, reverse):
         key, payload = no_cover_key(request.id), messages.no_cover_choice(request)
     elif broader:
-        key, payload = broader_key(request.id), messages.mentee_broader_waiting_note()
+        key, payload = broader_key(request.id), messages.mentee_broader_waiting_note(choosing)
+    elif told:
+        return told
     else:
-        key, payload = f"request:{request.id}:waiting", messages.mentee_waiting_note(opening)
-    return [
+        key, payload = f"request:{request.id}:waiting", messages.mentee_waiting_note(opening, choosing)
+    return told + [
         outbox.enqueue(
             s,
             team_id=request.team_id,
@@ -340,35 +369,42 @@ def retry_waiting(s: Session, program: Program, now: datetime) -> DeliveryIds:
     """Offers every free place in the program to its waiting requests, oldest first.
 
     Requests are claimed a batch at a time, as many as there are free places, so two mentors saving
-    their profiles at once each ask for different requests, and no request is asked twice.
+    their profiles at once each ask for different requests, and no request is asked twice. Where mentees
+    choose, a list holds no place, so each list sent counts against the room instead: one free place
+    brings one list, to the mentee who has waited longest.
     """
     if holds_for_cohort(program, now):
         return []
     offers = load_offers(s, program)
     ids: DeliveryIds = []
     tried: set[int] = set()
+    listed = 0
     while True:
-        room = sum(max(o.remaining, 0) for o in offers)
-        claimed = _claim_waiting(s, program, room, tried) if room else []
+        room = sum(max(o.remaining, 0) for o in offers) - listed
+        claimed = _claim_waiting(s, program, room, tried) if room > 0 else []
         if not claimed:
             return ids
         for request in claimed:
             tried.add(request.id)
-            if not any(o.remaining > 0 for o in offers):
+            if sum(max(o.remaining, 0) for o in offers) - listed <= 0:
                 return ids
             ids += propose_next(s, request, program, now, offers)
+            listed += request.status == RequestStatus.CHOOSING
 
 
 def withdraw_pending(s: Session, which: ColumnElement[bool], now: datetime) -> DeliveryIds:
     """Withdraws the pending proposals `which` selects, then frees their places like `free_place`.
 
     A request that was waiting on one of them goes back to waiting (unless the caller already closed it)
-    and takes its turn for the freed room with everyone else. Locks the requests first, then the
-    proposals; a proposal decided meanwhile is left as it was decided.
+    and takes its turn for the freed room with everyone else; if that leaves it waiting, it is looked at
+    once more, so its mentee hears where it stands (where mentees choose, what became of the mentor they
+    picked). Locks the requests first, then the proposals; a proposal decided meanwhile is left as it was
+    decided.
     """
     pending = and_(which, Proposal.status == ProposalStatus.PENDING)
     requests = {r.id: r for r in lock_requests(s, MentoringRequest.id.in_(select(Proposal.request_id).where(pending)))}
     withdrawn: list[Proposal] = []
+    put_back: list[MentoringRequest] = []
     for proposal in s.scalars(
         select(Proposal)
         .where(pending)
@@ -389,8 +425,14 @@ def withdraw_pending(s: Session, which: ColumnElement[bool], now: datetime) -> D
         request = requests.get(proposal.request_id)
         if request is not None and request.status == RequestStatus.PROPOSED:
             request.status = RequestStatus.WAITING
+            put_back.append(request)
     s.flush()
     # Places go back once every proposal is settled, in profile id order, as the lock order asks.
     for proposal in sorted(withdrawn, key=lambda p: p.mentor_profile_id):
         _give_back(s, proposal.mentor_profile_id)
-    return _offer_room(s, {p.mentor_profile_id for p in withdrawn}, now) if withdrawn else []
+    ids = _offer_room(s, {p.mentor_profile_id for p in withdrawn}, now) if withdrawn else []
+    for request in put_back:
+        program = open_program(s, request.team_id, request.program_id)
+        if request.status == RequestStatus.WAITING and program is not None:
+            ids += propose_next(s, request, program, now)
+    return ids

@@ -28,6 +28,13 @@ UNMET_PREFERENCE_PENALTY = 20.0
 GOALS_REASON_FIT = 0.15
 MAX_REASONS = 4
 
+# Why a mentor may never be proposed for a mentee (`exclusion`), in an owner's words.
+IS_MENTEE = "is the mentee"
+ALREADY_ASKED = "already paired with or declined this mentee"
+AT_CAPACITY = "at capacity"
+IS_MANAGER = "is the mentee's manager"
+NOT_REVERSE = "not open to reverse mentoring"
+
 
 @dataclass(frozen=True)
 class MenteeNeeds:
@@ -39,7 +46,7 @@ class MenteeNeeds:
     wants_outside_team: bool = False
     wants_more_senior: bool = False
     manager_user_id: str | None = None
-    # Mentors already paired with this mentee, or who declined this request.
+    # Mentors already paired with this mentee, asked for this request, or passed over from a list they chose from.
     excluded_user_ids: frozenset[str] = field(default_factory=frozenset)
     goals: str = ""
     # The mentee accepted a mentor outside their topics, since nobody covers any of them.
@@ -74,15 +81,15 @@ class Match:
 def exclusion(needs: MenteeNeeds, offer: MentorOffer, reverse: bool = False) -> str | None:
     """Why this mentor must never be proposed for this mentee, or None when they may be."""
     if offer.user_id == needs.user_id:
-        return "is the mentee"
+        return IS_MENTEE
     if offer.user_id in needs.excluded_user_ids:
-        return "already paired with or declined this mentee"
+        return ALREADY_ASKED
     if offer.remaining <= 0:
-        return "at capacity"
+        return AT_CAPACITY
     if needs.manager_user_id and offer.user_id == needs.manager_user_id:
-        return "is the mentee's manager"
+        return IS_MANAGER
     if reverse and not offer.open_to_reverse:
-        return "not open to reverse mentoring"
+        return NOT_REVERSE
     return None
 
 

@@ -1,4 +1,6 @@
-"""What pairs answer: check-ins, the confidence pulse, "need help", shared prompts, feedback and surveys.
+"""What pairs answer: check-ins, the confidence pulse, "need help", shared prompts, feedback and surveys;
+and, through `goals`, `relationship` and `support`, the mid-point goals, the relationship check and the
+mentee's choice of encouragement.
 
 Every method re-checks that the person answering belongs to the pair, inside the workspace the
 request came from, and that the pairing is still in the state the answer belongs to: an active pair
@@ -9,9 +11,7 @@ old button from a pair that has ended delivers nothing.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -22,6 +22,10 @@ from bot.delivery import outbox
 from bot.delivery.dispatcher import Dispatcher
 from bot.pairing import messages as views
 from bot.pairing import prompts
+from bot.pairing.goals import GoalReviews
+from bot.pairing.membership import Answer, AnswerKind, active_pair, id_ok, in_pair, member
+from bot.pairing.relationship import RelationshipChecks
+from bot.pairing.support import ConfidenceSupport, nudge_after_pulse
 from bot.programs.owners import Owners
 from bot.storage.database import rows_changed, unit_of_work
 from bot.storage.models import CheckIn, Feedback, HelpReport, Pairing, Program, PromptUse, Survey
@@ -40,46 +44,6 @@ log = logging.getLogger(__name__)
 REMINDER_DELAY = timedelta(days=2)
 
 
-class AnswerKind(StrEnum):
-    OK = "ok"
-    ALREADY = "already"  # answered before; nothing changed
-    FORBIDDEN = "forbidden"  # the person is not in this pair
-    NOT_FOUND = "not_found"
-    SUPERSEDED = "superseded"  # a newer check-in replaced this one
-    ENDED = "ended"  # the pairing is over
-    EMPTY = "empty"  # the text shows nothing (only spaces or invisible characters)
-
-
-@dataclass(frozen=True)
-class Answer:
-    kind: AnswerKind
-    pairing: Pairing | None = None
-    checkin: CheckIn | None = None
-
-
-# Row ids are 32-bit integers: anything outside cannot exist, and is never sent to the database.
-_ID_MAX = 2**31 - 1
-
-
-def _id_ok(row_id: object) -> bool:
-    return isinstance(row_id, int) and 0 < row_id <= _ID_MAX
-
-
-def _member(pairing: Pairing | None, user_id: str) -> bool:
-    return pairing is not None and user_id in (pairing.mentee_user_id, pairing.mentor_user_id)
-
-
-def _in_pair(pairing: Pairing | None, user_id: str, *statuses: PairingStatus) -> Answer:
-    """OK when `user_id` belongs to `pairing` and the pairing is in one of `statuses`."""
-    if pairing is None:
-        return Answer(AnswerKind.NOT_FOUND)
-    if not _member(pairing, user_id):
-        return Answer(AnswerKind.FORBIDDEN, pairing)
-    if pairing.status not in statuses:
-        return Answer(AnswerKind.ENDED, pairing)
-    return Answer(AnswerKind.OK, pairing)
-
-
 def may_rematch(pairing: Pairing) -> bool:
     """A mentee may ask for a new mentor from an active pair, or once the program has run its course."""
     return pairing.status in (PairingStatus.ACTIVE, PairingStatus.COMPLETED)
@@ -90,15 +54,18 @@ class PairAnswers:
         self.sessions = sessions
         self.dispatcher = dispatcher
         self.owners = owners
+        self.goals = GoalReviews(sessions, dispatcher)
+        self.relationship = RelationshipChecks(sessions, dispatcher)
+        self.support = ConfidenceSupport(sessions)
 
     def _checkin(self, s: Session, team_id: str, user_id: str, checkin_id: int) -> Answer:
-        if not _id_ok(checkin_id):
+        if not id_ok(checkin_id):
             return Answer(AnswerKind.NOT_FOUND)
         checkin = s.scalar(select(CheckIn).where(CheckIn.id == checkin_id, CheckIn.team_id == team_id))
         pairing = s.get(Pairing, checkin.pairing_id) if checkin else None
         if checkin is None or pairing is None:
             return Answer(AnswerKind.NOT_FOUND)
-        if not _member(pairing, user_id):
+        if not member(pairing, user_id):
             return Answer(AnswerKind.FORBIDDEN, pairing, checkin)
         # An ended pair comes first: a superseded check-in of an ended pair takes no late answers either.
         if pairing.status != PairingStatus.ACTIVE or checkin.status == CheckInStatus.CLOSED:
@@ -153,21 +120,34 @@ class PairAnswers:
             return found
 
     def pulse(
-        self, team_id: str, user_id: str, checkin_id: int, usefulness: int | None, confidence: int | None
+        self,
+        team_id: str,
+        user_id: str,
+        checkin_id: int,
+        usefulness: int | None,
+        confidence: int | None,
+        now: datetime,
+        support: bool | None = None,
     ) -> Answer:
+        """Records the ratings. A mentee's pulse may prompt their mentor to encourage them (`bot.pairing.support`),
+        and the mentee may say, with `support`, whether it should."""
+        nudge = None
         with unit_of_work(self.sessions) as s:
             found = self._checkin(s, team_id, user_id, checkin_id)
-            if (
-                found.kind not in (AnswerKind.OK, AnswerKind.SUPERSEDED)
-                or found.checkin is None
-                or found.pairing is None
-            ):
+            checkin, pairing = found.checkin, found.pairing
+            if found.kind not in (AnswerKind.OK, AnswerKind.SUPERSEDED) or checkin is None or pairing is None:
                 return found
             if usefulness is not None:
-                found.checkin.usefulness = usefulness
-            if confidence is not None and user_id == found.pairing.mentee_user_id:
-                found.checkin.confidence = confidence
-            return Answer(AnswerKind.OK, found.pairing, found.checkin)
+                checkin.usefulness = usefulness
+            if user_id == pairing.mentee_user_id:
+                if support is not None:
+                    pairing.confidence_support = support
+                if confidence is not None:
+                    checkin.confidence = confidence
+                    s.flush()
+                    nudge = nudge_after_pulse(s, pairing, checkin, now)
+        self.dispatcher.dispatch([nudge], now)
+        return Answer(AnswerKind.OK, pairing, checkin)
 
     def need_help(
         self, team_id: str, user_id: str, checkin_id: int, note: str, source_key: str, now: datetime
@@ -180,61 +160,85 @@ class PairAnswers:
                 found = self._checkin(s, team_id, user_id, checkin_id)
                 if found.kind not in (AnswerKind.OK, AnswerKind.SUPERSEDED) or found.pairing is None:
                     return found
-                pairing = found.pairing
                 checkin = found.checkin
                 if checkin is not None and checkin.answer != CheckInAnswer.MET:
                     checkin.answer, checkin.answered_by, checkin.answered_at = CheckInAnswer.NEED_HELP, user_id, now
-                report = HelpReport(
-                    team_id=team_id,
-                    pairing_id=pairing.id,
-                    user_id=user_id,
-                    text=note,
-                    source_key=source_key,
-                    created_at=now,
-                )
-                s.add(report)
-                s.flush()
-                program = s.get(Program, pairing.program_id)
-                assert program is not None
-                owners = self.owners.recipients(s, program)
-                if not owners:
-                    log.error(
-                        "help report %s in workspace %s has no program owner to go to; set MENTOR_PROGRAM_OWNERS",
-                        report.id,
-                        team_id,
-                    )
-                ids = [
-                    outbox.enqueue(
-                        s,
-                        team_id=team_id,
-                        key=f"help:{report.id}:{owner}",
-                        kind=DeliveryKind.OWNER_HELP,
-                        payload=views.owner_help_report(pairing, program, user_id, note),
-                        target=owner,
-                        pairing_id=pairing.id,
-                        now=now,
-                    )
-                    for owner in owners
-                ]
-                offer = views.rematch_offer(pairing) if user_id == pairing.mentee_user_id else views.help_acknowledged()
-                ids.append(
-                    outbox.enqueue(
-                        s,
-                        team_id=team_id,
-                        key=f"help:{report.id}:ack",
-                        kind=DeliveryKind.HELP_ACK,
-                        payload=offer,
-                        target=user_id,
-                        now=now,
-                    )
-                )
+                ids = self._help_note(s, found.pairing, user_id, note, source_key, now)
         except IntegrityError:
             return Answer(AnswerKind.ALREADY)
         self.dispatcher.dispatch(ids, now)
-        return Answer(AnswerKind.OK, pairing, found.checkin)
+        return Answer(AnswerKind.OK, found.pairing, found.checkin)
+
+    def raise_privately(
+        self, team_id: str, user_id: str, pairing_id: int, note: str, source_key: str, now: datetime
+    ) -> Answer:
+        """A note to the program owners about an active pair, outside any check-in (after "we disagree")."""
+        if is_blank(note):
+            return Answer(AnswerKind.EMPTY)
+        try:
+            with unit_of_work(self.sessions) as s:
+                found = active_pair(s, team_id, user_id, pairing_id)
+                if found.kind != AnswerKind.OK or found.pairing is None:
+                    return found
+                ids = self._help_note(s, found.pairing, user_id, note, source_key, now)
+        except IntegrityError:
+            return Answer(AnswerKind.ALREADY)
+        self.dispatcher.dispatch(ids, now)
+        return Answer(AnswerKind.OK, found.pairing)
+
+    def _help_note(
+        self, s: Session, pairing: Pairing, user_id: str, note: str, source_key: str, now: datetime
+    ) -> list[int | None]:
+        """Stores the note and queues it to each program owner, with an answer to its author."""
+        team_id = pairing.team_id
+        report = HelpReport(
+            team_id=team_id,
+            pairing_id=pairing.id,
+            user_id=user_id,
+            text=note,
+            source_key=source_key,
+            created_at=now,
+        )
+        s.add(report)
+        s.flush()
+        program = s.get(Program, pairing.program_id)
+        assert program is not None
+        owners = self.owners.recipients(s, program)
+        if not owners:
+            log.error(
+                "help report %s in workspace %s has no program owner to go to; set MENTOR_PROGRAM_OWNERS",
+                report.id,
+                team_id,
+            )
+        ids = [
+            outbox.enqueue(
+                s,
+                team_id=team_id,
+                key=f"help:{report.id}:{owner}",
+                kind=DeliveryKind.OWNER_HELP,
+                payload=views.owner_help_report(pairing, program, user_id, note),
+                target=owner,
+                pairing_id=pairing.id,
+                now=now,
+            )
+            for owner in owners
+        ]
+        offer = views.rematch_offer(pairing) if user_id == pairing.mentee_user_id else views.help_acknowledged()
+        ids.append(
+            outbox.enqueue(
+                s,
+                team_id=team_id,
+                key=f"help:{report.id}:ack",
+                kind=DeliveryKind.HELP_ACK,
+                payload=offer,
+                target=user_id,
+                now=now,
+            )
+        )
+        return ids
 
     def share_prompt(self, team_id: str, user_id: str, prompt_use_id: int, now: datetime) -> Answer:
-        if not _id_ok(prompt_use_id):
+        if not id_ok(prompt_use_id):
             return Answer(AnswerKind.NOT_FOUND)
         with unit_of_work(self.sessions) as s:
             use = s.scalar(select(PromptUse).where(PromptUse.id == prompt_use_id, PromptUse.team_id == team_id))
@@ -261,13 +265,13 @@ class PairAnswers:
         return Answer(AnswerKind.OK if delivery else AnswerKind.ALREADY, pairing)
 
     def _pairing(self, s: Session, team_id: str, pairing_id: int) -> Pairing | None:
-        if not _id_ok(pairing_id):
+        if not id_ok(pairing_id):
             return None
         return s.scalar(select(Pairing).where(Pairing.id == pairing_id, Pairing.team_id == team_id))
 
     def _pairing_in(self, team_id: str, user_id: str, pairing_id: int, *statuses: PairingStatus) -> Answer:
         with unit_of_work(self.sessions) as s:
-            return _in_pair(self._pairing(s, team_id, pairing_id), user_id, *statuses)
+            return in_pair(self._pairing(s, team_id, pairing_id), user_id, *statuses)
 
     def pairing_for(self, team_id: str, user_id: str, pairing_id: int) -> Answer:
         """A pairing the person belongs to that is active or has run its course; ENDED if it ended early."""
@@ -295,7 +299,7 @@ class PairAnswers:
             return Answer(AnswerKind.EMPTY)
         try:
             with unit_of_work(self.sessions) as s:
-                found = _in_pair(self._pairing(s, team_id, pairing_id), user_id, PairingStatus.ACTIVE)
+                found = in_pair(self._pairing(s, team_id, pairing_id), user_id, PairingStatus.ACTIVE)
                 if found.kind != AnswerKind.OK or found.pairing is None:
                     return found
                 pairing = found.pairing
@@ -339,7 +343,7 @@ class PairAnswers:
     ) -> Answer:
         try:
             with unit_of_work(self.sessions) as s:
-                found = _in_pair(self._pairing(s, team_id, pairing_id), user_id, PairingStatus.COMPLETED)
+                found = in_pair(self._pairing(s, team_id, pairing_id), user_id, PairingStatus.COMPLETED)
                 if found.kind != AnswerKind.OK:
                     return found
                 s.add(
@@ -360,7 +364,7 @@ class PairAnswers:
     def afterwards(self, team_id: str, user_id: str, pairing_id: int, choice: Afterwards) -> Answer:
         """What a pair chose once the program ended; a pair that ended early has nothing to choose."""
         with unit_of_work(self.sessions) as s:
-            found = _in_pair(self._pairing(s, team_id, pairing_id), user_id, PairingStatus.COMPLETED)
+            found = in_pair(self._pairing(s, team_id, pairing_id), user_id, PairingStatus.COMPLETED)
             if found.kind != AnswerKind.OK:
                 return found
             changed = s.execute(

@@ -17,6 +17,7 @@ from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import Any, NamedTuple, Protocol, cast
 
 from bot.pairing import messages as views
+from bot.pairing import practice_views
 from bot.pairing.prompts import Prompt
 from bot.storage.bulk import JSONText
 from bot.storage.models import Pairing
@@ -145,3 +146,12 @@ class PeriodMessages:
 
     def stalled_nudge(self, pair: PairIds, user_id: str) -> JSONText:
         return self._payload("stalled-nudge", lambda p, user: views.stalled_nudge(p, user), pair, user_id)
+
+    def relationship_check(self, pair: PairIds, user_id: str, round_: int) -> JSONText:
+        return self._payload(
+            "relationship-check",
+            lambda p, user, number: practice_views.relationship_check(p, user, number),
+            pair,
+            user_id,
+            round_,
+        )

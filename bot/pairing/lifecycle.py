@@ -227,42 +227,54 @@ class Lifecycle:
 
     @retry_on_conflict
     def rematch(self, team_id: str, user_id: str, pairing_id: int, now: datetime) -> AnswerKind:
-        """The mentee asks for a different mentor: the pairing ends without fault and the same goals go out again."""
+        """A no-fault rematch. The mentee asks for a different mentor (from an active pair, or once the
+        program has run its course); the mentor may end an active pair the same way. Either way the
+        pairing ends without fault, the other person is told kindly, and the same goals go out again."""
         with unit_of_work(self.sessions) as s:
             pairing = s.scalar(select(Pairing).where(Pairing.id == pairing_id, Pairing.team_id == team_id))
             if pairing is None:
                 return AnswerKind.NOT_FOUND
-            if pairing.mentee_user_id != user_id:
+            if user_id == pairing.mentor_user_id and pairing.status == PairingStatus.ACTIVE:
+                # The mentee loses their mentor through no choice of their own: their goals go out again.
+                ids: DeliveryIds = end_and_tell(s, pairing, user_id, EndReason.REMATCH, now)
+                if not ids:
+                    return AnswerKind.ALREADY
+            elif pairing.mentee_user_id != user_id:
                 return AnswerKind.FORBIDDEN
-            if not may_rematch(pairing):
+            elif not may_rematch(pairing):
                 # An old button from a pair that ended early: whoever left chose to, so nothing reopens.
                 return AnswerKind.ENDED
-            ids: DeliveryIds = []
-            if pairing.status == PairingStatus.ACTIVE:
-                freed = end_pairing(s, pairing, PairingStatus.ENDED, EndReason.REMATCH, now)
-                if freed is None:
+            else:
+                ids = self._mentee_rematch(s, pairing, now)
+                if not ids:
                     return AnswerKind.ALREADY
-                ids.append(
-                    outbox.enqueue(
-                        s,
-                        team_id=team_id,
-                        key=f"ended:{pairing.id}:{pairing.mentor_user_id}",
-                        kind=DeliveryKind.PAIRING_ENDED,
-                        payload=messages.pairing_ended_notice(user_id, EndReason.REMATCH),
-                        target=pairing.mentor_user_id,
-                        now=now,
-                    )
-                )
-                ids += freed
-            pairing.afterwards = Afterwards.REMATCH
-            previous = s.get(MentoringRequest, pairing.request_id)
-            assert previous is not None
-            again = request_again(s, previous, now)
-            if not again and not ids:
-                return AnswerKind.ALREADY
-            ids += again
         self.dispatcher.dispatch(ids, now)
         return AnswerKind.OK
+
+    @staticmethod
+    def _mentee_rematch(s: Session, pairing: Pairing, now: datetime) -> DeliveryIds:
+        """Ends the pairing if it is still active (the mentor is told) and asks again for the mentee."""
+        ids: DeliveryIds = []
+        if pairing.status == PairingStatus.ACTIVE:
+            freed = end_pairing(s, pairing, PairingStatus.ENDED, EndReason.REMATCH, now)
+            if freed is None:
+                return []
+            ids.append(
+                outbox.enqueue(
+                    s,
+                    team_id=pairing.team_id,
+                    key=f"ended:{pairing.id}:{pairing.mentor_user_id}",
+                    kind=DeliveryKind.PAIRING_ENDED,
+                    payload=messages.pairing_ended_notice(pairing.mentee_user_id, EndReason.REMATCH),
+                    target=pairing.mentor_user_id,
+                    now=now,
+                )
+            )
+            ids += freed
+        pairing.afterwards = Afterwards.REMATCH
+        previous = s.get(MentoringRequest, pairing.request_id)
+        assert previous is not None
+        return ids + request_again(s, previous, now)
 
 
 class Departures:

@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 from bot.blockkit.blocks import Block, actions, button, context, escape, message, quote, section
 from bot.blockkit.text import join_words, plural, slack_date
+from bot.matching.reasons import Reader, render
 from bot.pairing.prompts import Prompt
 from bot.programs.catalog import cohort_end
-from bot.storage.models import Pairing, Program
+from bot.storage.models import MentoringRequest, Pairing, Program
 from bot.storage.statuses import CheckInAnswer, EndReason, PairingStatus, RequestStatus
 
 if TYPE_CHECKING:
@@ -80,9 +81,7 @@ def checkin_answered(answer: CheckInAnswer, user_id: str, checkin_id: int, perio
 
 
 def confidence_request(checkin_id: int, mentor_user_id: str) -> dict[str, Any]:
-    text = (
-        f"You met <@{mentor_user_id}>! A quick pulse, just for the program: how confident do you feel about your goals?"
-    )
+    text = f"You met <@{mentor_user_id}>! A quick pulse: how confident do you feel about your goals?"
     return message(
         text,
         [
@@ -91,13 +90,16 @@ def confidence_request(checkin_id: int, mentor_user_id: str) -> dict[str, Any]:
                 *(button(str(n), f"{CONFIDENCE_ACTION_PREFIX}{n}", f"{checkin_id}:{n}") for n in range(1, 6)),
                 block_id=f"pulse-{checkin_id}",
             ),
-            context("1 = not at all, 5 = very confident. Only aggregate trends are ever shown."),
+            context(
+                "1 = not at all, 5 = very confident. Your score stays private: owners see only anonymous trends. "
+                "If it dips, your mentor may get a nudge to encourage you, never the score (App Home turns this off)."
+            ),
         ],
     )
 
 
 def pulse_recorded(score: int) -> dict[str, Any]:
-    text = f"Thanks! I've noted {score} out of 5."
+    text = f"Thanks! I've noted {score} out of 5, just for you and the program's anonymous trends."
     return message(text, [section(text)])
 
 
@@ -217,8 +219,12 @@ def help_acknowledged() -> dict[str, Any]:
     return message(text, [section(text)])
 
 
-def closing_survey(pairing: Pairing, user_id: str, program: Program) -> dict[str, Any]:
-    """The closing word: a cohort's pairs graduate together, a rolling pair completes its own weeks."""
+def closing_survey(
+    pairing: Pairing, user_id: str, program: Program, reflection: list[Block] | None = None
+) -> dict[str, Any]:
+    """The closing word: a cohort's pairs graduate together, a rolling pair completes its own weeks.
+
+    `reflection` (the mentee's goals, then and now) goes in the mentee's copy alone."""
     is_mentee = user_id == pairing.mentee_user_id
     other = pairing.mentor_user_id if is_mentee else pairing.mentee_user_id
     if program.starts_at is not None and pairing.ends_at == cohort_end(program):
@@ -239,17 +245,16 @@ def closing_survey(pairing: Pairing, user_id: str, program: Program) -> dict[str
     ]
     if is_mentee:
         buttons.append(button("Find me a new mentor", REMATCH_ACTION, str(pairing.id)))
-    return message(
-        text,
-        [
-            section(
-                f"*{text}*\nTwo minutes for a closing survey? It helps the next pairs. "
-                "You're welcome to keep meeting on your own"
-                + (", or I can find you a new mentor." if is_mentee else ".")
-            ),
-            actions(*buttons, block_id=f"closing-{pairing.id}"),
-        ],
-    )
+    blocks = [
+        section(
+            f"*{text}*\nTwo minutes for a closing survey? It helps the next pairs. "
+            "You're welcome to keep meeting on your own" + (", or I can find you a new mentor." if is_mentee else ".")
+        ),
+        actions(*buttons, block_id=f"closing-{pairing.id}"),
+    ]
+    if is_mentee and reflection:
+        blocks += reflection
+    return message(text, blocks)
 
 
 def pairing_ended_notice(other_user_id: str, reason: EndReason) -> dict[str, Any]:
@@ -273,7 +278,13 @@ def pairing_ended_notice(other_user_id: str, reason: EndReason) -> dict[str, Any
 
 def mentor_gone_notice(mentor_user_id: str, reason: EndReason, looking: bool) -> dict[str, Any]:
     """To a mentee whose mentor left or can no longer be reached: what happened, and what happens next."""
-    ended = pairing_ended_notice(mentor_user_id, reason)["text"]
+    if reason == EndReason.REMATCH:
+        ended = (
+            f"Your pairing with <@{mentor_user_id}> has ended: they felt a fresh match would serve you better. "
+            "It's nobody's fault, and thank you for the time you gave."
+        )
+    else:
+        ended = pairing_ended_notice(mentor_user_id, reason)["text"]
     if looking:
         text = (
             f"{ended} I've kept your goals and I'm already looking for a new mentor for you, "
@@ -368,6 +379,21 @@ def ended_pairing_line(standing: Standing, p: Pairing) -> str:
     )
 
 
+def request_state(standing: Standing, request: MentoringRequest) -> str:
+    """Where an open request stands, for its mentee: who was asked and why, or what they are waiting for."""
+    if request.status == RequestStatus.PROPOSED:
+        asked = standing.asked.get(request.id)
+        if asked is None:
+            return "a mentor has been asked and I'm waiting for their answer"
+        why = escape("; ".join(render(asked.reasons, Reader.MENTEE)))
+        return (
+            f"<@{asked.mentor_user_id}> has been asked" + (f": {why}" if why else "") + ". I'm waiting for their answer"
+        )
+    if request.status == RequestStatus.CHOOSING:
+        return "choose your mentor from the list I sent you"
+    return "waiting for a mentor with room"
+
+
 def paused_line(until: datetime) -> str:
     return (
         f"You're paused until {slack_date(until)}: no check-ins or prompts until then. "
@@ -382,12 +408,7 @@ def status_message(standing: Standing) -> dict[str, Any]:
     for p in standing.as_mentor:
         lines.append(f"• You're mentoring <@{p.mentee_user_id}> since {p.started_at:%d %b %Y}.")
     for r in standing.open_requests:
-        state = (
-            "a mentor has been asked and I'm waiting for their answer"
-            if r.status == RequestStatus.PROPOSED
-            else ("waiting for a mentor with room")
-        )
-        lines.append(f"• Your request from {r.created_at:%d %b %Y}: {state}.")
+        lines.append(f"• Your request from {r.created_at:%d %b %Y}: {request_state(standing, r)}.")
     lines += [f"• {room}" for room in mentor_room_lines(standing)]
     lines += [f"• {ended_pairing_line(standing, p)}" for p in standing.ended]
     if standing.paused_until:

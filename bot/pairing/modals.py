@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.blockkit.blocks import Block, context, input_block, modal, option
 from bot.blockkit.state import Errors, StateReader, read_scale
+from bot.pairing.practice_forms import support_choice
 from bot.storage.statuses import GoalsReached
 
 PULSE_CALLBACK = "checkin_pulse"
@@ -34,7 +35,9 @@ def _note(placeholder: str) -> dict[str, Any]:
     }
 
 
-def pulse_modal(checkin_id: int, ask_confidence: bool) -> dict[str, Any]:
+def pulse_modal(checkin_id: int, ask_confidence: bool, support: bool = True) -> dict[str, Any]:
+    """The ratings after "We met"; the mentee's form also asks their confidence, and whether a dip in it
+    should prompt their mentor to encourage them (`support`, their current choice)."""
     blocks: list[Block] = [
         input_block("usefulness", "How useful was it?", _scale(1, 5, {1: "(not much)", 5: "(very)"})),
     ]
@@ -46,7 +49,10 @@ def pulse_modal(checkin_id: int, ask_confidence: bool) -> dict[str, Any]:
                 _scale(1, 5, {1: "(not at all)", 5: "(very)"}),
             )
         )
-    blocks.append(context("Private: only anonymous totals are ever shown."))
+        blocks.append(support_choice(support))
+        blocks.append(context("Private: only anonymous totals are ever shown. Your mentor never sees your answers."))
+    else:
+        blocks.append(context("Private: only anonymous totals are ever shown."))
     return modal(PULSE_CALLBACK, "How did it go?", blocks, "Save", json.dumps({"checkin_id": checkin_id}))
 
 

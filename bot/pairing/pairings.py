@@ -13,13 +13,14 @@ from bot.matching.proposals import DeliveryIds, free_place, open_program, retry_
 from bot.matching.requests import copy_request
 from bot.pairing import messages
 from bot.storage.database import reading, rows_changed
-from bot.storage.models import CheckIn, MentoringRequest, MentorProfile, Pairing, Person, Program
+from bot.storage.models import CheckIn, MentoringRequest, MentorProfile, Pairing, Person, Program, Proposal
 from bot.storage.statuses import (
     OPEN_REQUEST_STATUSES,
     CheckInStatus,
     DeliveryKind,
     EndReason,
     PairingStatus,
+    ProposalStatus,
 )
 
 # How many ended pairings `/mentor status` and the App Home recall, newest first.
@@ -126,6 +127,8 @@ class Standing:
     paused_until: datetime | None = None
     partners_paused: dict[str, datetime] = field(default_factory=dict)
     user_id: str = ""
+    # The pending proposal of each open request that has one, by request id: who was asked, and why.
+    asked: dict[int, Proposal] = field(default_factory=dict)
 
     def has_pairs(self) -> bool:
         return bool(self.as_mentee or self.as_mentor)
@@ -202,6 +205,19 @@ class Pairings:
             requests = list(s.scalars(_OPEN_REQUESTS_OF, who))
             places = [Places(*row) for row in s.execute(_PLACES_OF, who)]
             ended = list(s.scalars(_ENDED_PAIRINGS_OF, who))
+            asked = {
+                p.request_id: p
+                for p in (
+                    s.scalars(
+                        select(Proposal).where(
+                            Proposal.request_id.in_([r.id for r in requests]),
+                            Proposal.status == ProposalStatus.PENDING,
+                        )
+                    )
+                    if requests
+                    else ()
+                )
+            }
             pauses: dict[str, datetime] = {}
             if now is not None:
                 people = {user_id} | {p.mentee_user_id for p in pairings} | {p.mentor_user_id for p in pairings}
@@ -223,4 +239,5 @@ class Pairings:
             paused_until=pauses.pop(user_id, None),
             partners_paused=pauses,
             user_id=user_id,
+            asked=asked,
         )

@@ -27,15 +27,18 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from bot.delivery import outbox
 from bot.pairing import messages as views
-from bot.pairing import prompts
+from bot.pairing import practice_views, prompts
 from bot.pairing.calendar import FIRST_CHECKIN_GAP, catch_up, first_slot, following_slot, zone
 from bot.pairing.encoded import PeriodMessages, encode
+from bot.pairing.goals import goals_of
+from bot.pairing.membership import QUIET_BEFORE_END
 from bot.pairing.pairings import end_pairing
+from bot.pairing.relationship import cadence_of
 from bot.programs.owners import Owners
 from bot.storage import bulk
 from bot.storage.bulk import JSONText
 from bot.storage.database import unit_of_work
-from bot.storage.models import CheckIn, Pairing, Person, Program, PromptUse
+from bot.storage.models import CheckIn, MentoringRequest, Pairing, Person, Program, PromptUse
 from bot.storage.statuses import (
     Audience,
     CheckInAnswer,
@@ -53,9 +56,6 @@ log = logging.getLogger(__name__)
 # now and then a checkpoint), which smaller batches would pay more often.
 BATCH = 1000
 NUDGE_AFTER_MISSES = 3
-# The program's last days are the closing survey's: no check-in, prompt or feedback invitation is
-# planned for a slot this close to a pair's end, so nothing asks for an answer the end would refuse.
-QUIET_BEFORE_END = timedelta(days=4)
 # A pair formed in a cohort program joins the cohort's rhythm: its first check-in comes once the cohort
 # has started, and it graduates at the cohort's end with everyone else. A pair formed with less than
 # this share of the program left (a late rematch, say) runs the program's full length on its own.
@@ -83,9 +83,25 @@ class _Pair(NamedTuple):
     next_checkin_at: datetime
     next_period: int
     ends_at: datetime | None
+    goals_review_at: datetime | None
+    goals_asked_at: datetime | None
+    cadence_weeks: int | None
 
 
 _PAIR_COLUMNS = [getattr(Pairing, name) for name in _Pair._fields]
+
+
+class _Due(NamedTuple):
+    """A pair due a check-in now, before its history is read."""
+
+    pairing: _Pair
+    program: Program
+    period: int
+    slot: datetime
+    # How many of the program's periods one of the pair's check-ins spans (1 unless they chose a slower rhythm).
+    step: int
+    # Whether this check-in brings the mid-point look at the goals.
+    review: bool
 
 
 @dataclass(frozen=True)
@@ -100,6 +116,8 @@ class _Period:
     prompt: prompts.Prompt
     # Whether the pair has met at least once: feedback on each other needs a meeting to be about.
     met: bool
+    # The mentee's goals, in the period that brings the pair's mid-point look at them; else None.
+    goals: str | None = None
 
 
 def _trailing_misses(dialect: Dialect, ids: list[int]) -> Select[int, int]:
@@ -151,16 +169,18 @@ class _Calendar:
 
     def __init__(self, now: datetime):
         self.now = now
-        self._known: dict[tuple[datetime, int, str | None], tuple[datetime, int, datetime]] = {}
+        self._known: dict[tuple[datetime, int, str | None, int], tuple[datetime, int, datetime]] = {}
 
-    def due(self, slot: datetime, program: Program, tz_name: str | None) -> tuple[datetime, int, datetime]:
-        """The latest slot at or before now, how many periods it skips ahead, and the slot after it."""
-        key = (slot, program.id, tz_name)
+    def due(
+        self, slot: datetime, program: Program, tz_name: str | None, cadence: int
+    ) -> tuple[datetime, int, datetime]:
+        """The latest slot at or before now, how many check-ins it skips ahead, and the slot after it."""
+        key = (slot, program.id, tz_name, cadence)
         found = self._known.get(key)
         if found is None:
             tz = zone(tz_name, program.timezone)
-            latest, skipped = catch_up(slot, 0, self.now, program.cadence_weeks, program.checkin_hour, tz)
-            following = following_slot(latest, program.cadence_weeks, program.checkin_hour, tz)
+            latest, skipped = catch_up(slot, 0, self.now, cadence, program.checkin_hour, tz)
+            following = following_slot(latest, cadence, program.checkin_hour, tz)
             found = self._known[key] = (latest, skipped, following)
         return found
 
@@ -174,18 +194,28 @@ def _rhythm(
     tz: str | None,
     fallback: str,
 ) -> dict[str, datetime]:
-    """A new pair's first check-in slot and end: its own, or its cohort's (see JOIN_COHORT_SHARE_LEFT)."""
+    """A new pair's first check-in slot, mid-point and end: its own, or its cohort's (see
+    JOIN_COHORT_SHARE_LEFT). The mid-point is half the program's length before the end."""
     length = timedelta(weeks=length_weeks)
     after, ends = started_at, started_at + length
     if cohort_start is not None and cohort_start + length - started_at >= length * JOIN_COHORT_SHARE_LEFT:
         # The first slot lands at or after the cohort start, and still a day after the introduction.
         after, ends = max(started_at, cohort_start - FIRST_CHECKIN_GAP), cohort_start + length
-    return {"slot": first_slot(after, weekday, hour, zone(tz, fallback)), "ends": ends}
+    return {"slot": first_slot(after, weekday, hour, zone(tz, fallback)), "ends": ends, "review": ends - length / 2}
 
 
-def _audience(period: int) -> Audience:
-    """Alternate weeks: the mentee's sounding board on odd weeks, the mentor's prompt on even ones."""
-    return Audience.MENTEE if period % 2 else Audience.MENTOR
+def _audience(period: int, step: int = 1) -> Audience:
+    """Alternate check-ins: the mentee's sounding board, then the mentor's prompt. A pair whose check-ins
+    span `step` of the program's periods alternates by check-in, not by week."""
+    return Audience.MENTEE if (period // step) % 2 else Audience.MENTOR
+
+
+def _review_due(pairing: _Pair, slot: datetime, cadence: int) -> bool:
+    """Whether this slot brings the pair's mid-point look at the goals: the first slot at most half a
+    cadence before the mid-point, so that it is the slot nearest the mid-point. Asked once."""
+    if pairing.goals_review_at is None or pairing.goals_asked_at is not None:
+        return False
+    return slot >= pairing.goals_review_at - timedelta(weeks=cadence) / 2
 
 
 class Planner:
@@ -239,6 +269,7 @@ class Planner:
                     next_checkin_at=bindparam("slot"),
                     next_period=1,
                     ends_at=bindparam("ends"),
+                    goals_review_at=bindparam("review"),
                 ),
                 [
                     {
@@ -273,19 +304,23 @@ class Planner:
                 p.id: p for p in s.scalars(select(Program).where(Program.id.in_({row[0].program_id for row in pairs})))
             }
             moves: list[dict[str, Any]] = []
-            due_now: list[tuple[_Pair, Program, int, datetime]] = []
+            due_now: list[_Due] = []
             calendar = _Calendar(now)
             for pairing, mentee_tz, mentee_paused, mentor_paused in pairs:
                 program = programs[pairing.program_id]
-                slot, skipped, following = calendar.due(pairing.next_checkin_at, program, mentee_tz)
-                period = pairing.next_period + skipped
-                moves.append({"id": pairing.id, "next_checkin_at": following, "next_period": period + 1})
+                # A pair on its own cadence (every 2 weeks in a weekly program) spans several periods a check-in.
+                cadence = cadence_of(cast(Pairing, pairing), program)
+                step = max(cadence // program.cadence_weeks, 1)
+                slot, skipped, following = calendar.due(pairing.next_checkin_at, program, mentee_tz, cadence)
+                period = pairing.next_period + skipped * step
+                moves.append({"id": pairing.id, "next_checkin_at": following, "next_period": period + step})
+                # The final days are quiet, also for a tick that comes late (after downtime) into them.
                 if pairing.ends_at is not None and max(slot, now) >= pairing.ends_at - QUIET_BEFORE_END:
                     continue
                 if any(paused is not None and paused > slot for paused in (mentee_paused, mentor_paused)):
                     report.skipped_paused += 1
                     continue
-                due_now.append((pairing, program, period, slot))
+                due_now.append(_Due(pairing, program, period, slot, step, _review_due(pairing, slot, cadence)))
             bulk.update_rows(s.connection(), Pairing, "id", moves)
             if due_now:
                 periods = self._with_history(s, due_now)
@@ -294,9 +329,10 @@ class Planner:
             return len(due)
 
     @staticmethod
-    def _with_history(s: Session, due_now: list[tuple[_Pair, Program, int, datetime]]) -> list[_Period]:
-        """What each pair's history decides for its new period: the trailing misses and the next prompt."""
-        ids = [pairing.id for pairing, *_ in due_now]
+    def _with_history(s: Session, due_now: list[_Due]) -> list[_Period]:
+        """What each pair's history decides for its new period: the trailing misses, the next prompt, and
+        for a pair at its mid-point, the goals to look at again."""
+        ids = [d.pairing.id for d in due_now]
         dialect = s.get_bind().dialect
         misses = dict(s.execute(_trailing_misses(dialect, ids)).all())
         met = set(
@@ -307,25 +343,41 @@ class Planner:
             )
         )
         wanted: dict[Audience, list[int]] = defaultdict(list)
-        for pairing, _program, period, _slot in due_now:
-            wanted[_audience(period)].append(pairing.id)
+        for d in due_now:
+            wanted[_audience(d.period, d.step)].append(d.pairing.id)
         used = _prompts_used(s, wanted)
+        reviewing = [d.pairing.id for d in due_now if d.review]
+        goals: dict[int, str] = {}
+        if reviewing:
+            goals = dict(
+                s.execute(
+                    select(Pairing.id, MentoringRequest.goals)
+                    .join(MentoringRequest, MentoringRequest.id == Pairing.request_id)
+                    .where(bulk.among(dialect, Pairing.id, reviewing))
+                ).all()
+            )
         return [
             _Period(
-                pairing,
-                program,
-                period,
-                slot,
-                misses.get(pairing.id, 0),
-                prompts.pick(_audience(period), used[pairing.id], seed=pairing.id),
-                pairing.id in met,
+                d.pairing,
+                d.program,
+                d.period,
+                d.slot,
+                misses.get(d.pairing.id, 0),
+                prompts.pick(_audience(d.period, d.step), used[d.pairing.id], seed=d.pairing.id),
+                d.pairing.id in met,
+                goals.get(d.pairing.id) if d.review else None,
             )
-            for pairing, program, period, slot in due_now
+            for d in due_now
         ]
 
     def _write_periods(self, s: Session, periods: list[_Period], now: datetime, encoded: PeriodMessages) -> None:
         """Supersedes the open check-ins, then writes the new check-ins, prompt uses and messages."""
         conn = s.connection()
+        reviewed = [p.pairing.id for p in periods if p.goals is not None]
+        if reviewed:
+            conn.execute(
+                update(Pairing).where(bulk.among(conn.dialect, Pairing.id, reviewed)).values(goals_asked_at=now)
+            )
         conn.execute(
             update(CheckIn)
             .where(
@@ -410,7 +462,27 @@ class Planner:
                 encoded.mentor_prompt(pairing, prompt, reverse),
                 target=pairing.mentor_user_id,
             )
+        if p.goals is not None:
+            for user, build in (
+                (pairing.mentee_user_id, practice_views.goals_review_for_mentee),
+                (pairing.mentor_user_id, practice_views.goals_review_for_mentor),
+            ):
+                send(
+                    f"goals-review:{pairing.id}:{user}",
+                    DeliveryKind.GOALS_REVIEW,
+                    encode(build(cast(Pairing, pairing), p.goals)),
+                    target=user,
+                )
         weeks = period * program.cadence_weeks
+        every = program.relationship_every_weeks
+        if every and weeks % every == 0:
+            for user in (pairing.mentee_user_id, pairing.mentor_user_id):
+                send(
+                    f"relationship:{pairing.id}:{weeks // every}:{user}",
+                    DeliveryKind.RELATIONSHIP_CHECK,
+                    encoded.relationship_check(pairing, user, weeks // every),
+                    target=user,
+                )
         if p.met and program.feedback_every_weeks and weeks % program.feedback_every_weeks == 0:
             round_ = weeks // program.feedback_every_weeks
             for user in (pairing.mentee_user_id, pairing.mentor_user_id):
@@ -488,13 +560,16 @@ class Planner:
                 freed = end_pairing(s, pairing, PairingStatus.COMPLETED, EndReason.PROGRAM_FINISHED, now)
                 if freed is None:
                     continue
+                goals = goals_of(s, pairing)
+                # The mentee's own copy sets the goals they came with beside the ones they hold now.
+                reflection = practice_views.goals_side_by_side(goals.original, goals.latest)
                 for user in (pairing.mentee_user_id, pairing.mentor_user_id):
                     outbox.enqueue(
                         s,
                         team_id=pairing.team_id,
                         key=f"survey:{pairing.id}:{user}",
                         kind=DeliveryKind.CLOSING_SURVEY,
-                        payload=views.closing_survey(pairing, user, program),
+                        payload=views.closing_survey(pairing, user, program, reflection),
                         target=user,
                         pairing_id=pairing.id,
                         now=now,

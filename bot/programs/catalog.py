@@ -136,6 +136,8 @@ class Programs:
             program.default_capacity, program.feedback_every_weeks = form.default_capacity, form.feedback_every_weeks
             program.timezone, program.owners, program.stats_channel = form.timezone, form.owners, form.stats_channel
             program.proposal_expiry_days = form.proposal_expiry_days
+            program.relationship_every_weeks = form.relationship_every_weeks
+            program.who_chooses = form.who_chooses
             program.starts_at = (
                 datetime.combine(datetime.fromisoformat(form.starts_on).date(), time(0), ZoneInfo(form.timezone))
                 if form.starts_on

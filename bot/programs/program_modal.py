@@ -14,11 +14,12 @@ from bot.blockkit.state import Errors, StateReader, read_scale
 from bot.blockkit.text import ascii_int, every_weeks, is_blank, plural
 from bot.people.vocabulary import TOPIC_MAX, merge_topics, split_topics
 from bot.storage.models import PROGRAM_DEFAULTS, Program
-from bot.storage.statuses import ProgramKind
+from bot.storage.statuses import Chooser, ProgramKind
 
 PROGRAM_CALLBACK = "program_edit"
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 EXPIRY_DAYS_CHOICES = (2, 3, 4, 5, 7, 10, 14)
+RELATIONSHIP_WEEKS_CHOICES = (2, 3, 4, 6, 8)
 
 
 def _select(options: list[tuple[str, str]], initial: str) -> dict[str, Any]:
@@ -108,6 +109,15 @@ def program_modal(program: Program | None, default_topics: list[str]) -> dict[st
             ),
         ),
         input_block(
+            "relationship_every_weeks",
+            "Relationship check",
+            _select(
+                [("Off", "0")] + [(f"Every {n} weeks", str(n)) for n in RELATIONSHIP_WEEKS_CHOICES],
+                str(current["relationship_every_weeks"]),
+            ),
+            hint="Each person is asked privately how the relationship is going. You see only the counts.",
+        ),
+        input_block(
             "default_capacity",
             "Default mentor capacity",
             _select([(str(n), str(n)) for n in range(1, 6)], str(current["default_capacity"])),
@@ -117,6 +127,19 @@ def program_modal(program: Program | None, default_topics: list[str]) -> dict[st
             "Time a mentor has to answer",
             _select([(f"{n} days", str(n)) for n in EXPIRY_DAYS_CHOICES], str(current["proposal_expiry_days"])),
             hint="Mentors get a reminder after 2 days. After this, I ask the next best mentor.",
+        ),
+        input_block(
+            "who_chooses",
+            "Who chooses the mentor",
+            _select(
+                [
+                    ("I ask the best-matched mentor, who accepts or declines", Chooser.MENTOR),
+                    ("The mentee picks from their three best matches", Chooser.MENTEE),
+                ],
+                current["who_chooses"],
+            ),
+            hint="When mentees pick, they see each mentor's bio, topics and why they fit, and only the one they "
+            "pick is asked. A cohort match you publish with /mentor match is still proposed as you made it.",
         ),
         input_block(
             "timezone",
@@ -170,6 +193,8 @@ class ProgramForm:
     feedback_every_weeks: int
     timezone: str
     proposal_expiry_days: int = int(PROGRAM_DEFAULTS["proposal_expiry_days"])
+    relationship_every_weeks: int = int(PROGRAM_DEFAULTS["relationship_every_weeks"])
+    who_chooses: Chooser = PROGRAM_DEFAULTS["who_chooses"]
 
 
 def read_program(values: Any, current: dict[str, Any] | None = None) -> tuple[ProgramForm | None, Errors]:
@@ -187,6 +212,9 @@ def read_program(values: Any, current: dict[str, Any] | None = None) -> tuple[Pr
     kind = reader.selected("kind") or keep["kind"]
     if kind not in set(ProgramKind):
         errors["kind"] = "Choose classic or reverse mentoring."
+    who_chooses = reader.selected("who_chooses") or keep["who_chooses"]
+    if who_chooses not in set(Chooser):
+        errors["who_chooses"] = "Choose who picks the mentor."
     topics = merge_topics([t for t in split_topics(reader.text("topics")) if not is_blank(t)], [])
     if not topics:
         errors["topics"] = "List at least one topic, one per line or separated by commas."
@@ -221,6 +249,7 @@ def read_program(values: Any, current: dict[str, Any] | None = None) -> tuple[Pr
         "default_capacity": (1, 5, "Choose 1 to 5 mentees."),
         "feedback_every_weeks": (0, 12, "Choose how often."),
         "proposal_expiry_days": (1, 30, "Choose how many days."),
+        "relationship_every_weeks": (0, 12, "Choose how often."),
     }
     chosen: dict[str, int] = {}
     for block_id, (low, high, problem) in limits.items():
@@ -251,6 +280,8 @@ def read_program(values: Any, current: dict[str, Any] | None = None) -> tuple[Pr
         feedback_every_weeks=chosen["feedback_every_weeks"],
         timezone=timezone,
         proposal_expiry_days=chosen["proposal_expiry_days"],
+        relationship_every_weeks=chosen["relationship_every_weeks"],
+        who_chooses=Chooser(who_chooses),
     ), {}
 
 
@@ -266,5 +297,6 @@ def saved_summary(form: ProgramForm, created: bool) -> str:
         if form.starts_on
         else " Requests are matched as they arrive."
     )
+    choosing = " Mentees pick their mentor from their three best matches." if form.who_chooses == Chooser.MENTEE else ""
     verb = "created" if created else "saved"
-    return f"*{escape(form.name)}* is {verb}. {kind}, with {rhythm}.{cohort}"
+    return f"*{escape(form.name)}* is {verb}. {kind}, with {rhythm}.{cohort}{choosing}"

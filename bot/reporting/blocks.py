@@ -6,7 +6,9 @@ from typing import Any
 
 from bot.blockkit.blocks import context, escape, header, message, mrkdwn, section
 from bot.blockkit.text import plural
+from bot.reporting.practice import PracticeStats
 from bot.reporting.stats import Figure, ProgramStats
+from bot.storage.statuses import Relationship
 
 HIDDEN = "–"
 
@@ -67,9 +69,31 @@ def figure_fields(stats: ProgramStats, threshold: int) -> list[tuple[str, str]]:
     ]
 
 
-def figure_blocks(stats: ProgramStats, threshold: int) -> list[dict[str, Any]]:
+def practice_fields(practice: PracticeStats, threshold: int) -> list[tuple[str, str]]:
+    """The pairs' practices: goals looked at again, the confidence trend, relationship checks. Counts only."""
+    trend = HIDDEN
+    parts = (practice.confidence_rising, practice.confidence_steady, practice.confidence_dipping)
+    if all(_shown(f, threshold) != HIDDEN for f in parts):
+        rising, steady, dipping = (_percent(f.value or 0) for f in parts)
+        trend = f"rising {rising} · steady {steady} · dipping {dipping}"
+    answers = practice.relationship
+    relationship = HIDDEN
+    if all(_shown(f, threshold) != HIDDEN for f in answers.values()):
+        relationship = (
+            f"good {_shown(answers[Relationship.GOOD], threshold)}"
+            f" · drifting {_shown(answers[Relationship.DRIFTING], threshold)}"
+            f" · we disagree {_shown(answers[Relationship.DISAGREE], threshold)}"
+        )
+    return [
+        ("Pairs that revisited their goals", _shown(practice.goals_reviewed, threshold, _percent)),
+        ("Mentee confidence, pair by pair", trend),
+        ("How relationships are going (answers)", relationship),
+    ]
+
+
+def figure_blocks(stats: ProgramStats, threshold: int, practice: PracticeStats | None = None) -> list[dict[str, Any]]:
     """The funnel and every figure, as sections (Slack allows 10 fields per section)."""
-    fields = figure_fields(stats, threshold)
+    fields = figure_fields(stats, threshold) + (practice_fields(practice, threshold) if practice else [])
     blocks = [section("*Funnel*\n" + funnel_line(stats, threshold))]
     for start in range(0, len(fields), 10):
         blocks.append(
@@ -81,8 +105,10 @@ def figure_blocks(stats: ProgramStats, threshold: int) -> list[dict[str, Any]]:
     return blocks
 
 
-def stats_message(program_name: str, stats: ProgramStats, threshold: int) -> dict[str, Any]:
-    blocks = [header(f"Mentoring stats: {program_name}"), *figure_blocks(stats, threshold)]
+def stats_message(
+    program_name: str, stats: ProgramStats, threshold: int, practice: PracticeStats | None = None
+) -> dict[str, Any]:
+    blocks = [header(f"Mentoring stats: {program_name}"), *figure_blocks(stats, threshold, practice)]
     blocks.append(
         context(f"Aggregates only, no names or answers. Figures from fewer than {threshold} people show as {HIDDEN}.")
     )

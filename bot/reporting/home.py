@@ -8,16 +8,17 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blockkit.blocks import Block, actions, button, context, divider, header, section
+from bot.pairing.goals import recent_notes
 from bot.pairing.lifecycle import PAUSE_WEEKS_DEFAULT
-from bot.pairing.messages import ended_pairing_line, mentor_room_lines, paused_line
+from bot.pairing.messages import ended_pairing_line, mentor_room_lines, paused_line, request_state
 from bot.pairing.pairings import Pairings, Standing
+from bot.pairing.practice_views import home_practice_blocks
 from bot.programs.catalog import Programs
 from bot.programs.owners import Owners
-from bot.reporting import stats
+from bot.reporting import practice, stats
 from bot.reporting.blocks import figure_blocks
 from bot.storage.database import reading
 from bot.storage.models import Pairing
-from bot.storage.statuses import RequestStatus
 
 HOME_REQUEST_ACTION = "home_request"
 HOME_OFFER_ACTION = "home_offer"
@@ -66,11 +67,9 @@ class Home:
         owned = self.owners.owned(team_id, user_id, self.programs.all_open(team_id, now), now)
         lines = [f"• Mentored by <@{p.mentor_user_id}>. {_next(status, p)}" for p in status.as_mentee]
         lines += [f"• Mentoring <@{p.mentee_user_id}>. {_next(status, p)}" for p in status.as_mentor]
-        for r in status.open_requests:
-            state = (
-                "a mentor has been asked" if r.status == RequestStatus.PROPOSED else "waiting for a mentor with room"
-            )
-            lines.append(f"• Your request from {r.created_at:%d %b}: {state}.")
+        lines += [
+            f"• Your request from {r.created_at:%d %b}: {request_state(status, r)}." for r in status.open_requests
+        ]
         lines += [f"• {room}" for room in mentor_room_lines(status)]
         lines += [f"• {ended_pairing_line(status, p)}" for p in status.ended]
         if status.paused_until is not None:
@@ -88,10 +87,21 @@ class Home:
                 *_pause_control(status),
             ),
         ]
+        if status.as_mentee:
+            # The mentee's own notes and choice of encouragement: read for them alone.
+            with reading(self.sessions) as s:
+                notes = recent_notes(s, team_id, user_id, [p.id for p in status.as_mentee])
+            for p in status.as_mentee:
+                blocks += home_practice_blocks(p, notes.get(p.id, []))
         for program in owned[:5]:
             with reading(self.sessions) as s:
                 figures = stats.compute(s, team_id, program.id, now)
-            blocks += [divider(), header(f"Dashboard: {program.name}"), *figure_blocks(figures, self.min_group)]
+                practices = practice.compute(s, team_id, program.id)
+            blocks += [
+                divider(),
+                header(f"Dashboard: {program.name}"),
+                *figure_blocks(figures, self.min_group, practices),
+            ]
         if owned:
             blocks.append(context("You see the dashboard because you own these programs. Aggregates only."))
         return {"type": "home", "blocks": blocks}

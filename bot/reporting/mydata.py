@@ -27,13 +27,16 @@ from bot.storage.models import (
     CheckIn,
     Delivery,
     Feedback,
+    GoalReview,
     HelpReport,
     MentoringRequest,
     MentorProfile,
     Pairing,
     Person,
     Program,
+    ProgressNote,
     Proposal,
+    RelationshipAnswer,
     Survey,
 )
 from bot.storage.statuses import DeliveryKind, DeliveryStatus
@@ -101,6 +104,19 @@ def collect(s: Session, team_id: str, user_id: str) -> dict[str, Any]:
     surveys = s.scalars(select(Survey).where(Survey.team_id == team_id, Survey.user_id == user_id).order_by(Survey.id))
     notes = s.scalars(
         select(HelpReport).where(HelpReport.team_id == team_id, HelpReport.user_id == user_id).order_by(HelpReport.id)
+    )
+    reviews = s.scalars(
+        select(GoalReview).where(GoalReview.team_id == team_id, GoalReview.user_id == user_id).order_by(GoalReview.id)
+    )
+    progress = s.scalars(
+        select(ProgressNote)
+        .where(ProgressNote.team_id == team_id, ProgressNote.user_id == user_id)
+        .order_by(ProgressNote.id)
+    )
+    relationship = s.scalars(
+        select(RelationshipAnswer)
+        .where(RelationshipAnswer.team_id == team_id, RelationshipAnswer.user_id == user_id)
+        .order_by(RelationshipAnswer.id)
     )
     partners = {p.mentee_user_id if p.mentor_user_id == user_id else p.mentor_user_id for p in pairings}
     names = {
@@ -224,6 +240,32 @@ def collect(s: Session, team_id: str, user_id: str) -> dict[str, Any]:
             }
             for v in surveys
         ],
+        "goal_reviews": [
+            {
+                "pairing": pairing_ids.index(r.pairing_id) + 1 if r.pairing_id in pairing_ids else None,
+                "answer": str(r.choice),
+                "your_goals_now": r.goals,
+                "updated_at": _when(r.updated_at),
+            }
+            for r in reviews
+        ],
+        "progress_notes": [
+            {
+                "pairing": pairing_ids.index(n.pairing_id) + 1 if n.pairing_id in pairing_ids else None,
+                "text": n.text,
+                "created_at": _when(n.created_at),
+            }
+            for n in progress
+        ],
+        "relationship_answers": [
+            {
+                "pairing": pairing_ids.index(a.pairing_id) + 1 if a.pairing_id in pairing_ids else None,
+                "round": a.round,
+                "answer": str(a.answer),
+                "created_at": _when(a.created_at),
+            }
+            for a in relationship
+        ],
     }
 
 
@@ -238,6 +280,9 @@ _TITLES = {
     "feedback": "Feedback",
     "help_notes": "Your help notes",
     "closing_surveys": "Your closing surveys",
+    "goal_reviews": "Your look at the goals, halfway",
+    "progress_notes": "Your progress notes",
+    "relationship_answers": "Your answers on how the relationship is going",
 }
 
 

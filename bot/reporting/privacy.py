@@ -31,6 +31,7 @@ from sqlalchemy import and_, delete, exists, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.delivery.slack_gateway import USER_ERRORS, Gateways, SlackFailure
+from bot.matching.choice_lists import keys_naming
 from bot.pairing.lifecycle import Lifecycle
 from bot.people.directory import ensure_person, ensure_workspace, find_person
 from bot.reporting.mydata import scrub_sent
@@ -40,13 +41,16 @@ from bot.storage.models import (
     CohortPlan,
     Delivery,
     Feedback,
+    GoalReview,
     HelpReport,
     MentoringRequest,
     MentorProfile,
     Pairing,
     Person,
     Program,
+    ProgressNote,
     Proposal,
+    RelationshipAnswer,
     Survey,
 )
 from bot.storage.statuses import DeliveryStatus
@@ -113,6 +117,7 @@ def anonymize(s: Session, team_id: str, user_id: str, token: str) -> int:
         Delivery.pairing_id.in_(pairing_ids),
         Delivery.key.in_([f"proposal:{i}" for i in asked]),
         *[Delivery.key.startswith(f"help:{i}:", autoescape=True) for i in notes],
+        Delivery.key.in_(keys_naming(s, team_id, user_id)),  # lists of mentors that named them, sent to mentees
     )
     mine = and_(Delivery.team_id == team_id, about)
     n += _changed(
@@ -144,6 +149,25 @@ def anonymize(s: Session, team_id: str, user_id: str, token: str) -> int:
         s, update(Feedback).where(Feedback.team_id == team_id, Feedback.to_user_id == user_id).values(to_user_id=token)
     )
     n += _changed(s, update(Survey).where(Survey.team_id == team_id, Survey.user_id == user_id).values(user_id=token))
+    # A mentee's own goals and notes go; that they looked at their goals, and how a check was answered, stay.
+    n += _changed(
+        s,
+        update(GoalReview)
+        .where(GoalReview.team_id == team_id, GoalReview.user_id == user_id)
+        .values(user_id=token, goals=None),
+    )
+    n += _changed(
+        s,
+        update(ProgressNote)
+        .where(ProgressNote.team_id == team_id, ProgressNote.user_id == user_id)
+        .values(user_id=token, text=""),
+    )
+    n += _changed(
+        s,
+        update(RelationshipAnswer)
+        .where(RelationshipAnswer.team_id == team_id, RelationshipAnswer.user_id == user_id)
+        .values(user_id=token),
+    )
     n += _changed(
         s,
         update(HelpReport)

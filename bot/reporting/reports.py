@@ -16,7 +16,7 @@ from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.sender import BackgroundSender
 from bot.delivery.slack_gateway import Gateways, SlackFailure
 from bot.programs.owners import Owners
-from bot.reporting import stats
+from bot.reporting import practice, stats
 from bot.reporting.blocks import stats_message
 from bot.reporting.chart import checkin_chart
 from bot.storage.database import unit_of_work
@@ -69,6 +69,7 @@ class Reports:
             channel = program.stats_channel
         with unit_of_work(self.sessions) as s:
             figures = stats.compute(s, team_id, program.id, now)
+            practices = practice.compute(s, team_id, program.id)
             delivery_id = outbox.enqueue(
                 s,
                 team_id=team_id,
@@ -76,7 +77,7 @@ class Reports:
                 kind=DeliveryKind.STATS,
                 target=channel,
                 now=now,
-                payload=stats_message(program.name, figures, self.min_group),
+                payload=stats_message(program.name, figures, self.min_group, practices),
             )
         if delivery_id is None:
             return StatsPosted(StatsResult.ALREADY, channel)

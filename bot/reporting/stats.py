@@ -1,12 +1,20 @@
-"""Program statistics from SQL aggregates: every figure carries how many people it is computed from.
+"""Program statistics, read from the stats rollups: every figure carries how many people it is computed from.
 
 That count is of distinct people, never of rows: a mentor with five mentees is one person, however
 many pairs, surveys or check-ins they appear in, so small-group suppression hides what it should.
 
-A program can hold 100,000 pairs and a million check-ins, so the check-ins are read along indexes
-made for these figures (migration 0004), each in a single pass: every pair's check-ins in period
-order for the figures that count pairs, the rated ones for usefulness, and the chart's weeks in
-due-time order. The other tables are small and read once each.
+A program can hold 100,000 pairs and a million check-ins, so these are not read. Database triggers
+keep rollups in step with every write, in its transaction (bot/storage/rollups.py): a row per person
+of the program with what they count for, one per check-in due time, one per pairing, and each matched
+request's wait in order. A person stands behind a figure when their count for it is above zero, so
+one pass over the program's people gives every total and every count of people at once. Only stats
+asked about the past look further: the people with a check-in due after `now` are told apart by their
+pairs' own check-ins.
+
+The figures are those of the rows as they are, erasures included: an erased person's user id is
+replaced by one token in every row (bot/reporting/privacy.py), so they still count, once, as that
+token, and what their leaving ended (pairs, requests, an offer) counts as ended, as for anyone who
+leaves. Their row of the rollups goes with the user id; the token's counts what it did.
 """
 
 from __future__ import annotations
@@ -15,18 +23,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, distinct, func, literal, literal_column, select, text, true, union_all
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import and_, distinct, exists, func, select, text, union_all
+from sqlalchemy.orm import Session
 
-from bot.storage.models import CheckIn, Feedback, MentoringRequest, MentorProfile, Pairing, Survey
-from bot.storage.statuses import OPEN_REQUEST_STATUSES, CheckInAnswer, CheckInStatus, PairingStatus, RequestStatus
+from bot.storage.models import CheckIn, StatsDueTime, StatsMatchWait, StatsPair, StatsPerson
 
 RECENT = timedelta(weeks=4)
 CHART_WEEKS = 12
 STALLED_AFTER = 3
-# A pulse is stored as period * PULSE_BASE + confidence, so that min() and max() per pair pick the
-# first and the latest pulse in one pass; confidence is 1-5 (a CHECK constraint), below the base.
-PULSE_BASE = 8
 
 
 @dataclass(frozen=True)
@@ -68,91 +72,54 @@ class ProgramStats:
     weekly_people: int
 
 
-def _hours_between(s: Session, start: Any, end: Any) -> Any:
-    if s.get_bind().dialect.name == "postgresql":
-        return func.extract("epoch", end - start) / 3600.0
-    return (func.julianday(end) - func.julianday(start)) * 24.0
-
-
-def _week_of(s: Session, column: Any) -> Any:
-    if s.get_bind().dialect.name == "postgresql":
-        return func.date_trunc("week", column)
-    # SQLite: the Monday on or before the date.
-    return func.date(column, literal_column("'weekday 0'"), literal_column("'-6 days'"))
-
-
-def _count_if(condition: Any) -> Any:
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-
 def compute(s: Session, team_id: str, program_id: int, now: datetime) -> ProgramStats:
     if s.get_bind().dialect.name == "postgresql":
-        # JIT compilation costs more than these queries take (half a second at a million check-ins,
-        # measured); LOCAL keeps the setting to this transaction.
+        # The rollups of pairings, requests and offers are brought up to date at commit: first those
+        # of this transaction's own writes. JIT compiling would cost more than these queries take.
+        s.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))
         s.execute(text("SET LOCAL jit = off"))
-    in_program = and_(Pairing.team_id == team_id, Pairing.program_id == program_id)
-
-    mentors, load, capacity = s.execute(
-        select(
-            func.count(),
-            func.coalesce(func.sum(MentorProfile.load), 0),
-            func.coalesce(func.sum(MentorProfile.capacity), 0),
-        ).where(
-            MentorProfile.team_id == team_id, MentorProfile.program_id == program_id, MentorProfile.active.is_(True)
+    p = _people(s, team_id, program_id, now)
+    recent_people, charted_people = p.recent, p.charted
+    if p.due_later:
+        late_recent, late_charted = _people_due_later(s, team_id, program_id, now)
+        recent_people, charted_people = recent_people + late_recent, charted_people + late_charted
+    due = _due_times(s, team_id, program_id, now)
+    stalled = s.scalar(
+        select(func.count()).where(
+            StatsPair.team_id == team_id,
+            StatsPair.program_id == program_id,
+            StatsPair.active == 1,
+            StatsPair.missed >= STALLED_AFTER,
         )
-    ).one()
-    requests = _requests(s, team_id, program_id)
-    pairs = _per_pair(s, in_program, now)
-    useful, rated, raters = s.execute(
-        select(func.sum(CheckIn.usefulness), func.count(), func.count(distinct(CheckIn.answered_by)))
-        .join(Pairing, Pairing.id == CheckIn.pairing_id)
-        .where(in_program, CheckIn.usefulness.is_not(None))
-    ).one()
-    weekly, sent, answered, met_recent = _weekly(s, in_program, now)
-    feedback, authors = s.execute(
-        select(func.count(distinct(Feedback.pairing_id)), func.count(distinct(Feedback.from_user_id)))
-        .join(Pairing, Pairing.id == Feedback.pairing_id)
-        .where(in_program)
-    ).one()
-    # Each closing survey counts once, but a mentor of several pairs is one respondent: a figure from
-    # one person's five surveys is still a figure from one person.
-    surveys, respondents, promoters, detractors = s.execute(
-        select(
-            func.count(),
-            func.count(distinct(Survey.user_id)),
-            _count_if(Survey.recommend >= 9),
-            _count_if(Survey.recommend <= 6),
-        )
-        .join(Pairing, Pairing.id == Survey.pairing_id)
-        .where(in_program)
-    ).one()
-
+    )
     return ProgramStats(
-        mentors=Figure(mentors, mentors),
-        mentees=Figure(requests.mentees, requests.mentees),
-        open_requests=Figure(requests.open, requests.open_people),
-        active_pairs=Figure(pairs.active, pairs.active_people),
-        requested=Figure(requests.requested, requests.mentees),
-        matched=Figure(requests.matched, requests.matched_people),
-        met=Figure(pairs.met, pairs.met_people),
-        feedback=Figure(feedback, authors),
-        median_hours_to_match=Figure(requests.median_hours, requests.timed_people),
-        response_rate=Figure(answered / sent if sent else None, pairs.recent_people),
-        meeting_rate=Figure(met_recent / sent if sent else None, pairs.recent_people),
-        # The sum of whole numbers is exact, so this is the very float AVG() gave.
-        usefulness=Figure(int(useful or 0) / rated if rated else None, raters),
-        confidence_first=Figure(pairs.first_pulse, pairs.pulsed_people),
-        confidence_latest=Figure(pairs.latest_pulse, pairs.pulsed_people),
-        capacity_use=Figure(load / capacity if capacity else None, mentors),
-        stalled_pairs=Figure(pairs.stalled, pairs.active_people),
-        nps=Figure(100 * (promoters - detractors) / surveys if surveys else None, respondents),
-        weekly=weekly,
-        weekly_people=pairs.charted_people,
+        mentors=Figure(p.offers, p.offers),
+        mentees=Figure(p.mentees, p.mentees),
+        open_requests=Figure(p.open, p.open_people),
+        active_pairs=Figure(p.active, p.active_people),
+        requested=Figure(p.requested, p.mentees),
+        matched=Figure(p.matched, p.matched_people),
+        met=Figure(p.met, p.met_people),
+        feedback=Figure(p.with_feedback, p.feedback_authors),
+        median_hours_to_match=Figure(_median_wait(s, team_id, program_id, p.timed), p.timed_people),
+        response_rate=Figure(due.answered / due.sent if due.sent else None, recent_people),
+        meeting_rate=Figure(due.met / due.sent if due.sent else None, recent_people),
+        usefulness=Figure(due.usefulness / due.rated if due.rated else None, p.raters),
+        confidence_first=Figure(p.first_confidence / p.pulsed if p.pulsed else None, p.pulsed_people),
+        confidence_latest=Figure(p.latest_confidence / p.pulsed if p.pulsed else None, p.pulsed_people),
+        capacity_use=Figure(p.places_taken / p.places if p.places else None, p.offers),
+        stalled_pairs=Figure(int(stalled or 0), p.active_people),
+        nps=Figure(100 * (p.promoters - p.detractors) / p.surveys if p.surveys else None, p.respondents),
+        weekly=due.weekly,
+        weekly_people=charted_people,
     )
 
 
 @dataclass(frozen=True)
-class _RequestFigures:
+class _PeopleFigures:
+    offers: int
+    places: int
+    places_taken: int
     requested: int
     mentees: int
     open: int
@@ -161,230 +128,150 @@ class _RequestFigures:
     matched_people: int
     timed: int
     timed_people: int
-    median_hours: float | None
-
-
-def _requests(s: Session, team_id: str, program_id: int) -> _RequestFigures:
-    """The funnel's first steps in one pass over the program's requests, then the median time to match."""
-    r = MentoringRequest
-    in_program = and_(r.team_id == team_id, r.program_id == program_id)
-    is_open, is_matched = r.status.in_(OPEN_REQUEST_STATUSES), r.status == RequestStatus.MATCHED
-    # Grouped by mentee first, so that each kind of request counts its people in the same pass.
-    per_mentee = (
-        select(
-            func.count().label("requests"),
-            _count_if(is_open).label("open"),
-            _count_if(is_matched).label("matched"),
-            func.count(r.matched_at).label("timed"),
-        )
-        .where(in_program)
-        .group_by(r.mentee_user_id)
-        .subquery()
-    )
-    m = per_mentee.c
-    row = s.execute(
-        select(
-            func.sum(m.requests),
-            func.count(),
-            func.sum(m.open),
-            _count_if(m.open > 0),
-            func.sum(m.matched),
-            _count_if(m.matched > 0),
-            func.sum(m.timed),
-            _count_if(m.timed > 0),
-        )
-    ).one()
-    # PostgreSQL sums bigints into numerics, and an empty program sums to NULL.
-    requested, mentees, open_requests, open_people, matched, matched_people, timed, timed_people = (
-        int(v or 0) for v in row
-    )
-    median = None
-    if timed:
-        hours = _hours_between(s, r.created_at, r.matched_at)
-        middle = (
-            select(hours.label("h"))
-            .where(in_program, r.matched_at.is_not(None))
-            .order_by(hours)
-            .offset((timed - 1) // 2)
-            .limit(2 - timed % 2)
-            .subquery()
-        )
-        median = s.scalar(select(func.avg(middle.c.h)))
-    return _RequestFigures(
-        requested, mentees, open_requests, open_people, matched, matched_people, timed, timed_people, median
-    )
-
-
-@dataclass(frozen=True)
-class _PairFigures:
     active: int
     active_people: int
     met: int
     met_people: int
-    recent_people: int
-    charted_people: int
+    pulsed: int
     pulsed_people: int
-    first_pulse: float | None
-    latest_pulse: float | None
-    stalled: int
+    first_confidence: int
+    latest_confidence: int
+    with_feedback: int
+    feedback_authors: int
+    raters: int
+    surveys: int
+    respondents: int
+    promoters: int
+    detractors: int
+    recent: int  # people whose latest check-in was due in the last 4 weeks
+    charted: int  # ... in the chart's weeks
+    due_later: int  # people with a check-in due after `now`: their windows are looked at closely
 
 
-def _per_pair(s: Session, in_program: Any, now: datetime) -> _PairFigures:
-    """One pass over the program's pairs and their check-ins, pair by pair; then the pairs are summed,
-    and their people counted once each.
+def _people(s: Session, team_id: str, program_id: int, now: datetime) -> _PeopleFigures:
+    """Every total and every count of people, in one pass over the program's people."""
+    p = StatsPerson
 
-    The pair figures come from the pairs themselves. The people behind each figure are the persons
-    with at least one pair in it: every pair is seen from both sides, its mentor and its mentee,
-    and grouped by person, carrying only a flag per figure so that the grouping stays light.
-    """
-    c = CheckIn
-    pulse = c.period * PULSE_BASE + c.confidence
-    # The check-ins are summed per pair before meeting their pairs, so that the join carries one
-    # narrow row per pair rather than one per check-in.
-    by_pair = (
-        select(
-            c.pairing_id.label("pairing_id"),
-            func.max(c.period).filter(c.answer == CheckInAnswer.MET).label("last_met"),
-            func.max(c.period).label("last_period"),
-            func.min(pulse).label("first_pulse"),
-            func.max(pulse).label("latest_pulse"),
-            # Both windows end at `now`, and the recent one lies within the chart's: one aggregate
-            # tells both, as 2 for a check-in in the recent window, 1 for one in the chart's only.
-            func.max(
-                case(
-                    (c.due_at > now, 0),
-                    (c.due_at >= now - RECENT, 2),
-                    (c.due_at >= now - timedelta(weeks=CHART_WEEKS), 1),
-                    else_=0,
-                )
-            ).label("seen"),
-        )
-        .where(c.pairing_id.in_(select(Pairing.id).where(in_program)))
-        .group_by(c.pairing_id)
-        .subquery()
-    )
-    per_pair = (
-        select(
-            Pairing.id.label("pairing_id"),
-            Pairing.status.label("status"),
-            Pairing.mentor_user_id.label("mentor"),
-            Pairing.mentee_user_id.label("mentee"),
-            *(by_pair.c[name] for name in ("last_met", "last_period", "first_pulse", "latest_pulse", "seen")),
-        )
-        .select_from(Pairing)
-        .outerjoin(by_pair, by_pair.c.pairing_id == Pairing.id)
-        .where(in_program)
-        # Read twice below, computed once.
-        .cte("per_pair")
-        .prefix_with("MATERIALIZED")
-    )
-    pp = per_pair.c
-    # Periods are unique per pair, so a pair whose last period is fewer than STALLED_AFTER periods
-    # after its last "we met" cannot be stalled; only the others have their missed check-ins counted.
-    since_met = func.coalesce(pp.last_met, 0)
-    missed = aliased(CheckIn)
-    missed_since = (
-        select(func.count())
-        .where(missed.pairing_id == pp.pairing_id, missed.period > since_met, missed.status != CheckInStatus.OPEN)
-        .scalar_subquery()
-    )
-    active = pp.status == PairingStatus.ACTIVE
-    met = pp.last_met.is_not(None)
-    pulsed = pp.first_pulse.is_not(None)
-    stalled = and_(active, pp.last_period - since_met >= STALLED_AFTER, missed_since >= STALLED_AFTER)
-    pairs = select(
-        _count_if(active).label("active"),
-        _count_if(met).label("met"),
-        _count_if(pulsed).label("pulsed"),
-        func.sum(_confidence(pp.first_pulse)).label("first_sum"),
-        func.sum(_confidence(pp.latest_pulse)).label("latest_sum"),
-        _count_if(stalled).label("stalled"),
-    ).subquery()
-    flags = [
-        case((active, 1)).label("active"),
-        case((met, 1)).label("met"),
-        case((pp.seen == 2, 1)).label("recent"),
-        case((pp.seen >= 1, 1)).label("charted"),
+    def total(column: Any) -> Any:
+        return func.coalesce(func.sum(column), 0)
+
+    def people(condition: Any) -> Any:
+        return func.count().filter(condition)
+
+    def checked_in_since(since: datetime) -> Any:
+        return people(and_(p.last_due >= since, p.last_due <= now))
+
+    columns = [
+        total(p.offers),
+        total(p.places),
+        total(p.places_taken),
+        total(p.requests),
+        people(p.requests > 0),
+        total(p.open_requests),
+        people(p.open_requests > 0),
+        total(p.matched_requests),
+        people(p.matched_requests > 0),
+        total(p.timed_requests),
+        people(p.timed_requests > 0),
+        total(p.mentored_active),
+        people(p.active_pairs > 0),
+        total(p.mentored_met),
+        people(p.met_pairs > 0),
+        total(p.pulsed_pairs),
+        people(p.pulsed_pairs > 0),
+        total(p.first_confidence),
+        total(p.latest_confidence),
+        total(p.mentored_with_feedback),
+        people(p.feedback_given > 0),
+        people(p.rated_checkins > 0),
+        total(p.surveys),
+        people(p.surveys > 0),
+        total(p.promoters),
+        total(p.detractors),
+        checked_in_since(now - RECENT),
+        checked_in_since(now - timedelta(weeks=CHART_WEEKS)),
+        people(p.last_due > now),
     ]
+    row = s.execute(select(*columns).where(p.team_id == team_id, p.program_id == program_id)).one()
+    # PostgreSQL sums integers into bigints or numerics; every value here is a whole number.
+    return _PeopleFigures(*(int(v) for v in row))
+
+
+def _people_due_later(s: Session, team_id: str, program_id: int, now: datetime) -> tuple[int, int]:
+    """For the people with a check-in due after `now` (stats asked about the past), whether they
+    checked in during the last 4 weeks and during the chart's, from their pairs' own check-ins."""
+    later = select(StatsPerson.user_id).where(
+        StatsPerson.team_id == team_id, StatsPerson.program_id == program_id, StatsPerson.last_due > now
+    )
+    in_program = and_(StatsPair.team_id == team_id, StatsPair.program_id == program_id)
     sides = union_all(
-        select(pp.mentor.label("person"), *flags, literal(None).label("pulsed")),
-        select(pp.mentee.label("person"), *flags, case((pulsed, 1)).label("pulsed")),
+        *(
+            select(side.label("person"), StatsPair.pairing_id, StatsPair.last_due).where(in_program, side.in_(later))
+            for side in (StatsPair.mentor_user_id, StatsPair.mentee_user_id)
+        )
     ).subquery()
-    per_person = (
-        select(*(func.max(sides.c[name]).label(name) for name in ("active", "met", "recent", "charted", "pulsed")))
-        .group_by(sides.c.person)
-        .subquery()
+
+    recent, charted = s.execute(
+        select(*(_people_seen(sides, since, now) for since in (now - RECENT, now - timedelta(weeks=CHART_WEEKS))))
+    ).one()
+    return int(recent), int(charted)
+
+
+def _people_seen(sides: Any, since: datetime, now: datetime) -> Any:
+    """How many of the people in `sides` (person, pairing_id, last_due) have a pair that checked in
+    between `since` and `now`."""
+    checked_in = exists().where(
+        CheckIn.pairing_id == sides.c.pairing_id, CheckIn.due_at >= since, CheckIn.due_at <= now
     )
-    people = select(*(func.count(column).label(column.name) for column in per_person.c)).subquery()
-    row = s.execute(select(pairs, people).select_from(pairs.join(people, true()))).one()
-    # PostgreSQL sums bigints into numerics; every value here is a whole number.
-    active_pairs, met_pairs, pulsed_pairs, stalled_pairs = (int(row[i]) for i in (0, 1, 2, 5))
-    active_people, met_people, recent, charted, pulsed_people = (int(v) for v in row[6:])
-    # Sums of whole numbers are exact, so these are the very floats AVG() would give.
-    first, latest = (int(v) / pulsed_pairs if pulsed_pairs else None for v in (row[3] or 0, row[4] or 0))
-    return _PairFigures(
-        active_pairs, active_people, met_pairs, met_people, recent, charted, pulsed_people, first, latest, stalled_pairs
-    )
+    seen = and_(sides.c.last_due >= since, (sides.c.last_due <= now) | checked_in)
+    return func.count(distinct(sides.c.person)).filter(seen)
 
 
-def _confidence(pulse: Any) -> Any:
-    # SQL's % keeps the sign of the dividend, so this also decodes pulses of periods below 1.
-    return (pulse % PULSE_BASE + PULSE_BASE) % PULSE_BASE
+@dataclass(frozen=True)
+class _DueFigures:
+    weekly: list[WeekRow]
+    sent: int  # the last 4 weeks'
+    answered: int
+    met: int
+    usefulness: int  # summed over every rated check-in
+    rated: int
 
 
-def _weekly(s: Session, in_program: Any, now: datetime) -> tuple[list[WeekRow], int, int, int]:
-    """The chart's weeks and the last 4 weeks' totals, from the check-ins counted per due time.
+def _due_times(s: Session, team_id: str, program_id: int, now: datetime) -> _DueFigures:
+    """The chart's weeks, the last 4 weeks' totals and the usefulness, from the check-ins counted per due time.
 
-    A program has a few due times a week, so the week is worked out once per due time rather than
-    once per check-in.
+    A program has a few due times a week, so the weeks are worked out here, once per due time.
     """
-    by_due = _counts_by_due_time(s, in_program, now - timedelta(weeks=CHART_WEEKS), now)
-    recent = by_due.c.due_at >= now - RECENT
-    week = _week_of(s, by_due.c.due_at)
+    d = StatsDueTime
     rows = s.execute(
-        select(
-            week,
-            func.sum(by_due.c.sent),
-            func.sum(by_due.c.answered),
-            func.sum(by_due.c.met),
-            func.sum(case((recent, by_due.c.sent), else_=0)),
-            func.sum(case((recent, by_due.c.answered), else_=0)),
-            func.sum(case((recent, by_due.c.met), else_=0)),
+        select(d.due_at, d.sent, d.answered, d.met, d.usefulness, d.rated).where(
+            d.team_id == team_id, d.program_id == program_id
         )
-        .group_by(week)
-        .order_by(week)
     ).all()
-    weekly = [
-        WeekRow(w.date() if isinstance(w, datetime) else date.fromisoformat(str(w)), int(n), int(a), int(m))
-        for w, n, a, m, *_ in rows
-    ]
-    sent, answered, met = (sum(int(row[i]) for row in rows) for i in (4, 5, 6))
-    return weekly, sent, answered, met
+    chart_since, recent_since = now - timedelta(weeks=CHART_WEEKS), now - RECENT
+    weeks: dict[date, list[int]] = {}
+    sent = answered = met = usefulness = rated = 0
+    for due_at, n, a, m, useful, r in rows:
+        usefulness, rated = usefulness + useful, rated + r
+        if chart_since <= due_at <= now:
+            monday = due_at.date() - timedelta(days=due_at.weekday())
+            week = weeks.setdefault(monday, [0, 0, 0])
+            week[0], week[1], week[2] = week[0] + n, week[1] + a, week[2] + m
+        if recent_since <= due_at <= now:
+            sent, answered, met = sent + n, answered + a, met + m
+    weekly = [WeekRow(week, *weeks[week]) for week in sorted(weeks)]
+    return _DueFigures(weekly, sent, answered, met, usefulness, rated)
 
 
-def _counts_by_due_time(s: Session, in_program: Any, since: datetime, until: datetime) -> Any:
-    """The program's check-ins due between `since` and `until`, counted per due time, in one pass."""
-    c = CheckIn
-    counts = select(
-        c.due_at.label("due_at"),
-        func.count().label("sent"),
-        func.count(c.answer).label("answered"),
-        func.count().filter(c.answer == CheckInAnswer.MET).label("met"),
-    ).group_by(c.due_at)
-    if s.get_bind().dialect.name == "postgresql":
-        # PostgreSQL counts in a hash table, in any order, starting from the program's pairs. The
-        # window is applied to the counts, outside a MATERIALIZED CTE that keeps it there: given
-        # the window, a planner without statistics yet may scan the due-time index once per pair.
-        every = (
-            counts.select_from(Pairing)
-            .join(c, c.pairing_id == Pairing.id)
-            .where(in_program)
-            .cte("by_due")
-            .prefix_with("MATERIALIZED", dialect="postgresql")
-        )
-        return select(every).where(every.c.due_at >= since, every.c.due_at <= until).subquery()
-    # SQLite groups by sorting, unless the rows arrive in due-time order: read the window along the
-    # due-time index and look each check-in's pair up among the program's. likely() tells the
-    # planner that this test keeps most rows, so that it does not start from the pairs.
-    in_pairs = c.pairing_id.in_(select(Pairing.id).where(in_program))
-    return counts.where(c.due_at >= since, c.due_at <= until, func.likely(in_pairs)).subquery()
+def _median_wait(s: Session, team_id: str, program_id: int, timed: int) -> float | None:
+    """The median hours from request to match: the middle one or two waits, read along their index."""
+    if not timed:
+        return None
+    middle = s.scalars(
+        select(StatsMatchWait.hours)
+        .where(StatsMatchWait.team_id == team_id, StatsMatchWait.program_id == program_id)
+        .order_by(StatsMatchWait.hours)
+        .offset((timed - 1) // 2)
+        .limit(2 - timed % 2)
+    ).all()
+    return sum(middle) / len(middle)

@@ -32,14 +32,18 @@ from bot.storage.statuses import (
     Audience,
     CheckInAnswer,
     CheckInStatus,
+    ChoiceStatus,
+    Chooser,
     CohortPlanStatus,
     DeliveryKind,
     DeliveryStatus,
+    GoalsChoice,
     GoalsReached,
     PairingStatus,
     ProgramKind,
     ProgramStatus,
     ProposalStatus,
+    Relationship,
     RequestStatus,
 )
 
@@ -97,8 +101,12 @@ PROGRAM_DEFAULTS: dict[str, Any] = {
     "default_capacity": 2,
     "feedback_every_weeks": 4,
     "timezone": "UTC",
+    # Who picks the mentor: the best-matched mentor is asked, or the mentee chooses from their best matches.
+    "who_chooses": Chooser.MENTOR,
     # Days a mentor has to answer a proposal before it goes to the next best mentor.
     "proposal_expiry_days": 5,
+    # Weeks between "How is the relationship going?" checks; 0 turns them off.
+    "relationship_every_weeks": 4,
 }
 
 
@@ -137,6 +145,7 @@ class Program(Base):
         UniqueConstraint("team_id", "name"),
         CheckConstraint("kind IN ('classic', 'reverse')", name="program_kind"),
         CheckConstraint("status IN ('open', 'closed')", name="program_status"),
+        CheckConstraint("who_chooses IN ('mentor', 'mentee')", name="program_who_chooses"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -159,6 +168,12 @@ class Program(Base):
     default_capacity: Mapped[int] = mapped_column(Integer, default=PROGRAM_DEFAULTS["default_capacity"])
     proposal_expiry_days: Mapped[int] = mapped_column(
         Integer, default=PROGRAM_DEFAULTS["proposal_expiry_days"], server_default="5"
+    )
+    who_chooses: Mapped[Chooser] = mapped_column(
+        EnumText(Chooser), default=PROGRAM_DEFAULTS["who_chooses"], server_default=Chooser.MENTOR.value
+    )
+    relationship_every_weeks: Mapped[int] = mapped_column(
+        Integer, default=PROGRAM_DEFAULTS["relationship_every_weeks"], server_default="4"
     )
 
 
@@ -221,11 +236,15 @@ class MentorProfile(Base):
     updated_at: Mapped[datetime]
 
 
+# The open requests (bot.storage.statuses.OPEN_REQUEST_STATUSES), as the partial index below reads them.
+OPEN_REQUEST_WHERE = "status IN ('waiting', 'choosing', 'proposed')"
+
+
 class MentoringRequest(Base):
     __tablename__ = "mentoring_requests"
     __table_args__ = (
         UniqueConstraint("team_id", "source_key"),
-        CheckConstraint("status IN ('waiting', 'proposed', 'matched', 'withdrawn')", name="request_status"),
+        CheckConstraint("status IN ('waiting', 'choosing', 'proposed', 'matched', 'withdrawn')", name="request_status"),
         # One open request per mentee and program.
         Index(
             "uq_open_request_per_mentee",
@@ -233,8 +252,8 @@ class MentoringRequest(Base):
             "program_id",
             "mentee_user_id",
             unique=True,
-            sqlite_where=text("status IN ('waiting', 'proposed')"),
-            postgresql_where=text("status IN ('waiting', 'proposed')"),
+            sqlite_where=text(OPEN_REQUEST_WHERE),
+            postgresql_where=text(OPEN_REQUEST_WHERE),
         ),
         Index("ix_requests_program_status", "team_id", "program_id", "status"),
     )
@@ -342,6 +361,13 @@ class Pairing(Base):
     ends_at: Mapped[datetime | None] = mapped_column(index=True)
     # After the program: "informal" or "rematch", as the pair chose.
     afterwards: Mapped[Afterwards | None] = mapped_column(EnumText(Afterwards))
+    # The pair's mid-point, when both are asked to look at the mentee's goals again, and when they were.
+    goals_review_at: Mapped[datetime | None]
+    goals_asked_at: Mapped[datetime | None]
+    # The mentee's choice: whether a dip in their confidence pulse prompts their mentor to encourage them.
+    confidence_support: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    # The pair's own check-in cadence in weeks, once they chose one; until then the program's.
+    cadence_weeks: Mapped[int | None] = mapped_column(Integer)
 
 
 class Delivery(Base):
@@ -504,4 +530,211 @@ class CohortPlan(Base):
     assignments: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     total_score: Mapped[float] = mapped_column(Float)
     status: Mapped[CohortPlanStatus] = mapped_column(EnumText(CohortPlanStatus), default=CohortPlanStatus.DRAFT)
+    created_at: Mapped[datetime]
+    # Who the plan leaves waiting, and why: [{"request_id", "why"}].
+    unmatched: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default="[]")
+    # The owners' edits before publishing, oldest first: [{"kind", "requests", "profiles", "before", "after"}].
+    edits: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default="[]")
+
+
+class MentorChoice(Base):
+    """The mentors offered to a mentee to choose from, best first, in programs where mentees choose.
+
+    Only profile ids are kept: who they are, and why they fit, is read again when the mentee picks.
+    """
+
+    __tablename__ = "mentor_choices"
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'picked', 'passed', 'replaced')", name="mentor_choice_status"),
+        # A request has at most one list the mentee can still choose from.
+        Index(
+            "uq_open_choice_per_request",
+            "request_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey(TEAM_FK), index=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("mentoring_requests.id"), index=True)
+    profile_ids: Mapped[list[int]] = mapped_column(JSON)
+    status: Mapped[ChoiceStatus] = mapped_column(EnumText(ChoiceStatus), default=ChoiceStatus.OPEN)
+    # The mentor the mentee chose (PICKED), or tried to choose when their place was gone (REPLACED).
+    picked_profile_id: Mapped[int | None] = mapped_column(ForeignKey("mentor_profiles.id"))
+    created_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+
+
+# /mentor stats rollups: what the stats add up, kept in step with the rows above by database triggers
+# (bot/storage/rollups.py, installed by migration 0007), in the same transaction as every write. The
+# app never writes them. A program's rows go with it: a deleted program takes its rollups along.
+STATS_PROGRAM_FK = "programs.id"
+
+
+class StatsPerson(Base):
+    """One person's share of a program's figures: their counts, each summed into a total, and the person
+    counted behind a figure when their count is above zero. Requests, offers, surveys and ratings are
+    theirs; a pair counts on both sides for its people, and once, on its mentor's row, for the totals."""
+
+    __tablename__ = "stats_people"
+    # Read a program at a time: SQLite keeps the rows in key order rather than behind a rowid.
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    team_id: Mapped[str] = mapped_column(ForeignKey(TEAM_FK), primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey(STATS_PROGRAM_FK, ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    requests: Mapped[int] = mapped_column(Integer, server_default="0")
+    open_requests: Mapped[int] = mapped_column(Integer, server_default="0")
+    matched_requests: Mapped[int] = mapped_column(Integer, server_default="0")
+    timed_requests: Mapped[int] = mapped_column(Integer, server_default="0")  # with a time to match
+    offers: Mapped[int] = mapped_column(Integer, server_default="0")  # active mentor profiles: 0 or 1
+    places: Mapped[int] = mapped_column(Integer, server_default="0")  # their capacity
+    places_taken: Mapped[int] = mapped_column(Integer, server_default="0")  # their load
+    active_pairs: Mapped[int] = mapped_column(Integer, server_default="0")
+    met_pairs: Mapped[int] = mapped_column(Integer, server_default="0")
+    pulsed_pairs: Mapped[int] = mapped_column(Integer, server_default="0")  # as the mentee
+    first_confidence: Mapped[int] = mapped_column(Integer, server_default="0")  # summed over pulsed pairs
+    latest_confidence: Mapped[int] = mapped_column(Integer, server_default="0")
+    mentored_active: Mapped[int] = mapped_column(Integer, server_default="0")  # the same, as the mentor
+    mentored_met: Mapped[int] = mapped_column(Integer, server_default="0")
+    mentored_with_feedback: Mapped[int] = mapped_column(Integer, server_default="0")
+    rated_checkins: Mapped[int] = mapped_column(Integer, server_default="0")  # usefulness they gave
+    feedback_given: Mapped[int] = mapped_column(Integer, server_default="0")
+    surveys: Mapped[int] = mapped_column(Integer, server_default="0")
+    promoters: Mapped[int] = mapped_column(Integer, server_default="0")
+    detractors: Mapped[int] = mapped_column(Integer, server_default="0")
+    # The latest check-in due of any of their pairs: within a window, they checked in during it.
+    last_due: Mapped[datetime | None]
+
+
+class StatsPair(Base):
+    """One pairing as the stats see it, summed from its check-ins and feedback."""
+
+    __tablename__ = "stats_pairs"
+    __table_args__ = (
+        # A person's pairs, the person first: nothing else could pass for this lookup.
+        Index("ix_stats_pairs_mentor", "mentor_user_id", "team_id", "program_id"),
+        Index("ix_stats_pairs_mentee", "mentee_user_id", "team_id", "program_id"),
+        # Stalled pairs: active ones with enough check-ins missed since they last met.
+        Index(
+            "ix_stats_pairs_missed",
+            "team_id",
+            "program_id",
+            "missed",
+            sqlite_where=text("active = 1"),
+            postgresql_where=text("active = 1"),
+        ),
+    )
+
+    # No foreign key: the row outlives a deleted pairing until the trigger that takes its sums back.
+    pairing_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    team_id: Mapped[str] = mapped_column(ForeignKey(TEAM_FK))
+    program_id: Mapped[int] = mapped_column(ForeignKey(STATS_PROGRAM_FK, ondelete="CASCADE"))
+    mentor_user_id: Mapped[str] = mapped_column(String(32))
+    mentee_user_id: Mapped[str] = mapped_column(String(32))
+    active: Mapped[int] = mapped_column(Integer)  # 1 while the pairing is active
+    met: Mapped[int] = mapped_column(Integer)  # 1 once any check-in says "we met"
+    missed: Mapped[int] = mapped_column(Integer)  # closed check-ins after the last "we met"
+    first_confidence: Mapped[int | None] = mapped_column(Integer)
+    latest_confidence: Mapped[int | None] = mapped_column(Integer)
+    last_due: Mapped[datetime | None]
+    feedback: Mapped[int] = mapped_column(Integer)
+
+
+class StatsDueTime(Base):
+    """A program's check-ins counted per due time: the weekly chart, the 4-week rates and usefulness."""
+
+    __tablename__ = "stats_due_times"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    team_id: Mapped[str] = mapped_column(ForeignKey(TEAM_FK), primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey(STATS_PROGRAM_FK, ondelete="CASCADE"), primary_key=True)
+    due_at: Mapped[datetime] = mapped_column(primary_key=True)
+    sent: Mapped[int] = mapped_column(Integer, server_default="0")
+    answered: Mapped[int] = mapped_column(Integer, server_default="0")
+    met: Mapped[int] = mapped_column(Integer, server_default="0")
+    usefulness: Mapped[int] = mapped_column(Integer, server_default="0")  # summed over the rated ones
+    rated: Mapped[int] = mapped_column(Integer, server_default="0")
+
+
+class StatsMatchWait(Base):
+    """How long a matched request waited, in hours, in order per program: the median is read off the index."""
+
+    __tablename__ = "stats_match_waits"
+    __table_args__ = (Index("ix_stats_match_waits", "team_id", "program_id", "hours"),)
+
+    request_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    team_id: Mapped[str] = mapped_column(ForeignKey(TEAM_FK))
+    program_id: Mapped[int] = mapped_column(ForeignKey(STATS_PROGRAM_FK, ondelete="CASCADE"))
+    hours: Mapped[float] = mapped_column(Float)
+
+
+class GoalReview(Base):
+    """One person's answer to the mid-point look at the mentee's goals.
+
+    `goals` is the mentee's own rewrite: it reaches no one but the mentee (their App Home, their copy
+    of the closing survey, their data export).
+    """
+
+    __tablename__ = "goal_reviews"
+    __table_args__ = (
+        UniqueConstraint("pairing_id", "user_id"),
+        CheckConstraint("choice IN ('keep', 'refine', 'replace', 'reviewed', 'suggested')", name="goal_review_choice"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey(TEAM_FK), index=True)
+    pairing_id: Mapped[int] = mapped_column(ForeignKey("pairings.id"), index=True)
+    user_id: Mapped[str] = mapped_column(String(32))
+    choice: Mapped[GoalsChoice] = mapped_column(EnumText(GoalsChoice))
+    goals: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class ProgressNote(Base):
+    """A mentee's private note on their progress. It is shown to the mentee alone."""
+
+    __tablename__ = "progress_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey(TEAM_FK), index=True)
+    pairing_id: Mapped[int] = mapped_column(ForeignKey("pairings.id"), index=True)
+    user_id: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    # Identifies the Slack submission that wrote it, so a redelivery adds nothing.
+    source_key: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+
+
+class ConfidenceNudge(Base):
+    """A mentor prompted to encourage their mentee after a pulse: at most one per check-in, never the score."""
+
+    __tablename__ = "confidence_nudges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey(TEAM_FK), index=True)
+    pairing_id: Mapped[int] = mapped_column(ForeignKey("pairings.id"), index=True)
+    checkin_id: Mapped[int] = mapped_column(ForeignKey("check_ins.id"), unique=True)
+    prompt_key: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime]
+
+
+class RelationshipAnswer(Base):
+    """One person's answer to a relationship check. It reaches no one else; stats count answers only."""
+
+    __tablename__ = "relationship_answers"
+    __table_args__ = (
+        UniqueConstraint("pairing_id", "round", "user_id"),
+        CheckConstraint("answer IN ('good', 'drifting', 'disagree')", name="relationship_answer"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey(TEAM_FK), index=True)
+    pairing_id: Mapped[int] = mapped_column(ForeignKey("pairings.id"), index=True)
+    round: Mapped[int] = mapped_column(Integer)
+    user_id: Mapped[str] = mapped_column(String(32))
+    answer: Mapped[Relationship] = mapped_column(EnumText(Relationship))
     created_at: Mapped[datetime]

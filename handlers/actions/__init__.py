@@ -6,7 +6,8 @@ import re
 
 from slack_bolt import App
 
-from bot.matching.cohort_view import PUBLISH_ACTION
+from bot.matching.choice_view import CHOOSE_ACTION, PASS_ACTION
+from bot.matching.cohort_view import EDIT_ACTION, PUBLISH_ACTION
 from bot.matching.messages import (
     ACCEPT_ACTION,
     DECLINE_ACTION,
@@ -15,7 +16,9 @@ from bot.matching.messages import (
     WAIT_FOR_TOPICS_ACTION,
 )
 from bot.pairing import messages as rhythm_views
+from bot.pairing import practice_views as practice
 from bot.reporting.home import HOME_OFFER_ACTION, HOME_PAUSE_ACTION, HOME_REQUEST_ACTION
+from bot.storage.statuses import GoalsChoice, Relationship
 from handlers.actions import broader, home, owners, proposals, rhythm
 
 
@@ -23,6 +26,8 @@ def register(app: App) -> None:
     app.action(ACCEPT_ACTION)(proposals.accept)
     app.action(DECLINE_ACTION)(proposals.decline)
     app.action(REASON_ACTION)(proposals.add_reason)
+    app.action(CHOOSE_ACTION)(proposals.choose_mentor)
+    app.action(PASS_ACTION)(proposals.pass_on_list)
 
     app.action(WAIT_FOR_TOPICS_ACTION)(broader.wait_for_topics)
     app.action(MATCH_BROADLY_ACTION)(broader.match_broadly)
@@ -37,9 +42,23 @@ def register(app: App) -> None:
     app.action(rhythm_views.SURVEY_ACTION)(rhythm.open_survey)
     app.action(rhythm_views.INFORMAL_ACTION)(rhythm.keep_informally)
     app.action(rhythm_views.REMATCH_ACTION)(rhythm.rematch)
+    app.action(practice.GOALS_KEEP_ACTION)(rhythm.goals_keep)
+    app.action(practice.GOALS_EDIT_ACTIONS[GoalsChoice.REFINE])(rhythm.goals_refine)
+    app.action(practice.GOALS_EDIT_ACTIONS[GoalsChoice.REPLACE])(rhythm.goals_replace)
+    app.action(practice.GOALS_REVIEWED_ACTION)(rhythm.goals_reviewed)
+    app.action(practice.GOALS_SUGGEST_ACTION)(rhythm.goals_suggest)
+    app.action(practice.RELATIONSHIP_ACTIONS[Relationship.GOOD])(rhythm.relationship_good)
+    app.action(practice.RELATIONSHIP_ACTIONS[Relationship.DRIFTING])(rhythm.relationship_drifting)
+    app.action(practice.RELATIONSHIP_ACTIONS[Relationship.DISAGREE])(rhythm.relationship_disagree)
+    app.action(practice.RHYTHM_KEEP_ACTION)(rhythm.rhythm)
+    app.action(practice.RHYTHM_CHANGE_ACTION)(rhythm.rhythm)
+    app.action(practice.RAISE_ACTION)(rhythm.raise_privately)
 
     app.action(PUBLISH_ACTION)(owners.publish)
+    app.action(EDIT_ACTION)(owners.edit_pair)
 
     app.action(HOME_REQUEST_ACTION)(home.find_mentor)
     app.action(HOME_OFFER_ACTION)(home.offer_to_mentor)
     app.action(HOME_PAUSE_ACTION)(home.pause)
+    app.action(practice.NOTE_ACTION)(home.add_note)
+    app.action(practice.SUPPORT_ACTION)(home.encouragement)

@@ -318,6 +318,7 @@ def test_stopping_first_acknowledges_the_envelopes_in_hand(fake_slack, migrated_
 # --- the 3-second rule -----------------------------------------------------------------------------------
 
 MODALS = ("views.open", "views.push")
+HIDDEN_WAIT = 1.5
 
 
 def assert_acked_without_waiting_on_slack(bot: SocketBot, envelope: Envelope, ack: Ack) -> None:
@@ -329,7 +330,9 @@ def assert_acked_without_waiting_on_slack(bot: SocketBot, envelope: Envelope, ac
     assert awaited == [], f"the ack of a {envelope.type} envelope waited for {awaited}"
     modals = [c for c in during if c.method in MODALS and c.at < ack.at]
     took = ack.at - envelope.sent_at
-    assert took < latency * (len(modals) + 0.5), f"the ack took {took:.2f} s with {len(modals)} modal(s) opened"
+    # The calls above show no Web API wait; this bound catches any other wait of a second and a half or
+    # more (a sleep, a lock), with room for a busy machine's own delays.
+    assert took < latency * len(modals) + HIDDEN_WAIT, f"the ack took {took:.2f} s with {len(modals)} modal(s) opened"
 
 
 def timed_exchange(bot: SocketBot, kind: str, payload: dict) -> Ack:

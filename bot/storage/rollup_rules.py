@@ -4,10 +4,10 @@ rollups up to date with a write (bot/storage/rollups.py runs them from triggers,
 Each rule turns the rows a write changed into signed rows, +1 as they are now and -1 as they were, and
 adds them up, so that the same rules fed whole tables sum the rollups from scratch. A pairing's summary
 (whether it met, its missed check-ins, first and latest confidence, its latest due check-in) is not a
-sum: it is worked out again from the pair's own check-ins whenever they change, after its old
-contribution to its two people has been taken back, and then added again. A person's row holds what
-they count for, and is deleted once it counts nothing: an erased user id, replaced everywhere by a
-token, leaves no row behind, and the token's row counts what theirs did.
+sum: it is worked out again from the pair's own check-ins whenever they change, and what it counts for
+its two people moves by the difference between the new summary and the stored one. A person's row
+holds what they count for, and is deleted once it counts nothing: an erased user id, replaced
+everywhere by a token, leaves no row behind, and the token's row counts what theirs did.
 """
 
 from __future__ import annotations
@@ -61,25 +61,25 @@ class Changes:
     parts: tuple[str, ...]  # SQL for signed rows, added up in this order
     grouped: bool  # rows may share a key and are summed first (PostgreSQL statements, `rebuild`)
     takes_back: bool  # rows signed -1 are among them (UPDATE, DELETE): a rollup row may empty
-    lock: bool = False  # PostgreSQL: lock the pairs' summaries before reading them
+    lock: bool = False  # PostgreSQL: lock the pairs' summaries and their people's rows before reading them
 
     @property
     def rows(self) -> str:
         return " UNION ALL ".join(self.parts)
 
 
-def _add(table: str, keys: Sequence[str], values: Sequence[str], source: str, grouped: bool, keep: bool = False) -> str:
+def _add(table: str, keys: Sequence[str], values: Sequence[str], source: str, grouped: bool) -> str:
     """Adds `source`'s signed values (columns sign, *keys, *values) to the rows of `table` with those keys.
 
-    Nothing is written for a key whose values sum to zero, unless `keep` (the row must exist)."""
+    Nothing is written for a key whose values sum to zero. Grouped, the keys are summed first, and
+    their rows written in key order."""
     x_keys = ", ".join(f"x.{k}" for k in keys)
     if grouped:
         added = [f"SUM(x.sign * x.{v})" for v in values]
-        filtered = "" if keep else "HAVING " + " OR ".join(f"{a} <> 0" for a in added)
-        rest = f"GROUP BY {x_keys} {filtered} ORDER BY {x_keys}"
+        rest = f"GROUP BY {x_keys} HAVING {' OR '.join(f'{a} <> 0' for a in added)} ORDER BY {x_keys}"
     else:
         added = [f"x.sign * x.{v}" for v in values]
-        rest = "" if keep else "AND (" + " OR ".join(f"x.{v} <> 0" for v in values) + ")"
+        rest = "AND (" + " OR ".join(f"x.{v} <> 0" for v in values) + ")"
     return f"""
         INSERT INTO {table} ({", ".join(keys)}, {", ".join(values)})
         SELECT {x_keys}, {", ".join(added)} FROM ({source}) AS x
@@ -189,7 +189,7 @@ def _pairs_refresh(pairs: str, ch: Changes, before: str = "") -> list[str]:
     Rows are written only where something changed: a check-in superseded or added changes no person's
     counts, only the pair's summary and its people's latest check-in. `before` selects the (team_id,
     program_id, user_id) a pairing had before a change of people: their latest check-in is looked up
-    again, and their row dropped if it now counts nothing.
+    again too. A person's row is dropped once it counts nothing.
     """
     stored = f"SELECT * FROM stats_pairs WHERE pairing_id IN ({pairs})"
     fresh = _pair_summaries(pairs)
@@ -248,7 +248,7 @@ def _pairs_refresh(pairs: str, ch: Changes, before: str = "") -> list[str]:
         WHERE n.last_due IS NOT NULL
         ON CONFLICT (team_id, program_id, user_id) DO NOTHING""",
     ]
-    if before:
+    if before or ch.takes_back:
         statements.append(_drop_empty_people(people))
     return statements
 

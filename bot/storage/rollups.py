@@ -152,9 +152,10 @@ def rebuild(conn: Connection) -> None:
             everything = f"SELECT 1 AS sign, {', '.join(watch.columns)} FROM {watch.table}"
             for statement in watch.rules(Changes((everything,), grouped=True, takes_back=False)):
                 conn.execute(text(statement))
-    if conn.dialect.name == "postgresql":
-        for table in ROLLUP_TABLES:
-            conn.execute(text(f"ANALYZE {table}"))
+                if conn.dialect.name == "postgresql":
+                    # What the planner knows of the rollups is from before they were emptied: each
+                    # statement here reads what the one before wrote, at a size it would not expect.
+                    conn.execute(text(f"ANALYZE {', '.join(ROLLUP_TABLES)}"))
 
 
 def up_to_date(conn: Connection) -> bool:

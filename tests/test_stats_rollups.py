@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from bot.reporting.privacy import anonymize, new_token
@@ -95,13 +95,30 @@ def engine(migrated_database_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
-def test_every_trigger_is_in_place_after_migrating(engine: Engine) -> None:
+def test_every_trigger_is_in_place_after_migrating_and_older_ones_are_gone(engine: Engine) -> None:
     with engine.connect() as conn:
         assert rollups.up_to_date(conn)
         assert len(rollups.installed(conn)) == 24
         rollups.uninstall(conn)
         assert rollups.installed(conn) == {} and not rollups.up_to_date(conn)
         conn.rollback()
+    with engine.begin() as conn:  # a trigger that older rules made, under a name the code no longer has
+        if conn.dialect.name == "postgresql":
+            body = "BEGIN UPDATE stats_due_times SET sent = sent + 1; RETURN NULL; END"
+            conn.execute(text(f"CREATE FUNCTION stats_older() RETURNS trigger LANGUAGE plpgsql AS $$ {body} $$"))
+            conn.execute(text("CREATE TRIGGER stats_older AFTER INSERT ON check_ins EXECUTE FUNCTION stats_older()"))
+        else:
+            conn.execute(
+                text(
+                    "CREATE TRIGGER stats_older AFTER INSERT ON check_ins "
+                    "BEGIN UPDATE stats_due_times SET sent = sent + 1; END"
+                )
+            )
+    with engine.connect() as conn:
+        assert "stats_older" in rollups.installed(conn) and not rollups.up_to_date(conn)
+    migrate(engine)
+    with engine.connect() as conn:
+        assert "stats_older" not in rollups.installed(conn) and rollups.up_to_date(conn)
 
 
 class Writes:

@@ -110,14 +110,21 @@ def _definitions(dialect: str) -> dict[str, str]:
 
 def installed(conn: Connection) -> dict[str, str]:
     """The rollup triggers in place, by name, as `_definitions` gives them."""
+    return {name: definition for name, _table, definition in _catalog(conn)}
+
+
+def _catalog(conn: Connection) -> list[tuple[str, str, str]]:
+    """Every rollup trigger in place, whatever its name in the code that made it: (name, table, definition)."""
     if conn.dialect.name == "postgresql":
         query = """
-            SELECT t.tgname, p.prosrc FROM pg_trigger AS t JOIN pg_proc AS p ON p.oid = t.tgfoid
+            SELECT t.tgname, c.relname, p.prosrc FROM pg_trigger AS t JOIN pg_proc AS p ON p.oid = t.tgfoid
             JOIN pg_class AS c ON c.oid = t.tgrelid
             WHERE c.relnamespace = current_schema()::regnamespace AND t.tgname LIKE 'stats\\_%'"""
     else:
-        query = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'stats\\_%' ESCAPE '\\'"
-    return {name: definition for name, definition in conn.execute(text(query))}
+        query = (
+            "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'stats\\_%' ESCAPE '\\'"
+        )
+    return [(name, table, definition) for name, table, definition in conn.execute(text(query))]
 
 
 def install(conn: Connection) -> None:
@@ -131,16 +138,15 @@ def install(conn: Connection) -> None:
 
 
 def uninstall(conn: Connection) -> None:
-    """Drops the triggers: the rollups stay as they are, and fall behind with the next write."""
+    """Drops the triggers, those of older code too: the rollups stay as they are, and fall behind."""
     if not inspect(conn).has_table("stats_people"):
         return  # never installed
-    postgres = conn.dialect.name == "postgresql"
-    for watch in watches("sqlite"):
-        for event in _EVENTS:
-            name = f"{watch.name}_{event}"
-            conn.execute(text(f"DROP TRIGGER IF EXISTS {name}" + (f" ON {watch.table}" if postgres else "")))
-            if postgres:
-                conn.execute(text(f"DROP FUNCTION IF EXISTS {name}()"))
+    for name, table, _definition in _catalog(conn):
+        if conn.dialect.name == "postgresql":
+            conn.execute(text(f'DROP TRIGGER IF EXISTS "{name}" ON "{table}"'))
+            conn.execute(text(f'DROP FUNCTION IF EXISTS "{name}"()'))
+        else:
+            conn.execute(text(f'DROP TRIGGER IF EXISTS "{name}"'))
 
 
 def rebuild(conn: Connection) -> None:

@@ -104,7 +104,13 @@ def build_wsgi(app: App, rt: Runtime) -> Callable[[dict[str, Any], StartResponse
             return plain(start_response, f"{admitted.status} {HTTPStatus(admitted.status).phrase}", admitted.reason)
         # The gate has checked the signature and parsed the body: Bolt takes the parsed body as it
         # does from Socket Mode, rather than verifying and parsing the same bytes a second time.
-        answer = app.dispatch(BoltRequest(body=admitted, headers=headers, mode="socket_mode"))
+        try:
+            request = BoltRequest(body=admitted, headers=headers, mode="socket_mode")
+        except (TypeError, ValueError, AttributeError, KeyError) as exc:
+            # A field Bolt reads has a type Slack never sends (an event whose channel is `true`).
+            log.warning("refused a request: 400 unreadable fields (%s)", type(exc).__name__)
+            return plain(start_response, "400 Bad Request", "unreadable fields")
+        answer = app.dispatch(request)
         body = answer.body.encode() if isinstance(answer.body, str) else bytes(answer.body or b"")
         response_headers = [(name, value) for name, values in answer.headers.items() for value in values]
         if not any(name.lower() == "content-length" for name, _ in response_headers):

@@ -69,6 +69,11 @@ def test_signed_bodies_that_slack_would_never_send_get_400(bot, errors_logged):
     assert signed_form_payload(bot, submission) == 400
     del submission["user"]
     assert signed_form_payload(bot, submission) == 400
+    # Fields Bolt reads while it routes, typed as Slack never sends them.
+    for channel in (True, 5):
+        odd = fixture("app_home_opened.json")
+        odd["event"] = {"type": "message", "channel": channel, "user": "U0MENTEE01"}
+        assert signed_json(bot, odd)[0] == 400
 
 
 def test_well_formed_requests_still_reach_the_bot(bot, errors_logged):

@@ -4,9 +4,20 @@ One owner, six mentors (1 or 2 places each) and nine mentees with topics from th
 act at random, driven by `random.Random(seed)`: mentors offer and answer proposals (or let them
 expire), mentees ask for a mentor and choose between waiting and a broader match, pairs answer
 check-ins (we met, not yet, need help with a note, a rematch), pause, resume, leave, become
-unreachable, fill in feedback and closing surveys, and click buttons on old messages. The clock
+unreachable, fill in feedback and closing surveys, and click buttons on old messages. They also
+keep the pair's practices (from a second generator, so that these choices leave the others' draws
+alone): they look at the goals again at the mid-point, rate their confidence, answer relationship
+checks and act on what follows (a rhythm of their own, a note to the owners, a rematch), write
+progress notes and turn encouragement nudges off and on. The clock
 ticks every 12 simulated hours for 15 weeks, from the first request until the first pairs of the
 12-week program have graduated and answered their closing survey.
+
+A few days in, the owner lets mentees choose their mentor, and goes back to asking mentors directly
+for the last weeks, so the walk lives through both ways of matching and the switch between them.
+While mentees choose, each one with a list (from a third generator) lets it wait a while, picks one
+of the three, most often the best match but not always, or answers "None of these"; mentors then
+accept or decline the mentee's pick like any proposal. Some mentees' managers, from an HR file, are
+among the mentors, and must never be listed for them.
 
 After every tick and every action, `tests.program_invariants` checks the rules a person would
 notice breaking (see `NAMES` there). A rule the code does not keep yet is listed in `KNOWN_GAPS`
@@ -24,6 +35,8 @@ printed with its step (`-s`, or in the failure message).
 
 from __future__ import annotations
 
+import io
+import json
 import logging
 import os
 import random
@@ -32,8 +45,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from bot.matching.choice_view import CHOOSE_ACTION, PASS_ACTION, Lead, Option, Turn, choice_message
 from bot.matching.messages import ACCEPT_ACTION, DECLINE_ACTION, MATCH_BROADLY_ACTION, WAIT_FOR_TOPICS_ACTION
 from bot.pairing.messages import (
     FEEDBACK_ACTION,
@@ -44,15 +58,41 @@ from bot.pairing.messages import (
     REMATCH_ACTION,
     SURVEY_ACTION,
 )
+from bot.pairing.practice_views import (
+    GOALS_KEEP_ACTION,
+    GOALS_SUGGEST_ACTION,
+    NOTE_ACTION,
+    RELATIONSHIP_ACTIONS,
+    RHYTHM_CHANGE_ACTION,
+    SUPPORT_ACTION,
+)
+from bot.people.hr_import import import_people, slack_lookup
 from bot.programs.catalog import DEFAULT_TOPICS
 from bot.storage.database import unit_of_work
-from bot.storage.models import CheckIn, Delivery, MentoringRequest, MentorProfile, Pairing, Proposal
-from bot.storage.statuses import CheckInStatus, DeliveryKind, PairingStatus, ProposalStatus, RequestStatus
-from tests.conftest import START, RunningBot
+from bot.storage.models import (
+    CheckIn,
+    Delivery,
+    MentorChoice,
+    MentoringRequest,
+    MentorProfile,
+    Pairing,
+    Proposal,
+)
+from bot.storage.statuses import (
+    CheckInStatus,
+    ChoiceStatus,
+    Chooser,
+    DeliveryKind,
+    PairingStatus,
+    ProposalStatus,
+    Relationship,
+    RequestStatus,
+)
+from tests.conftest import OWNER, START, RunningBot
 from tests.fakeslack import DEFAULT_TEAM
-from tests.flows import MENTOR2, offer, pair, request, tick
+from tests.flows import MENTEE, MENTOR, MENTOR2, offer, pair, request, rows, tick
 from tests.program_invariants import NAMES, Invariants
-from tests.slackclient import select_value, state, text_value
+from tests.slackclient import Response, select_value, state, text_value
 
 CI_SEEDS = [16]
 SEEDS = [int(s) for s in os.environ.get("MENTOR_SIM_SEEDS", "").split(",") if s.strip()] or CI_SEEDS
@@ -71,6 +111,9 @@ GOALS = [
 ]
 STEP = timedelta(hours=12)
 OLD_CLICKS = 2  # buttons on old messages clicked per step
+# From week 4 (when the first pairs have formed, so that they still graduate within the walk), the chance per
+# step that a mentor whom a mentee chose leaves instead of answering; it happens once at most.
+STEP_BACK, STEP_BACK_FROM = 0.1, START + timedelta(weeks=4)
 # The first pairs graduate in week 13 or 14; pairs made later by rematches may still be active then.
 LAST_TICK = START + timedelta(weeks=15)
 
@@ -81,6 +124,12 @@ class Walk:
     def __init__(self, bot: RunningBot, seed: int, caplog: pytest.LogCaptureFixture):
         self.bot, self.rng, self.caplog = bot, random.Random(seed), caplog
         self.inv = Invariants(bot)
+        self.prng = random.Random(seed * 7919 + 1)  # the practices' own choices
+        self.practised: set[int] = set()  # deliveries already acted on
+        self.crng = random.Random(seed * 104729 + 2)  # who chooses, and how: its own generator, like the practices
+        self.stepped_back: set[str] = set()  # the mentor asked who left instead of answering
+        self.breadth: dict[int, str] = {}  # per request, how its mentee answered "nobody covers your topics"
+        self.patience: dict[str, float] = {}  # per mentee, the chance they let their list wait another step
         self.now = START
         self.minute = 0
         self.paused: set[str] = set()
@@ -102,6 +151,15 @@ class Walk:
             [(START if i < 4 else START + rng.randrange(1, 28) * STEP, m) for i, m in enumerate(MENTORS)]
             + [(START + rng.randrange(0, 28) * STEP, m) for m in MENTEES]
         )
+        crng = self.crng
+        # Mentees choose from day 1 to 6 until week 8 to 10; mentors are asked directly before and after.
+        self.modes = [
+            (START + crng.randrange(2, 12) * STEP, Chooser.MENTEE),
+            (START + crng.randrange(112, 140) * STEP, Chooser.MENTOR),
+        ]
+        managed = crng.sample(MENTEES, 5)
+        self.managers = {mentee: crng.choice(MENTORS) for mentee in managed}
+        import_managers(bot, self.managers)
 
     # --- the clock and the checks ----------------------------------------------------------------
 
@@ -130,14 +188,28 @@ class Walk:
             tick(self.bot, self.now)
             self.spent["tick"] += time.perf_counter() - started
             self.check(f"{self.now:%Y-%m-%d %H:%M} tick")
+            self.owner_settings()
             self.joiners()
             self.answer_proposals()
             self.choose_breadth()
+            self.choose_from_lists()
             self.answer_checkins()
+            self.practices()
             self.closing()
             self.life_events()
             self.old_buttons()
             self.now += STEP
+
+    def owner_settings(self) -> None:
+        """The owner changes who chooses the mentor, in the program's form, leaving every other setting as it is."""
+        while self.modes and self.modes[0][0] <= self.now:
+            _, chooser = self.modes.pop(0)
+            step = self.act(f"{OWNER} lets the {chooser} choose")
+            answered = set_chooser(self.bot, chooser)
+            if answered.status != 200 or "errors" in answered.body:
+                self.inv.record("buttons_answer", step, f"program form by {OWNER}: {answered.status} {answered.body}")
+            self.happened.add(f"{chooser} chooses")
+            self.check(step)
 
     def joiners(self) -> None:
         rng = self.rng
@@ -166,6 +238,8 @@ class Walk:
             self.check(step)
 
     def click(self, step: str, user: str, action_id: str, value: str | None, channel: str | None = None) -> None:
+        if user in self.gone:
+            return  # Slack shows them nothing any more
         self.happened.add(action_id)
         response = self.bot.slack.click(user, action_id, value, channel=channel)
         self.clicks += 1
@@ -179,25 +253,73 @@ class Walk:
         self.check(step)
 
     def answer_proposals(self) -> None:
-        """Most mentors answer within a day or two; some never do, and their proposals expire."""
+        """Most mentors answer within a day or two; some never do, and their proposals expire. Once in a walk,
+        a mentor whom a mentee chose steps back from mentoring instead of answering (see STEP_BACK)."""
+        picks = self.db(MentorChoice, MentorChoice.status == ChoiceStatus.PICKED)
+        picked = {(c.request_id, c.picked_profile_id) for c in picks}
         for proposal in self.db(Proposal, Proposal.status == ProposalStatus.PENDING):
-            answers = self.responsive.setdefault(proposal.mentor_user_id, self.rng.choice([0.0, 0.6, 0.6, 0.6]))
+            user = proposal.mentor_user_id
+            chosen = (proposal.request_id, proposal.mentor_profile_id) in picked
+            late = self.now >= STEP_BACK_FROM and not self.stepped_back and user not in self.gone
+            if chosen and late and self.crng.random() < STEP_BACK:
+                self.stepped_back.add(user)
+                self.left.add(user)
+                self.happened.add("chosen mentor left")
+                self.command(self.act(f"{user} leaves instead of answering proposal {proposal.id}"), user, "leave")
+                continue
+            answers = self.responsive.setdefault(user, self.rng.choice([0.0, 0.6, 0.6, 0.6]))
             if self.rng.random() >= answers:
                 continue
-            user = proposal.mentor_user_id
             if self.rng.random() < 0.75:
                 self.click(self.act(f"{user} accepts proposal {proposal.id}"), user, ACCEPT_ACTION, str(proposal.id))
             else:
                 self.click(self.act(f"{user} declines proposal {proposal.id}"), user, DECLINE_ACTION, str(proposal.id))
 
     def choose_breadth(self) -> None:
+        """A mentee asked whether to wait for their topics answers once; one who chose to wait may think again."""
         asked = {d.key.split(":")[1] for d in self.db(Delivery, Delivery.key.like("request:%:no-cover"))}
         for r in self.db(MentoringRequest, MentoringRequest.status == RequestStatus.WAITING):
-            if str(r.id) not in asked or self.rng.random() < 0.5:
+            answered = self.breadth.get(r.id)
+            if str(r.id) not in asked or answered == MATCH_BROADLY_ACTION:
                 continue
-            broadly = self.rng.random() < 0.6
-            action = MATCH_BROADLY_ACTION if broadly else WAIT_FOR_TOPICS_ACTION
+            if self.rng.random() < (0.9 if answered else 0.5):
+                continue
+            broadly = answered is not None or self.rng.random() < 0.6
+            action = self.breadth[r.id] = MATCH_BROADLY_ACTION if broadly else WAIT_FOR_TOPICS_ACTION
             self.click(self.act(f"{r.mentee_user_id} {action} on request {r.id}"), r.mentee_user_id, action, str(r.id))
+
+    def choose_from_lists(self) -> None:
+        """Each mentee with a list lets it wait, as is their habit, or picks one of it, or none of these."""
+        crng = self.crng
+        with unit_of_work(self.bot.rt.sessions) as s:
+            lists = s.execute(
+                select(MentorChoice, MentoringRequest)
+                .join(MentoringRequest, MentoringRequest.id == MentorChoice.request_id)
+                .where(MentorChoice.status == ChoiceStatus.OPEN, MentoringRequest.status == RequestStatus.CHOOSING)
+                .order_by(MentorChoice.id)
+            ).all()
+        for choice, r in lists:
+            shown = self.list_message(choice.id, r.id)
+            if shown is None:
+                continue  # a list Slack never showed can't be answered
+            mentee, (channel, options) = r.mentee_user_id, shown
+            if crng.random() < self.patience.setdefault(mentee, crng.choice([0.2, 0.4, 0.6, 0.9])):
+                continue
+            if crng.random() < 0.2:
+                step = self.act(f"{mentee} chooses none of list {choice.id}")
+                self.click(step, mentee, PASS_ACTION, str(choice.id), channel)
+                continue
+            number = crng.choices(range(len(options)), [5, 3, 2][: len(options)])[0]
+            step = self.act(f"{mentee} chooses mentor {number + 1} of list {choice.id}")
+            self.click(step, mentee, CHOOSE_ACTION, options[number], channel)
+
+    def list_message(self, choice_id: int, request_id: int) -> tuple[str | None, list[str]] | None:
+        """Where Slack shows this list, and the values of its Choose buttons, best match first."""
+        for d in self.db(Delivery, Delivery.key.in_([f"choice:{choice_id}", f"request:{request_id}:broader"])):
+            values = [v for _, action, v in _buttons(d.payload) if action == CHOOSE_ACTION and v]
+            if d.sent_ts is not None and values and values[0].startswith(f"{choice_id}:"):
+                return d.sent_channel, values
+        return None
 
     def answer_checkins(self) -> None:
         """Each pair has its own habits: some meet most weeks, some rarely, some never answer "We met"."""
@@ -214,7 +336,8 @@ class Walk:
                 self.click(self.act(f"{user} met, check-in {checkin.id}"), user, MET_ACTION, str(checkin.id))
                 if rng.random() < 0.5:
                     view = self.opened("checkin_pulse", before)
-                    values = state(usefulness=select_value(str(rng.randint(1, 5))), confidence=select_value("4"))
+                    confidence = str(self.prng.choice([1, 2, 3, 4, 4, 5]))
+                    values = state(usefulness=select_value(str(rng.randint(1, 5))), confidence=select_value(confidence))
                     self.submit(self.act(f"{user} rates check-in {checkin.id}"), view, values, user)
             elif roll < 0.92:
                 self.click(self.act(f"{user} not yet, check-in {checkin.id}"), user, NOT_YET_ACTION, str(checkin.id))
@@ -227,6 +350,42 @@ class Walk:
                 if user == pairing.mentee_user_id and rng.random() < 0.4:
                     step = self.act(f"{user} asks for a new mentor, pairing {pairing.id}")
                     self.click(step, user, REMATCH_ACTION, str(pairing.id))
+
+    def practices(self) -> None:
+        """What reached people this step of the pair's practices, answered by some of them; notes and nudges."""
+        prng = self.prng
+        for d in self.db(Delivery, Delivery.kind.in_(PRACTICE_KINDS), Delivery.created_at >= self.now - STEP):
+            if d.id in self.practised or not d.target or d.sent_ts is None:
+                continue  # a message Slack never showed can't be clicked
+            self.practised.add(d.id)
+            buttons = {label: (action, value) for label, action, value in _buttons(d.payload)}
+            wanted = [label for label in PRACTICE_CHOICES if label in buttons]
+            if not wanted or prng.random() < 0.3:
+                continue
+            label = prng.choices(wanted, [PRACTICE_CHOICES[label] for label in wanted])[0]
+            action, value = buttons[label]
+            before = self.forms()
+            self.click(self.act(f"{d.target} clicks {label!r} ({d.key})"), d.target, action, value, d.sent_channel)
+            opened = self.bot.fake.calls_to("views.open")[before:]
+            if opened:
+                form = opened[-1]["view"]
+                callback = (form if isinstance(form, dict) else json.loads(form)).get("callback_id")
+                if callback in PRACTICE_FORMS:
+                    view = self.bot.slack.opened_view(callback)
+                    self.submit(self.act(f"{d.target} fills in {callback}"), view, PRACTICE_FORMS[callback], d.target)
+        for pairing in self.db(Pairing, Pairing.status == PairingStatus.ACTIVE):
+            mentee = pairing.mentee_user_id
+            if prng.random() < 0.03:
+                before = self.forms()
+                self.click(self.act(f"{mentee} adds a progress note"), mentee, NOTE_ACTION, str(pairing.id))
+                note = self.opened("progress_note_submit", before)
+                self.submit(
+                    self.act(f"{mentee} saves the note"), note, state(note=text_value("Gave the talk.")), mentee
+                )
+            if prng.random() < 0.02:
+                choice = "off" if pairing.confidence_support else "on"
+                step = self.act(f"{mentee} turns encouragement {choice}")
+                self.click(step, mentee, SUPPORT_ACTION, f"{pairing.id}:{choice}")
 
     def opened(self, callback_id: str, before: int) -> dict[str, Any] | None:
         """The form the last click opened, if it opened one (a pair that has ended gets a note instead)."""
@@ -285,7 +444,7 @@ class Walk:
             user = rng.choice(people)
             self.paused.add(user)
             self.command(self.act(f"{user} pauses"), user, "pause 1")
-        if rng.random() < 0.02 and len(self.left) < 2:
+        if rng.random() < 0.02 and len(self.left - self.stepped_back) < 2:
             user = rng.choice(people)
             self.left.add(user)
             self.command(self.act(f"{user} leaves"), user, "leave")
@@ -327,10 +486,56 @@ class Walk:
             self.click(step, user, action_id, value, d.sent_channel)
 
     def events(self) -> set[str]:
-        """What this walk went through: the actions taken and how its pairings ended."""
+        """What this walk went through: the actions taken, how its pairings ended, and what some messages were."""
         ends = {f"ended: {p.end_reason}" for p in self.db(Pairing) if p.end_reason}
-        expired = {f"sent {d.kind}" for d in self.db(Delivery, Delivery.kind == DeliveryKind.PROPOSAL_EXPIRED)}
-        return self.happened | ends | expired
+        sent = {
+            f"sent {d.kind}"
+            for d in self.db(
+                Delivery, Delivery.kind.in_((DeliveryKind.PROPOSAL_EXPIRED, DeliveryKind.CONFIDENCE_SUPPORT))
+            )
+        }
+        return self.happened | ends | sent | self.choices()
+
+    def choices(self) -> set[str]:
+        """What became of the lists mentees chose from, and of the mentors they picked."""
+        answers = {(q.request_id, q.mentor_profile_id): q.status for q in self.db(Proposal)}
+        found = set()
+        for c in self.db(MentorChoice):
+            if c.status == ChoiceStatus.PICKED:
+                found.add(f"picked mentor {[int(i) for i in c.profile_ids].index(c.picked_profile_id or 0) + 1}")
+                # accepted, declined, withdrawn (it expired, or someone left) or still pending
+                found.add(f"pick {answers.get((c.request_id, c.picked_profile_id))}")
+            elif c.status == ChoiceStatus.PASSED:
+                found.add("none of these")
+            elif c.status == ChoiceStatus.REPLACED and c.picked_profile_id is not None:
+                found.add("pick came too late")
+        return found
+
+
+# What of the pair's practices people answer, and how often one choice is picked over another.
+PRACTICE_KINDS = (DeliveryKind.GOALS_REVIEW, DeliveryKind.RELATIONSHIP_CHECK, DeliveryKind.RELATIONSHIP_FOLLOW_UP)
+PRACTICE_CHOICES = {
+    "Keep them": 4,
+    "Refine them": 2,
+    "Replace them": 1,
+    "They still fit": 3,
+    "Suggest a change": 2,
+    "Good": 6,
+    "We're drifting": 3,
+    "We disagree on something": 1,
+    "Keep every week": 1,
+    "Every 2 weeks": 2,
+    "Every week": 1,
+    "Keep every 2 weeks": 1,
+    "Tell the program owners privately": 2,
+    "Find me a new mentor": 1,
+    "Ask for a no-fault rematch": 1,
+}
+PRACTICE_FORMS = {
+    "goals_edit_submit": state(goals=text_value("Lead the planning for my team and coach a junior.")),
+    "goals_suggest_submit": state(suggestion=text_value("Add delegating; you mention it often.")),
+    "relationship_raise_submit": state(note=text_value("We see the role I want differently.")),
+}
 
 
 # What the CI walk must go through, so that a change elsewhere cannot quietly shrink it.
@@ -355,6 +560,23 @@ MUST_HAPPEN = {
     "ended: program finished",
     "ended: rematch",
     "ended: unreachable",
+    GOALS_KEEP_ACTION,
+    GOALS_SUGGEST_ACTION,
+    RELATIONSHIP_ACTIONS[Relationship.GOOD],
+    RELATIONSHIP_ACTIONS[Relationship.DRIFTING],
+    RHYTHM_CHANGE_ACTION,
+    NOTE_ACTION,
+    SUPPORT_ACTION,
+    "sent confidence_support",
+    "mentee chooses",
+    "mentor chooses",
+    "picked mentor 1",
+    "picked mentor 2",
+    "none of these",
+    "pick accepted",
+    "pick declined",
+    "old mentee_note",
+    "chosen mentor left",
 }
 # Proposal expiry ("sent proposal_expired" in `Walk.events`) shows in most seeds but not in the CI
 # seed's walk: run more seeds locally to exercise it.
@@ -364,9 +586,48 @@ def _buttons(payload: dict[str, Any]) -> list[tuple[str, str, str | None]]:
     return [
         (e["text"]["text"], e["action_id"], e.get("value"))
         for b in payload.get("blocks") or []
-        for e in b.get("elements", [])
+        for e in [*b.get("elements", []), b.get("accessory") or {}]
         if e.get("type") == "button"
     ]
+
+
+def import_managers(bot: RunningBot, managers: dict[str, str]) -> None:
+    """An HR file naming each mentee's manager by email, imported as the command line does."""
+    bot.fake.emails.update({f"{m.lower()}@example.com": m for m in managers.values()})
+    lines = "".join(f"{mentee},{manager.lower()}@example.com\n" for mentee, manager in managers.items())
+    source = io.StringIO(f"slack_id,manager_email\n{lines}")
+    with unit_of_work(bot.rt.sessions) as s:
+        report = import_people(s, DEFAULT_TEAM, source, slack_lookup(bot.rt.gateway.to(DEFAULT_TEAM)), False, START)
+    assert report.imported == len(managers) and not report.problems, report
+
+
+def set_chooser(bot: RunningBot, chooser: Chooser) -> Response:
+    """The owner opens the program's form, changes who chooses the mentor, and saves the rest as shown."""
+    opened = bot.slack.command(OWNER, "program Mentoring")
+    assert opened.status == 200, opened.body
+    view = bot.slack.opened_view("program_edit")
+    return bot.slack.submit(view, {**_as_shown(view), **state(who_chooses=select_value(chooser))}, OWNER)
+
+
+def _as_shown(view: dict[str, Any]) -> dict[str, Any]:
+    """What Slack submits for a form whose fields are left as they were shown."""
+    values: dict[str, Any] = {}
+    for block in view["blocks"]:
+        element = block.get("element") or {}
+        kind, shown = element.get("type"), None
+        if kind == "plain_text_input":
+            shown = {"type": kind, "value": element.get("initial_value")}
+        elif kind == "static_select":
+            shown = {"type": kind, "selected_option": element.get("initial_option")}
+        elif kind == "multi_users_select":
+            shown = {"type": kind, "selected_users": element.get("initial_users", [])}
+        elif kind == "conversations_select":
+            shown = {"type": kind, "selected_conversation": element.get("initial_conversation")}
+        elif kind == "datepicker":
+            shown = {"type": kind, "selected_date": element.get("initial_date")}
+        if shown is not None:
+            values[block["block_id"]] = {element.get("action_id", block["block_id"]): shown}
+    return values
 
 
 def _button_values(payload: dict[str, Any], label: str) -> list[str | None]:
@@ -435,12 +696,18 @@ def test_the_invariants_catch_what_they_guard(bot):
         assert ended is not None
         ended.status, ended.ended_at = PairingStatus.ENDED, later - timedelta(minutes=30)
         ended.ends_at = later
-        for key, kind in (("checkin:late", DeliveryKind.CHECKIN), ("invite:early", DeliveryKind.FEEDBACK_INVITE)):
+        for key, kind, target in (
+            ("checkin:late", DeliveryKind.CHECKIN, None),
+            ("invite:early", DeliveryKind.FEEDBACK_INVITE, None),
+            # A nudge to encourage the mentee, sent to the mentee themself.
+            ("support:made-up", DeliveryKind.CONFIDENCE_SUPPORT, pairing.mentee_user_id),
+        ):
             s.add(
                 Delivery(
                     team_id=DEFAULT_TEAM,
                     key=key,
                     kind=kind,
+                    target=target,
                     pairing_id=pairing.id,
                     payload={"text": "hello"},
                     next_attempt_at=later,
@@ -456,4 +723,198 @@ def test_the_invariants_catch_what_they_guard(bot):
         "ended_pair_silence",
         "feedback_after_meeting",
         "no_checkin_after_end",
+        "practices_private",
     }, dict(inv.violations)
+
+
+def test_the_choice_rules_catch_what_they_guard(bot):
+    """The rules of programs where mentees choose stay quiet while real lists are sent, picked, declined and
+    passed over, and each goes red on a state that breaks it, written straight to the tables."""
+    inv = Invariants(bot)
+    manager, left, other = MENTORS[2], MENTORS[3], MENTORS[4]
+    pairing = pair(bot)  # MENTEE and MENTOR (Leadership, Communication; 2 places), matched by asking MENTOR
+    assert set_chooser(bot, Chooser.MENTEE).status == 200
+    for user in (MENTOR2, manager, left, other, *MENTEES):
+        bot.fake.add_user(user)
+    for user in (MENTOR2, manager, left, other):
+        assert offer(bot, user, topics=["Leadership"], capacity="1").status == 200
+    import_managers(bot, {MENTEES[0]: manager, MENTEE: manager})
+    mentee = MENTEES[0]
+    assert request(bot, mentee, topics=["Leadership"]).status == 200
+    inv.check("a list")
+    [first] = [c for c in rows(bot, MentorChoice) if c.status == ChoiceStatus.OPEN]
+    names = _names(bot, first)
+    assert len(names) == 3 and manager not in names
+    picked = names[1]
+    assert bot.slack.click(mentee, CHOOSE_ACTION, f"{first.id}:{_profile(bot, picked).id}").status == 200
+    inv.check("a pick")
+    [proposal] = rows(bot, Proposal, Proposal.mentor_user_id == picked)
+    assert bot.slack.click(picked, DECLINE_ACTION, str(proposal.id)).status == 200
+    inv.check("a decline")
+    [fresh] = [c for c in rows(bot, MentorChoice) if c.status == ChoiceStatus.OPEN]
+    assert picked not in _names(bot, fresh) and manager not in _names(bot, fresh)
+    assert bot.slack.click(mentee, PASS_ACTION, str(fresh.id)).status == 200
+    inv.check("none of these")
+    assert bot.slack.command(left, "leave").status == 200
+    inv.check("a mentor leaves")
+    assert not any(inv.violations.values()), dict(inv.violations)
+
+    later = bot.clock.advance(hours=1)
+    profiles = {p.user_id: p.id for p in rows(bot, MentorProfile)}
+    with unit_of_work(bot.rt.sessions) as s:
+        made = _Made(s, pairing.program_id, later)
+        # Choosing, with no list at all.
+        made.request(MENTEES[1], RequestStatus.CHOOSING)
+        # A list naming MENTEE's mentor, their manager and a mentor they passed over, sent twice: once to MENTOR.
+        own = made.request(MENTEE, RequestStatus.CHOOSING)
+        made.choice(own, [profiles[other]], ChoiceStatus.PASSED, sent_to=[MENTEE])
+        named = made.choice(own, [profiles[MENTOR], profiles[manager], profiles[other]], sent_to=[MENTEE, MENTOR])
+        # A list naming a mentor who declined this request, one who left, and the mentee (who mentors too).
+        declined = made.request(MENTEES[2], RequestStatus.CHOOSING)
+        made.proposal(declined, MENTOR2, profiles[MENTOR2], ProposalStatus.DECLINED)
+        themself = made.profile(MENTEES[2])
+        made.choice(declined, [profiles[MENTOR2], profiles[left], themself], sent_to=[MENTEES[2]])
+        # Proposed, with nobody asked.
+        made.request(MENTEES[3], RequestStatus.PROPOSED)
+        # Waiting after a pick: told by the news of the pick, and not told at all.
+        told = made.request(MENTEES[4], RequestStatus.WAITING)
+        news = made.choice(told, [profiles[MENTOR2]], ChoiceStatus.PICKED, sent_to=[MENTEES[4]])
+        made.delivery(f"choice:{news}:news", MENTEES[4], {"text": "news"})
+        made.choice(made.request(MENTEES[5], RequestStatus.WAITING), [profiles[MENTOR2]], ChoiceStatus.PICKED)
+        # Waiting, and told so, but never told that the mentor they picked declined.
+        fell = made.request(MENTEES[8], RequestStatus.WAITING)
+        made.choice(fell, [profiles[MENTOR2]], ChoiceStatus.PICKED, sent_to=[MENTEES[8]], ago=timedelta(minutes=5))
+        made.proposal(fell, MENTOR2, profiles[MENTOR2], ProposalStatus.DECLINED)
+        made.delivery(f"request:{fell}:waiting", MENTEES[8], {"text": "waiting"})
+        # Two mentees' picks asked the manager, who has one place (the database holds their load to it).
+        for who in MENTEES[6:8]:
+            made.proposal(made.request(who, RequestStatus.PROPOSED), manager, profiles[manager])
+        s.execute(update(MentorProfile).where(MentorProfile.user_id == manager).values(load=1))
+    inv.check("broken")
+    found = {name for name, seen in inv.violations.items() if seen}
+    assert found == {
+        "list_fits",
+        "choosing_has_list",
+        "one_open_list",
+        "nobody_stranded",
+        "waiting_told",
+        "capacity",
+    }, dict(inv.violations)
+    fits = "\n".join(inv.violations["list_fits"])
+    for why in (
+        f"{MENTOR}: their mentor in pairing {pairing.id}",
+        f"{manager}: their manager",
+        f"{other}: passed over on list",
+        f"{MENTOR2}: asked for it before (declined)",
+        f"{left}, who had no free place",
+        f"{MENTEES[2]}: the mentee themself",
+    ):
+        assert why in fits, fits
+    assert len(inv.violations["list_fits"]) == 6
+    assert [MENTEES[1] in v for v in inv.violations["choosing_has_list"]] == [True]
+    assert len(inv.violations["one_open_list"]) == 2 and all(str(named) in v for v in inv.violations["one_open_list"])
+    assert [MENTEES[3] in v for v in inv.violations["nobody_stranded"]] == [True, False]
+    assert f"{MENTEES[8]}'s pick from list" in inv.violations["nobody_stranded"][1]
+    assert [MENTEES[5] in v for v in inv.violations["waiting_told"]] == [True]
+    assert any(f"{manager} holds 2 of 1 places" in v for v in inv.violations["capacity"])
+
+
+class _Made:
+    """Rows written straight to the tables, for states the bot must never reach."""
+
+    def __init__(self, s: Any, program_id: int, at: datetime):
+        self.s, self.program_id, self.at = s, program_id, at
+
+    def request(self, mentee: str, status: RequestStatus) -> int:
+        row = MentoringRequest(
+            team_id=DEFAULT_TEAM,
+            program_id=self.program_id,
+            mentee_user_id=mentee,
+            goals=GOALS[0],
+            topics=["Leadership"],
+            status=status,
+            source_key=f"made-up:{mentee}:{status}",
+            created_at=self.at,
+        )
+        self.s.add(row)
+        self.s.flush()
+        return row.id
+
+    def choice(
+        self,
+        request_id: int,
+        profile_ids: list[int],
+        status: ChoiceStatus = ChoiceStatus.OPEN,
+        sent_to: Any = (),
+        ago: timedelta = timedelta(),
+    ) -> int:
+        picked = profile_ids[0] if status == ChoiceStatus.PICKED else None
+        row = MentorChoice(
+            team_id=DEFAULT_TEAM,
+            request_id=request_id,
+            profile_ids=profile_ids,
+            status=status,
+            picked_profile_id=picked,
+            created_at=self.at - ago,
+        )
+        self.s.add(row)
+        self.s.flush()
+        options = [Option(i, f"U{i}", "", None, (), ()) for i in profile_ids]
+        for n, user in enumerate(sent_to):
+            self.delivery(f"choice:{row.id}" + ":copy" * n, user, choice_message(row.id, options, Turn(Lead.NEW), "M"))
+        return row.id
+
+    def profile(self, user: str) -> int:
+        row = MentorProfile(
+            team_id=DEFAULT_TEAM,
+            program_id=self.program_id,
+            user_id=user,
+            topics=["Leadership"],
+            capacity=1,
+            level=4,
+            created_at=self.at,
+            updated_at=self.at,
+        )
+        self.s.add(row)
+        self.s.flush()
+        return row.id
+
+    def proposal(
+        self, request_id: int, mentor: str, profile_id: int, status: ProposalStatus = ProposalStatus.PENDING
+    ) -> None:
+        row = Proposal(
+            team_id=DEFAULT_TEAM,
+            request_id=request_id,
+            mentor_profile_id=profile_id,
+            mentor_user_id=mentor,
+            score=1.0,
+            reasons=[],
+            status=status,
+            created_at=self.at - timedelta(minutes=1),
+        )
+        self.s.add(row)
+        self.s.flush()
+        self.delivery(f"proposal:{row.id}", mentor, {"text": "asked"})
+
+    def delivery(self, key: str, target: str, payload: dict[str, Any]) -> None:
+        self.s.add(
+            Delivery(
+                team_id=DEFAULT_TEAM,
+                key=key,
+                kind=DeliveryKind.PROPOSAL if key.startswith("proposal:") else DeliveryKind.MENTEE_NOTE,
+                target=target,
+                payload=payload,
+                next_attempt_at=self.at,
+                created_at=self.at,
+            )
+        )
+
+
+def _profile(bot: RunningBot, user: str) -> MentorProfile:
+    [profile] = rows(bot, MentorProfile, MentorProfile.user_id == user)
+    return profile
+
+
+def _names(bot: RunningBot, choice: MentorChoice) -> list[str]:
+    by_id = {p.id: p.user_id for p in rows(bot, MentorProfile)}
+    return [by_id[int(i)] for i in choice.profile_ids]

@@ -7,6 +7,7 @@ own flows are walked in tests/test_stats_oracle.py.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import threading
 from collections.abc import Callable, Iterator
@@ -98,7 +99,7 @@ def engine(migrated_database_url: str) -> Iterator[Engine]:
 def test_every_trigger_is_in_place_after_migrating_and_older_ones_are_gone(engine: Engine) -> None:
     with engine.connect() as conn:
         assert rollups.up_to_date(conn)
-        assert len(rollups.installed(conn)) == 24
+        assert len(rollups.installed(conn)) == 27
         rollups.uninstall(conn)
         assert rollups.installed(conn) == {} and not rollups.up_to_date(conn)
         conn.rollback()
@@ -321,21 +322,24 @@ class Writes:
             self.s.execute(delete(model).where(model.pairing_id == pairing.id))
         self.s.execute(delete(Pairing).where(Pairing.id == pairing.id))
 
-    def kinds(self) -> list[Callable[[], None]]:
-        """Every kind of write, the everyday ones more often."""
-        return [getattr(self, name) for name in COMMON * 3 + RARE]
+    def kinds(self, batched: bool = False) -> list[Callable[[], None]]:
+        """Every kind of write, the everyday ones more often; in a batch, all but deleting a pair."""
+        return [getattr(self, name) for name in COMMON * 3 + RARE if not (batched and name == "drop_pair")]
 
 
-@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("seed, batched", [(1, False), (2, False), (3, True)])
 def test_random_writes_keep_the_rollups_equal_to_a_rebuild_and_the_figures_to_the_oracle(
-    engine: Engine, seed: int
+    engine: Engine, seed: int, batched: bool
 ) -> None:
+    """`batched`: every transaction writes inside `rollups.batch`, as the weekly plan does, so its
+    check-ins reach the rollups once, at the block's end (all but deleting a pair, which a batch's
+    contract leaves out)."""
     sessions = make_session_factory(engine)
     with unit_of_work(sessions) as s:
         seed_workspaces(s, seed)
     assert drift(engine) == {}
     rng = random.Random(seed)
-    kinds = list(COMMON + RARE)
+    kinds = [kind for kind in COMMON + RARE if not (batched and kind == "drop_pair")]
     rng.shuffle(kinds)
     done = []
     for step in range(40):
@@ -343,13 +347,60 @@ def test_random_writes_keep_the_rollups_equal_to_a_rebuild_and_the_figures_to_th
             writes = Writes(s, rng)
             # Every kind of write once first, in random order; then any, one to three per transaction.
             chosen = [getattr(writes, kinds[step])] if step < len(kinds) else []
-            for write in chosen or rng.sample(writes.kinds(), rng.choice([1, 1, 2, 3])):
-                write()
-                done.append(f"{step}: {write.__name__}")
+            with rollups.batch(s.connection()) if batched else contextlib.nullcontext():
+                for write in chosen or rng.sample(writes.kinds(batched), rng.choice([1, 1, 2, 3])):
+                    write()
+                    done.append(f"{step}: {write.__name__}")
+                s.flush()
         if step % 4 == 3:
             assert drift(engine) == {}, done[-8:]
             with unit_of_work(sessions) as s:
                 assert wrong_figures(s) == {}, done[-8:]
+
+
+def test_a_batch_leaves_no_trace_and_a_failed_one_changes_nothing(engine: Engine) -> None:
+    """After a batch, check-ins written outside one reach the rollups at once again; a batch whose
+    transaction fails leaves the rollups as they were."""
+    sessions = make_session_factory(engine)
+    with unit_of_work(sessions) as s:
+        seed_workspaces(s, 4)
+    pairing = 0
+
+    def add_checkin(s: Session) -> None:
+        nonlocal pairing
+        pairing = pairing or s.scalar(select(Pairing.id).where(Pairing.team_id == TEAM).order_by(Pairing.id)) or 0
+        period = (s.scalar(select(func.max(CheckIn.period)).where(CheckIn.pairing_id == pairing)) or 0) + 1
+        checkin = (s.scalar(select(func.max(CheckIn.id))) or 0) + 1  # the seed sets ids: no sequence to follow
+        s.execute(
+            insert(CheckIn).values(
+                id=checkin, team_id=TEAM, pairing_id=pairing, period=period, due_at=NOW + period * WEEK, status="closed"
+            )
+        )
+
+    def sent(s: Session | None = None) -> int:
+        query = text("SELECT COALESCE(SUM(sent), 0) FROM stats_due_times")
+        if s is not None:
+            return int(s.scalar(query) or 0)
+        with engine.connect() as conn:
+            return int(conn.scalar(query) or 0)
+
+    before = sent()
+    with unit_of_work(sessions) as s:
+        with rollups.batch(s.connection()):
+            add_checkin(s)
+            assert sent(s) == before  # not yet summed
+        assert sent(s) == before + 1  # summed at the block's end
+        add_checkin(s)  # after the block: summed at once, as ever
+        assert sent(s) == before + 2
+    assert sent() == before + 2
+    with engine.connect() as conn:
+        assert conn.scalar(text("SELECT count(*) FROM stats_checkin_changes")) == 0
+    with pytest.raises(RuntimeError), unit_of_work(sessions) as s:
+        with rollups.batch(s.connection()):
+            add_checkin(s)
+            raise RuntimeError("the plan failed halfway")
+    assert sent() == before + 2
+    assert drift(engine) == {}
 
 
 def test_an_erased_person_counts_once_as_their_token_and_leaves_no_row(engine: Engine) -> None:

@@ -35,7 +35,7 @@ from bot.pairing.membership import QUIET_BEFORE_END
 from bot.pairing.pairings import end_pairing
 from bot.pairing.relationship import cadence_of
 from bot.programs.owners import Owners
-from bot.storage import bulk
+from bot.storage import bulk, rollups
 from bot.storage.bulk import JSONText
 from bot.storage.database import unit_of_work
 from bot.storage.models import CheckIn, MentoringRequest, Pairing, Person, Program, PromptUse
@@ -324,7 +324,9 @@ class Planner:
             bulk.update_rows(s.connection(), Pairing, "id", moves)
             if due_now:
                 periods = self._with_history(s, due_now)
-                self._write_periods(s, periods, now, encoded)
+                # A thousand check-ins superseded and written: the stats rollups sum them once.
+                with rollups.batch(s.connection()):
+                    self._write_periods(s, periods, now, encoded)
                 report.checkins += len(periods)
             return len(due)
 

@@ -671,6 +671,29 @@ class StatsMatchWait(Base):
     hours: Mapped[float] = mapped_column(Float)
 
 
+class StatsCheckInChange(Base):
+    """A check-in as a bulk write changed it, signed: +1 as it is now, -1 as it was.
+
+    Empty outside a transaction. A writer of many check-ins at once (the weekly plan) collects its
+    changes here and sums them into the rollups once, before it commits (bot/storage/rollups.py,
+    `batch`), instead of once per row or per statement. On SQLite, a row with sign 0 marks the batch.
+    """
+
+    __tablename__ = "stats_checkin_changes"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str | None] = mapped_column(ForeignKey(TEAM_FK))
+    sign: Mapped[int] = mapped_column(Integer)
+    checkin_id: Mapped[int | None] = mapped_column(Integer)
+    pairing_id: Mapped[int | None] = mapped_column(Integer)
+    period: Mapped[int | None] = mapped_column(Integer)
+    due_at: Mapped[datetime | None]
+    status: Mapped[str | None] = mapped_column(String(16))
+    answer: Mapped[str | None] = mapped_column(String(16))
+    answered_by: Mapped[str | None] = mapped_column(String(32))
+    usefulness: Mapped[int | None] = mapped_column(Integer)
+
+
 class GoalReview(Base):
     """One person's answer to the mid-point look at the mentee's goals.
 

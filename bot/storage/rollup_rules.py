@@ -62,6 +62,7 @@ class Changes:
     grouped: bool  # rows may share a key and are summed first (PostgreSQL statements, `rebuild`)
     takes_back: bool  # rows signed -1 are among them (UPDATE, DELETE): a rollup row may empty
     lock: bool = False  # PostgreSQL: lock the pairs' summaries and their people's rows before reading them
+    in_function: bool = True  # run inside a trigger's PL/pgSQL function (PERFORM), not as plain statements
 
     @property
     def rows(self) -> str:
@@ -211,9 +212,10 @@ def _pairs_refresh(pairs: str, ch: Changes, before: str = "") -> list[str]:
     changed = " OR ".join(_differs(f"stats_pairs.{c}", f"excluded.{c}") for c in _PAIR_COLUMNS)
     # PostgreSQL: the pairs' rows, then their people's, before anything is read from them; in key order.
     everyone = f"{people} UNION ALL {people_of('pairings', 'id')}"
+    take = "PERFORM" if ch.in_function else "SELECT"
     locks = [
-        f"PERFORM 1 FROM stats_pairs WHERE pairing_id IN ({pairs}) ORDER BY pairing_id FOR UPDATE",
-        f"""PERFORM 1 FROM stats_people WHERE (team_id, program_id, user_id) IN ({everyone})
+        f"{take} 1 FROM stats_pairs WHERE pairing_id IN ({pairs}) ORDER BY pairing_id FOR UPDATE",
+        f"""{take} 1 FROM stats_people WHERE (team_id, program_id, user_id) IN ({everyone})
             ORDER BY team_id, program_id, user_id FOR UPDATE""",
     ]
     statements = locks if ch.lock else []
@@ -336,6 +338,10 @@ def _offers(ch: Changes) -> list[str]:
     return _people_rules(ch, offers, ["offers", "places", "places_taken"])
 
 
+# What the check-in rules read of a changed check-in: its id first.
+CHECKIN_COLUMNS = ("id", "pairing_id", "period", "due_at", "status", "answer", "answered_by", "usefulness")
+
+
 @dataclass(frozen=True)
 class Watch:
     """Rules that run when a row of `table` is inserted or deleted, or one of `watched` changes."""
@@ -352,7 +358,7 @@ class Watch:
 def watches(dialect: str) -> list[Watch]:
     """Every table's rules, for this database ("sqlite" or "postgresql")."""
     hours = _hours(dialect)
-    checkin = ("id", "pairing_id", "period", "due_at", "status", "answer", "answered_by", "usefulness")
+    checkin = CHECKIN_COLUMNS
     pairing = ("id", "team_id", "program_id", "mentor_user_id", "mentee_user_id")
     request = ("id", "team_id", "program_id", "mentee_user_id", "status", "created_at", "matched_at")
     offer = ("id", "team_id", "program_id", "user_id", "active", "load", "capacity")

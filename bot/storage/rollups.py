@@ -15,6 +15,11 @@ the end cannot deadlock with it, and the matching services take rollup rows only
 cycle left between two of those is PostgreSQL's to break and the service's to run again
 (`retry_on_conflict`), as for the rows they lock by design.
 
+A bulk writer of check-ins (the weekly plan) opens a `batch` in its transaction: the check-in rules
+then stand aside, a logging trigger collects the changed check-ins, signed, in `stats_checkin_changes`,
+and the rules run once over all of them before the transaction commits. Grouped, they sum exactly what
+they would have summed a row or a statement at a time.
+
 Migrations run without these triggers: on SQLite, copying a table to change it would trip over them.
 `keep_up_to_date` puts them back after every upgrade, and rebuilds the rollups whenever a migration ran
 or the rules changed (bot/storage/migrations/env.py).
@@ -23,14 +28,37 @@ or the rules changed (bot/storage/migrations/env.py).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 
 from sqlalchemy import Connection, inspect, text
+from sqlalchemy.exc import SQLAlchemyError
 
-from bot.storage.rollup_rules import Changes, Watch, watches
+from bot.storage.rollup_rules import CHECKIN_COLUMNS, Changes, Watch, watches
 
 ROLLUP_TABLES = ("stats_people", "stats_pairs", "stats_due_times", "stats_match_waits")
 
 _EVENTS = ("insert", "update", "delete")
+# A batch: the check-ins its transaction changed, signed, and (PostgreSQL) the setting that opens it.
+_BATCHED_TABLE = "check_ins"
+_LOG = "stats_checkin_changes"
+_LOG_NAME = "stats_checkin_log"
+_LOG_COLUMNS = ("sign", "team_id", "checkin_id", *CHECKIN_COLUMNS[1:])
+_BATCH_SETTING = "mentor.rollup_batch"
+_IN_BATCH = f"current_setting('{_BATCH_SETTING}', true) = 'on'"
+
+
+def _batched(watch: Watch) -> bool:
+    return watch.table == _BATCHED_TABLE
+
+
+def _logged_columns(dialect: str) -> tuple[str, ...]:
+    """The check-in columns whose change some rule watches: a batch logs an update of any of them."""
+    found: dict[str, None] = {}
+    for watch in watches(dialect):
+        if _batched(watch):
+            found.update(dict.fromkeys(watch.watched))
+    return tuple(found)
 
 
 def _row_changes(watch: Watch, event: str, lock: bool = False) -> Changes:
@@ -56,12 +84,71 @@ def _statement_changes(watch: Watch, event: str) -> Changes:
 
 
 def _sqlite_trigger(watch: Watch, event: str) -> str:
-    on, when = event.upper(), ""
+    on, conditions = event.upper(), []
     if event == "update":
         on = f"UPDATE OF {', '.join(watch.watched)}"
-        when = "WHEN " + " OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in watch.watched)
+        conditions.append("(" + " OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in watch.watched) + ")")
+    if _batched(watch):
+        conditions.append(f"NOT EXISTS (SELECT 1 FROM {_LOG})")
+    when = f"WHEN {' AND '.join(conditions)}" if conditions else ""
     body = ";\n".join(watch.rules(_row_changes(watch, event)))
     return f"CREATE TRIGGER {watch.name}_{event} AFTER {on} ON {watch.table} FOR EACH ROW {when}\nBEGIN\n{body};\nEND"
+
+
+def _logged(event: str, new: str, old: str, differs: str = "") -> str:
+    """The signed log rows of a check-in write, from its rows as they are (`new`) and as they were (`old`)."""
+    values = ("team_id", *CHECKIN_COLUMNS)
+    into = f"INSERT INTO {_LOG} ({', '.join(_LOG_COLUMNS)}) "
+
+    def signed(sign: int, row: str) -> str:
+        return f"SELECT {sign}, " + ", ".join(f"{row}.{c}" for c in values)
+
+    parts = {"insert": [signed(1, new)], "update": [signed(-1, old), signed(1, new)], "delete": [signed(-1, old)]}
+    return into + " UNION ALL ".join(f"{part}{differs}" for part in parts[event])
+
+
+def _sqlite_log_trigger(event: str, watched: tuple[str, ...]) -> str:
+    on, conditions = event.upper(), [f"EXISTS (SELECT 1 FROM {_LOG})"]
+    if event == "update":
+        on = f"UPDATE OF {', '.join(watched)}"
+        conditions.append("(" + " OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in watched) + ")")
+    return (
+        f"CREATE TRIGGER {_LOG_NAME}_{event} AFTER {on} ON {_BATCHED_TABLE} FOR EACH ROW "
+        f"WHEN {' AND '.join(conditions)}\nBEGIN\n{_logged(event, 'NEW', 'OLD')};\nEND"
+    )
+
+
+def _postgres_log_trigger(event: str, watched: tuple[str, ...]) -> tuple[str, str]:
+    differs = ""
+    if event == "update":
+        both = "FROM new_rows AS n JOIN old_rows AS o ON o.id = n.id"
+        differs = f" {both} WHERE " + " OR ".join(f"n.{c} IS DISTINCT FROM o.{c}" for c in watched)
+        rows = _logged(event, "n", "o", differs)
+    else:
+        rows = _logged(event, "new_rows", "old_rows", f" FROM {'new_rows' if event == 'insert' else 'old_rows'}")
+    body = f"BEGIN\nIF {_IN_BATCH} IS NOT TRUE THEN RETURN NULL; END IF;\n{rows};\nRETURN NULL;\nEND\n"
+    return _postgres_function(
+        f"{_LOG_NAME}_{event}", body, _statement_trigger(f"{_LOG_NAME}_{event}", _BATCHED_TABLE, event)
+    )
+
+
+def _statement_trigger(name: str, table: str, event: str) -> str:
+    tables = {"insert": "NEW TABLE AS new_rows", "delete": "OLD TABLE AS old_rows"}
+    transition = tables.get(event, "OLD TABLE AS old_rows NEW TABLE AS new_rows")
+    return (
+        f"CREATE TRIGGER {name} AFTER {event.upper()} ON {table} "
+        f"REFERENCING {transition} FOR EACH STATEMENT EXECUTE FUNCTION {name}()"
+    )
+
+
+def _postgres_function(name: str, body: str, trigger: str) -> tuple[str, str]:
+    """The function with this body and the trigger that runs it."""
+    # Without statistics on a transition table, the planner can take a statement here for a big one, and
+    # JIT-compile it at every call: far longer than running it.
+    header = f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql SET jit = off AS $rollup$\n"
+    # The database keeps the body as given: a digest of the whole definition in it tells a changed one.
+    digest = hashlib.sha256((header + body + trigger).encode()).hexdigest()[:16]
+    return f"{header}-- {digest}\n{body}$rollup$", trigger
 
 
 def _postgres_trigger(watch: Watch, event: str) -> tuple[str, str]:
@@ -81,31 +168,37 @@ def _postgres_trigger(watch: Watch, event: str) -> tuple[str, str]:
         changes = _statement_changes(watch, event)
         # Every UPDATE of the table comes here (transition tables allow no column list): most change nothing.
         guard = f"IF NOT EXISTS ({changes.rows}) THEN RETURN NULL; END IF;\n"
-        tables = {"insert": "NEW TABLE AS new_rows", "delete": "OLD TABLE AS old_rows"}
-        transition = tables.get(event, "OLD TABLE AS old_rows NEW TABLE AS new_rows")
-        trigger = (
-            f"CREATE TRIGGER {name} AFTER {event.upper()} ON {watch.table} "
-            f"REFERENCING {transition} FOR EACH STATEMENT EXECUTE FUNCTION {name}()"
-        )
-    # Without statistics on a transition table, the planner can take a statement here for a big one, and
-    # JIT-compile it at every call: far longer than running it.
-    header = f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql SET jit = off AS $rollup$\n"
+        if _batched(watch):
+            guard = f"IF {_IN_BATCH} THEN RETURN NULL; END IF;\n{guard}"
+        trigger = _statement_trigger(name, watch.table, event)
     body = f"BEGIN\n{guard}" + ";\n".join(watch.rules(changes)) + ";\nRETURN NULL;\nEND\n"
-    # The database keeps the body as given: a digest of the whole definition in it tells a changed one.
-    digest = hashlib.sha256((header + body + trigger).encode()).hexdigest()[:16]
-    return f"{header}-- {digest}\n{body}$rollup$", trigger
+    return _postgres_function(name, body, trigger)
+
+
+def _triggers(dialect: str) -> dict[str, list[str]]:
+    """Each trigger by name, with the statements that create it."""
+    found: dict[str, list[str]] = {}
+    for watch in watches(dialect):
+        for event in _EVENTS:
+            name = f"{watch.name}_{event}"
+            found[name] = (
+                list(_postgres_trigger(watch, event)) if dialect == "postgresql" else [_sqlite_trigger(watch, event)]
+            )
+    logged = _logged_columns(dialect)
+    for event in _EVENTS:
+        name = f"{_LOG_NAME}_{event}"
+        if dialect == "postgresql":
+            found[name] = list(_postgres_log_trigger(event, logged))
+        else:
+            found[name] = [_sqlite_log_trigger(event, logged)]
+    return found
 
 
 def _definitions(dialect: str) -> dict[str, str]:
     """Each trigger by name, as the database keeps it (SQLite: its SQL; PostgreSQL: its function's body)."""
-    found = {}
-    for watch in watches(dialect):
-        for event in _EVENTS:
-            if dialect == "postgresql":
-                found[f"{watch.name}_{event}"] = _postgres_trigger(watch, event)[0].split("$rollup$")[1]
-            else:
-                found[f"{watch.name}_{event}"] = _sqlite_trigger(watch, event)
-    return found
+    if dialect == "postgresql":
+        return {name: made[0].split("$rollup$")[1] for name, made in _triggers(dialect).items()}
+    return {name: made[0] for name, made in _triggers(dialect).items()}
 
 
 def installed(conn: Connection) -> dict[str, str]:
@@ -129,12 +222,9 @@ def _catalog(conn: Connection) -> list[tuple[str, str, str]]:
 
 def install(conn: Connection) -> None:
     """Creates the triggers that keep the rollups up to date (filling the rollups is `rebuild`'s)."""
-    dialect = conn.dialect.name
-    for watch in watches(dialect):
-        for event in _EVENTS:
-            statements = _postgres_trigger(watch, event) if dialect == "postgresql" else [_sqlite_trigger(watch, event)]
-            for statement in statements:
-                conn.execute(text(statement))
+    for statements in _triggers(conn.dialect.name).values():
+        for statement in statements:
+            conn.execute(text(statement))
 
 
 def uninstall(conn: Connection) -> None:
@@ -162,6 +252,46 @@ def rebuild(conn: Connection) -> None:
                     # What the planner knows of the rollups is from before they were emptied: each
                     # statement here reads what the one before wrote, at a size it would not expect.
                     conn.execute(text(f"ANALYZE {', '.join(ROLLUP_TABLES)}"))
+
+
+@contextmanager
+def batch(conn: Connection) -> Iterator[None]:
+    """Inside the block, the check-ins this transaction writes reach the rollups once, at its end.
+
+    For a writer of many check-ins at once: SQLite otherwise runs the rules once per row, PostgreSQL
+    once per statement. Must run inside the transaction that does the writes; the block leaves the
+    rollups summed and the log empty, also when it raises (the transaction then normally rolls back).
+    The rules read a check-in's program from its pairing when they run, at the end: a pairing must not
+    be deleted inside the block.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(f"SELECT set_config('{_BATCH_SETTING}', 'on', true)"))
+    else:
+        conn.execute(text(f"INSERT INTO {_LOG} (sign) VALUES (0)"))  # the mark the triggers look for
+    try:
+        yield
+    except BaseException:
+        with suppress(SQLAlchemyError):  # a transaction that failed rolls back the batch with it
+            _sum_batch(conn)
+        raise
+    _sum_batch(conn)
+
+
+def _sum_batch(conn: Connection) -> None:
+    """Runs the check-in rules over the batch's changes, grouped, then empties the log and ends the batch."""
+    postgres = conn.dialect.name == "postgresql"
+    rows = f"SELECT sign, checkin_id AS id, {', '.join(CHECKIN_COLUMNS[1:])} FROM {_LOG} WHERE sign <> 0"
+    if postgres:
+        # The log is empty between batches: without its size now, the rules' joins are planned blind.
+        conn.execute(text(f"ANALYZE {_LOG}"))
+    changes = Changes((rows,), grouped=True, takes_back=True, lock=postgres, in_function=False)
+    for watch in watches(conn.dialect.name):
+        if _batched(watch):
+            for statement in watch.rules(changes):
+                conn.execute(text(statement))
+    conn.execute(text(f"DELETE FROM {_LOG}"))
+    if postgres:
+        conn.execute(text(f"SELECT set_config('{_BATCH_SETTING}', 'off', true)"))
 
 
 def up_to_date(conn: Connection) -> bool:

@@ -305,6 +305,12 @@ class Population:
             # The Accept button on the proposal the mentor was sent: the bot replaces that message.
             channel = "D" + mentor[1:]
             ts = self.slack.latest_ts(channel)
+            deadline = time.monotonic() + 120
+            while ts is None and time.monotonic() < deadline:  # the proposal is stored, its message not yet sent
+                time.sleep(0.2)
+                ts = self.slack.latest_ts(channel)
+            if ts is None:
+                raise SystemExit(f"the proposal to {mentor} never reached Slack")
             payload = self.sim.click_payload(
                 mentor, "proposal_accept", str(proposal), team=TEAM, channel=channel, ts=ts
             )

@@ -11,6 +11,9 @@ executemany, and nothing else: no reads, no calendar math, no superseding, no pr
 to build. The floor's check-ins go in as `closed`, since a second open check-in per pair is exactly
 what the planner exists to prevent.
 
+The rollups behind /mentor stats are kept by triggers on both sides: the floor's check-ins reach them
+in one batch (bot/storage/rollups.py, `batch`), as the planner's do.
+
 Each run starts from freshly seeded tables: the benchmark drops and recreates every table in the
 database it is given, and refuses a database that holds another workspace. For PostgreSQL, give it a
 schema of its own, e.g. `CREATE SCHEMA bench_plan` and `?options=-csearch_path%3Dbench_plan`.
@@ -266,9 +269,10 @@ def planned_rows(engine: Engine, first_new_checkin: int) -> tuple[list[dict[str,
 
 
 def run_floor(engine: Engine, checkins: list[dict[str, Any]], deliveries: list[dict[str, Any]]) -> Timing:
-    with timed() as seconds, engine.begin() as conn:
+    with timed() as seconds, engine.begin() as conn, rollups.batch(conn):
         # A list of rows is one executemany: sqlite3's loop in C, psycopg's pipeline on PostgreSQL. Both
-        # were measured faster here than multi-row VALUES statements, so the floor is the lower one.
+        # were measured faster here than multi-row VALUES statements, so the floor is the lower one. The
+        # stats rollups sum the check-ins once, as for the planner: row by row, they cost more than the rest.
         conn.execute(insert(CheckIn), checkins)
         conn.execute(insert(Delivery), deliveries)
     return seconds

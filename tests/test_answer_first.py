@@ -6,14 +6,16 @@ it, the HTTP answer could not arrive until the hold is released, and the request
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 from sqlalchemy import select
 
+from bot.runtime import TRIGGER_TIMEOUT
 from bot.storage.database import unit_of_work
 from bot.storage.models import Delivery, Pairing, Person
 from bot.storage.statuses import DeliveryStatus
-from tests.flows import MENTEE, MENTOR, offer, proposals_to, request, rows
+from tests.flows import MENTEE, MENTOR, offer, proposals_to, request, request_values, rows
 
 
 def answered_while_held(bot, method: str, act) -> None:  # type: ignore[no-untyped-def]
@@ -73,6 +75,31 @@ def test_a_known_person_is_refreshed_after_the_answer_not_before(bot):
         person = s.scalar(select(Person).where(Person.user_id == MENTOR))
         assert person is not None
         assert person.tz == "Asia/Tokyo" and person.refreshed_at > first
+
+
+def test_a_request_from_someone_slack_has_not_described_yet_is_answered_before_asking(bot):
+    """The form opened, and Slack has not yet answered who the mentee is: the submission is answered
+    at once, and the match that follows waits for Slack's answer, so it knows their timezone."""
+    assert offer(bot, MENTOR).status == 200
+    bot.fake.add_user(MENTEE, tz="Asia/Tokyo", tz_offset=32400)
+    took: list[float] = []
+
+    def submit():  # type: ignore[no-untyped-def]
+        opened = bot.slack.command(MENTEE, "request")
+        assert opened.status == 200
+        bot.fake.wait_until_held(1, timeout=30)  # the lookup the opened form asked for: unanswered
+        began = time.monotonic()
+        answer = bot.slack.submit(bot.slack.opened_view("mentee_request"), request_values(), MENTEE)
+        took.append(time.monotonic() - began)
+        return answer
+
+    answered_while_held(bot, "users.info", submit)
+    # A submission that asked Slack first would have waited out the whole lookup timeout for it.
+    assert took[0] < TRIGGER_TIMEOUT, took
+    [proposal] = proposals_to(bot, MENTOR)
+    with unit_of_work(bot.rt.sessions) as s:
+        person = s.scalar(select(Person).where(Person.user_id == MENTEE))
+        assert person is not None and person.tz == "Asia/Tokyo"
 
 
 def test_a_user_change_event_updates_a_known_person_without_asking_slack(bot):

@@ -422,25 +422,23 @@ def _best_of_rows(block: np.ndarray, mentees: np.ndarray, keep: int) -> np.ndarr
     width = block.shape[1]
     if keep >= width:
         return np.broadcast_to(np.arange(width), block.shape)
-    best = np.argpartition(block, width - keep, axis=1)[:, width - keep :]
-    values = np.take_along_axis(block, best, axis=1)
-    kth = values.min(axis=1)
-    need = keep - (values > kth[:, None]).sum(axis=1)  # list entries left for the tied
-    tied = block == kth[:, None]
-    crowded = np.flatnonzero((np.count_nonzero(tied, axis=1) > need) & np.isfinite(kth))
-    if not len(crowded):
-        return best
-    row, col = np.divmod(np.flatnonzero(tied[crowded]), width)
-    turn = (col - mentees[crowded[row]] * keep) % width
-    order = np.argsort(row * width + turn)
-    row, col = row[order], col[order]
-    taken = np.arange(len(row)) - np.searchsorted(row, row) < need[crowded][row]
-    above_row, above_at = np.nonzero(values[crowded] > kth[crowded][:, None])
-    row = np.concatenate([above_row, row[taken]])
-    col = np.concatenate([best[crowded][above_row, above_at], col[taken]])
-    best = best.copy()
-    best[crowded] = col[np.argsort(row, kind="stable")].reshape(len(crowded), keep)
-    return best
+    # The keep-th best value of each row: partitioning values is several times faster than
+    # partitioning their indices, and rows hold few distinct values (scores repeat, and most are -inf).
+    kth = np.partition(block, width - keep, axis=1)[:, width - keep, None]
+    above, tied = block > kth, block == kth
+    need = keep - np.count_nonzero(above, axis=1)  # list entries left for the tied
+    crowded = np.flatnonzero(np.count_nonzero(tied, axis=1) > need)
+    if len(crowded):
+        row, col = np.divmod(np.flatnonzero(tied[crowded]), width)  # flatnonzero: far faster than nonzero on 2-D
+        # A tie below any real score (-inf: a mentor never allowed) is dropped later: any will do.
+        turning = np.isfinite(kth[crowded, 0])[row]
+        turn = np.where(turning, (col - mentees[crowded[row]] * keep) % width, col)
+        order = np.argsort(row * width + turn, kind="stable")
+        row, col = row[order], col[order]
+        taken = np.arange(len(row)) - np.searchsorted(row, row) < need[crowded][row]
+        tied[crowded] = False
+        tied[crowded[row[taken]], col[taken]] = True
+    return (np.flatnonzero(above | tied) % width).reshape(len(block), keep)
 
 
 class _MentorLists:

@@ -50,7 +50,9 @@ class MentorProfiles:
         Mentors saving at once each claim different waiting requests (see `retry_waiting`), so every
         save succeeds and a request is asked of one mentor at a time.
         """
-        self.people.refresh(team_id, user_id, now)  # their timezone, for matching
+        # Their timezone, for matching: someone never looked up is looked up after the answer, and
+        # matched meanwhile without one (as someone whose timezone Slack doesn't give).
+        self.people.refresh(team_id, user_id, now, wait=False)
         with unit_of_work(self.sessions) as s:
             ensure_workspace(s, team_id, now)
             program = open_program(s, team_id, program_id)

@@ -110,7 +110,6 @@ class Requests:
         """Stores the request, once per submission (`source_key`), and answers; the best mentor is
         chosen and asked right after, in the background (and by the tick's sweep, should this process
         stop first)."""
-        self.people.refresh(team_id, user_id, now)  # their timezone, for matching
         try:
             with unit_of_work(self.sessions) as s:
                 ensure_workspace(s, team_id, now)
@@ -142,7 +141,12 @@ class Requests:
                 return _existing(s, team_id, user_id, program_id, source_key) or RequestOutcome(
                     RequestResult.ALREADY_OPEN
                 )
-        self.sender.later(lambda: self.propose(team_id, request_id, now), what="a match")
+
+        def match() -> None:
+            self.people.refresh(team_id, user_id, now)  # their timezone, for matching: Slack is asked here
+            self.propose(team_id, request_id, now)
+
+        self.sender.later(match, what="a match")
         return RequestOutcome(RequestResult.CREATED, request)
 
     def sweep(self, now: datetime, settled: timedelta = SWEEP_AFTER) -> int:

@@ -281,9 +281,6 @@ def _sum_batch(conn: Connection) -> None:
     """Runs the check-in rules over the batch's changes, grouped, then empties the log and ends the batch."""
     postgres = conn.dialect.name == "postgresql"
     rows = f"SELECT sign, checkin_id AS id, {', '.join(CHECKIN_COLUMNS[1:])} FROM {_LOG} WHERE sign <> 0"
-    if postgres:
-        # The log is empty between batches: without its size now, the rules' joins are planned blind.
-        conn.execute(text(f"ANALYZE {_LOG}"))
     changes = Changes((rows,), grouped=True, takes_back=True, lock=postgres, in_function=False)
     for watch in watches(conn.dialect.name):
         if _batched(watch):

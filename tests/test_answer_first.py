@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from bot.runtime import TRIGGER_TIMEOUT
 from bot.storage.database import unit_of_work
@@ -100,6 +100,27 @@ def test_a_request_from_someone_slack_has_not_described_yet_is_answered_before_a
     with unit_of_work(bot.rt.sessions) as s:
         person = s.scalar(select(Person).where(Person.user_id == MENTEE))
         assert person is not None and person.tz == "Asia/Tokyo"
+
+
+def test_forms_open_while_another_transaction_holds_the_write_lock(bot):
+    """Opening a form only reads: a long write elsewhere (a tick, a batch of saves) doesn't queue it,
+    and the answer comes before that write ends."""
+    assert offer(bot, MENTOR).status == 200  # the workspace and its default program exist
+    opened = len(bot.fake.calls_to("views.open"))
+    # The client returns with the answer, not once the work after it is done (that waits for the lock).
+    settle, bot.slack.settle = bot.slack.settle, None
+    with bot.rt.engine.begin() as held:
+        held.execute(text("UPDATE workspaces SET created_at = created_at"))  # SQLite: the one write lock
+        for user, form in ((MENTOR, "offer"), (MENTEE, "request")):
+            began = time.monotonic()
+            assert bot.slack.command(user, form).status == 200
+            # Waiting on the lock would have taken the statement timeout, then failed.
+            assert time.monotonic() - began < TRIGGER_TIMEOUT
+    bot.slack.settle = settle
+    assert bot.rt.sender.settle(timeout=60)
+    assert len(bot.fake.calls_to("views.open")) == opened + 2
+    bot.slack.opened_view("mentor_offer")
+    bot.slack.opened_view("mentee_request")
 
 
 def test_a_user_change_event_updates_a_known_person_without_asking_slack(bot):

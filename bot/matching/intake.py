@@ -20,8 +20,8 @@ from bot.matching.modals import offer_modal, request_modal
 from bot.matching.profiles import ProfileForm
 from bot.matching.requests import RequestForm
 from bot.people.directory import People
-from bot.programs.catalog import open_programs
-from bot.storage.database import unit_of_work
+from bot.programs.catalog import open_programs_read
+from bot.storage.database import reading
 from bot.storage.models import MentorProfile
 
 
@@ -40,9 +40,9 @@ class Intake:
     def offer_form(self, team_id: str, user_id: str, now: datetime) -> dict[str, Any]:
         """The mentor profile form, holding the person's current profile in the first open program."""
         person = self.people.known(team_id, user_id)
-        with unit_of_work(self.sessions) as s:
-            programs = open_programs(s, team_id, now)
-            program = programs[0]
+        programs = open_programs_read(self.sessions, team_id, now)
+        program = programs[0]
+        with reading(self.sessions) as s:
             profile = s.scalar(
                 select(MentorProfile).where(
                     MentorProfile.team_id == team_id,
@@ -54,8 +54,7 @@ class Intake:
 
     def request_form(self, team_id: str, user_id: str, now: datetime) -> dict[str, Any]:
         person = self.people.known(team_id, user_id)
-        with unit_of_work(self.sessions) as s:
-            programs = open_programs(s, team_id, now)
+        programs = open_programs_read(self.sessions, team_id, now)
         return request_modal(
             programs[0], programs, person.level if person else None, person.department if person else None
         )

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.delivery.slack_gateway import Gateways, SlackFailure
-from bot.storage.database import unit_of_work
+from bot.storage.database import reading, unit_of_work
 from bot.storage.models import Person, Workspace
 
 log = logging.getLogger(__name__)
@@ -81,7 +81,7 @@ class People:
 
     def known(self, team_id: str, user_id: str) -> Person | None:
         """The person as we know them now, without asking Slack."""
-        with unit_of_work(self.sessions) as s:
+        with reading(self.sessions) as s:
             return find_person(s, team_id, user_id)
 
     def refresh(
@@ -90,8 +90,7 @@ class People:
         """The person as we know them. A row older than `max_age` is re-read after the answer. Someone
         never looked up is looked up now, unless `wait` is False: then after the answer too, and this
         returns what we have (maybe None). The cached row (or None) if Slack fails."""
-        with unit_of_work(self.sessions) as s:
-            person = find_person(s, team_id, user_id)
+        person = self.known(team_id, user_id)
         if (person and person.refreshed_at) or not wait:
             if person is None or person.refreshed_at is None or now - person.refreshed_at >= max_age:
                 self._reread_later(team_id, user_id, now)

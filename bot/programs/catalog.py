@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.people.directory import ensure_workspace, insert_ignore
 from bot.programs.owners import Owners
 from bot.programs.program_modal import ProgramForm
-from bot.storage.database import unit_of_work
+from bot.storage.database import reading, unit_of_work
 from bot.storage.models import Program
 from bot.storage.statuses import ProgramKind, ProgramStatus
 
@@ -51,14 +51,15 @@ class ProgramProblem(StrEnum):
     GONE = "gone"
 
 
+def _open(session: Session, team_id: str) -> list[Program]:
+    query = select(Program).where(Program.team_id == team_id, Program.status == ProgramStatus.OPEN)
+    return list(session.scalars(query.order_by(Program.id)))
+
+
 def open_programs(session: Session, team_id: str, now: datetime) -> list[Program]:
     """The workspace's open programs, oldest first. A workspace gets a default program on first use."""
     ensure_workspace(session, team_id, now)
-    programs = list(
-        session.scalars(
-            select(Program).where(Program.team_id == team_id, Program.status == ProgramStatus.OPEN).order_by(Program.id)
-        )
-    )
+    programs = _open(session, team_id)
     if programs:
         return programs
     insert_ignore(
@@ -72,11 +73,18 @@ def open_programs(session: Session, team_id: str, now: datetime) -> list[Program
         topics=DEFAULT_TOPICS,
         created_at=now,
     )
-    return list(
-        session.scalars(
-            select(Program).where(Program.team_id == team_id, Program.status == ProgramStatus.OPEN).order_by(Program.id)
-        )
-    )
+    return _open(session, team_id)
+
+
+def open_programs_read(sessions: sessionmaker[Session], team_id: str, now: datetime) -> list[Program]:
+    """`open_programs` for a listener about to answer: a read that takes no write lock, unless the
+    workspace has no open program yet and gets its default one."""
+    with reading(sessions) as s:
+        programs = _open(s, team_id)
+    if programs:
+        return programs
+    with unit_of_work(sessions) as s:
+        return open_programs(s, team_id, now)
 
 
 def find_program(programs: Sequence[Program], name: str | None) -> Program | None:
@@ -95,8 +103,7 @@ class Programs:
         self.owners = owners
 
     def all_open(self, team_id: str, now: datetime) -> list[Program]:
-        with unit_of_work(self.sessions) as s:
-            return open_programs(s, team_id, now)
+        return open_programs_read(self.sessions, team_id, now)
 
     def get(self, team_id: str, program_id: int) -> Program | None:
         with unit_of_work(self.sessions) as s:

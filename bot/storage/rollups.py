@@ -83,11 +83,16 @@ def _statement_changes(watch: Watch, event: str) -> Changes:
     return Changes((f"{old} UNION ALL {new}",), True, True, lock=True)
 
 
+def _sqlite_on(event: str, watched: tuple[str, ...]) -> tuple[str, list[str]]:
+    """What a SQLite row trigger fires on, and its condition: an update only when a watched column changes."""
+    if event != "update":
+        return event.upper(), []
+    changed = "(" + " OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in watched) + ")"
+    return f"UPDATE OF {', '.join(watched)}", [changed]
+
+
 def _sqlite_trigger(watch: Watch, event: str) -> str:
-    on, conditions = event.upper(), []
-    if event == "update":
-        on = f"UPDATE OF {', '.join(watch.watched)}"
-        conditions.append("(" + " OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in watch.watched) + ")")
+    on, conditions = _sqlite_on(event, watch.watched)
     if _batched(watch):
         conditions.append(f"NOT EXISTS (SELECT 1 FROM {_LOG})")
     when = f"WHEN {' AND '.join(conditions)}" if conditions else ""
@@ -95,8 +100,9 @@ def _sqlite_trigger(watch: Watch, event: str) -> str:
     return f"CREATE TRIGGER {watch.name}_{event} AFTER {on} ON {watch.table} FOR EACH ROW {when}\nBEGIN\n{body};\nEND"
 
 
-def _logged(event: str, new: str, old: str, differs: str = "") -> str:
-    """The signed log rows of a check-in write, from its rows as they are (`new`) and as they were (`old`)."""
+def _logged(event: str, new: str, old: str, source: str = "") -> str:
+    """The signed log rows of a check-in write, from its rows as they are (`new`) and as they were (`old`);
+    `source` follows each SELECT (its FROM and WHERE, for a statement trigger's transition tables)."""
     values = ("team_id", *CHECKIN_COLUMNS)
     into = f"INSERT INTO {_LOG} ({', '.join(_LOG_COLUMNS)}) "
 
@@ -104,14 +110,12 @@ def _logged(event: str, new: str, old: str, differs: str = "") -> str:
         return f"SELECT {sign}, " + ", ".join(f"{row}.{c}" for c in values)
 
     parts = {"insert": [signed(1, new)], "update": [signed(-1, old), signed(1, new)], "delete": [signed(-1, old)]}
-    return into + " UNION ALL ".join(f"{part}{differs}" for part in parts[event])
+    return into + " UNION ALL ".join(f"{part}{source}" for part in parts[event])
 
 
 def _sqlite_log_trigger(event: str, watched: tuple[str, ...]) -> str:
-    on, conditions = event.upper(), [f"EXISTS (SELECT 1 FROM {_LOG})"]
-    if event == "update":
-        on = f"UPDATE OF {', '.join(watched)}"
-        conditions.append("(" + " OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in watched) + ")")
+    on, changed = _sqlite_on(event, watched)
+    conditions = [f"EXISTS (SELECT 1 FROM {_LOG})", *changed]
     return (
         f"CREATE TRIGGER {_LOG_NAME}_{event} AFTER {on} ON {_BATCHED_TABLE} FOR EACH ROW "
         f"WHEN {' AND '.join(conditions)}\nBEGIN\n{_logged(event, 'NEW', 'OLD')};\nEND"
@@ -119,11 +123,11 @@ def _sqlite_log_trigger(event: str, watched: tuple[str, ...]) -> str:
 
 
 def _postgres_log_trigger(event: str, watched: tuple[str, ...]) -> tuple[str, str]:
-    differs = ""
     if event == "update":
         both = "FROM new_rows AS n JOIN old_rows AS o ON o.id = n.id"
-        differs = f" {both} WHERE " + " OR ".join(f"n.{c} IS DISTINCT FROM o.{c}" for c in watched)
-        rows = _logged(event, "n", "o", differs)
+        rows = _logged(
+            event, "n", "o", f" {both} WHERE " + " OR ".join(f"n.{c} IS DISTINCT FROM o.{c}" for c in watched)
+        )
     else:
         rows = _logged(event, "new_rows", "old_rows", f" FROM {'new_rows' if event == 'insert' else 'old_rows'}")
     body = f"BEGIN\nIF {_IN_BATCH} IS NOT TRUE THEN RETURN NULL; END IF;\n{rows};\nRETURN NULL;\nEND\n"

@@ -79,9 +79,10 @@ def compute(s: Session, team_id: str, program_id: int, now: datetime) -> Program
         s.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))
         s.execute(text("SET LOCAL jit = off"))
     p = _people(s, team_id, program_id, now)
-    recent_people, charted_people = p.recent, p.charted
-    if p.due_later:
-        late_recent, late_charted = _people_due_later(s, team_id, program_id, now)
+    latest = _latest_per_person(team_id, program_id)
+    recent_people, charted_people, due_later = _people_by_latest(s, latest, now)
+    if due_later:
+        late_recent, late_charted = _people_due_later(s, team_id, program_id, latest, now)
         recent_people, charted_people = recent_people + late_recent, charted_people + late_charted
     due = _due_times(s, team_id, program_id, now)
     stalled = s.scalar(
@@ -143,9 +144,6 @@ class _PeopleFigures:
     respondents: int
     promoters: int
     detractors: int
-    recent: int  # people whose latest check-in was due in the last 4 weeks
-    charted: int  # ... in the chart's weeks
-    due_later: int  # people with a check-in due after `now`: their windows are looked at closely
 
 
 def _people(s: Session, team_id: str, program_id: int, now: datetime) -> _PeopleFigures:
@@ -157,9 +155,6 @@ def _people(s: Session, team_id: str, program_id: int, now: datetime) -> _People
 
     def people(condition: Any) -> Any:
         return func.count().filter(condition)
-
-    def checked_in_since(since: datetime) -> Any:
-        return people(and_(p.last_due >= since, p.last_due <= now))
 
     columns = [
         total(p.offers),
@@ -188,21 +183,45 @@ def _people(s: Session, team_id: str, program_id: int, now: datetime) -> _People
         people(p.surveys > 0),
         total(p.promoters),
         total(p.detractors),
-        checked_in_since(now - RECENT),
-        checked_in_since(now - timedelta(weeks=CHART_WEEKS)),
-        people(p.last_due > now),
     ]
     row = s.execute(select(*columns).where(p.team_id == team_id, p.program_id == program_id)).one()
     # PostgreSQL sums integers into bigints or numerics; every value here is a whole number.
     return _PeopleFigures(*(int(v) for v in row))
 
 
-def _people_due_later(s: Session, team_id: str, program_id: int, now: datetime) -> tuple[int, int]:
+def _latest_per_person(team_id: str, program_id: int) -> Any:
+    """Each person of the program with the latest check-in due of any of their pairs (person, last_due)."""
+    in_program = and_(StatsPair.team_id == team_id, StatsPair.program_id == program_id, StatsPair.last_due.is_not(None))
+    sides = union_all(
+        *(
+            select(side.label("person"), StatsPair.last_due).where(in_program)
+            for side in (StatsPair.mentor_user_id, StatsPair.mentee_user_id)
+        )
+    ).subquery()
+    return select(sides.c.person, func.max(sides.c.last_due).label("last_due")).group_by(sides.c.person).subquery()
+
+
+def _people_by_latest(s: Session, latest: Any, now: datetime) -> tuple[int, int, int]:
+    """How many people's latest check-in was due in the last 4 weeks, in the chart's weeks, and after
+    `now` (stats asked about the past: those people's windows are looked at closely)."""
+
+    def checked_in_since(since: datetime) -> Any:
+        return func.count().filter(and_(latest.c.last_due >= since, latest.c.last_due <= now))
+
+    recent, charted, later = s.execute(
+        select(
+            checked_in_since(now - RECENT),
+            checked_in_since(now - timedelta(weeks=CHART_WEEKS)),
+            func.count().filter(latest.c.last_due > now),
+        )
+    ).one()
+    return int(recent), int(charted), int(later)
+
+
+def _people_due_later(s: Session, team_id: str, program_id: int, latest: Any, now: datetime) -> tuple[int, int]:
     """For the people with a check-in due after `now` (stats asked about the past), whether they
     checked in during the last 4 weeks and during the chart's, from their pairs' own check-ins."""
-    later = select(StatsPerson.user_id).where(
-        StatsPerson.team_id == team_id, StatsPerson.program_id == program_id, StatsPerson.last_due > now
-    )
+    later = select(latest.c.person).where(latest.c.last_due > now)
     in_program = and_(StatsPair.team_id == team_id, StatsPair.program_id == program_id)
     sides = union_all(
         *(

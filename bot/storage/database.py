@@ -42,6 +42,9 @@ class DatabaseTimeouts:
 # database that hangs holds some threads at most, and the rest fail fast on the pool timeout.
 POOL_SIZE = 6
 
+# Each SQLite connection's page cache, at most (see make_engine).
+SQLITE_CACHE_KIB = 32 * 1024
+
 # /healthz answers within this, whatever the database does (Slack and load balancers wait ~2 s).
 PING_TIMEOUT = 1.5
 
@@ -62,6 +65,10 @@ def make_engine(url: str, timeouts: DatabaseTimeouts | None = None, **kwargs: An
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            # A page cache that holds a bulk transaction's pages (the weekly plan writes a few MB per
+            # batch): with SQLite's 2 MB default it spills them to the WAL mid-transaction, and writes
+            # many again at commit. The cache grows only as pages are used, per connection.
+            cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
             cursor.close()
 
         # pysqlite opens transactions lazily and lets two writers read-then-write into a deadlock;

@@ -605,8 +605,6 @@ class StatsPerson(Base):
     surveys: Mapped[int] = mapped_column(Integer, server_default="0")
     promoters: Mapped[int] = mapped_column(Integer, server_default="0")
     detractors: Mapped[int] = mapped_column(Integer, server_default="0")
-    # The latest check-in due of any of their pairs: within a window, they checked in during it.
-    last_due: Mapped[datetime | None]
 
 
 class StatsPair(Base):

@@ -94,7 +94,7 @@ def _drop_empty_people(keys: str) -> str:
     # Wrapped, so that SQLite looks each one up by its key instead of testing every row.
     return f"""
         DELETE FROM stats_people WHERE (team_id, program_id, user_id) IN (SELECT * FROM ({keys}) AS k)
-        AND {" AND ".join(f"{c} = 0" for c in PERSON_COUNTS)} AND last_due IS NULL"""
+        AND {" AND ".join(f"{c} = 0" for c in PERSON_COUNTS)}"""
 
 
 def _people_rules(ch: Changes, contributions: Callable[[str], str], columns: Sequence[str]) -> list[str]:
@@ -188,9 +188,9 @@ def _pairs_refresh(pairs: str, ch: Changes, before: str = "") -> list[str]:
     """Works these pairs' summaries out again, and adds to their people what that changes.
 
     Rows are written only where something changed: a check-in superseded or added changes no person's
-    counts, only the pair's summary and its people's latest check-in. `before` selects the (team_id,
-    program_id, user_id) a pairing had before a change of people: their latest check-in is looked up
-    again too. A person's row is dropped once it counts nothing.
+    counts, only the pair's summary (a person's latest check-in is read from their pairs' summaries,
+    bot/reporting/stats.py). `before` selects the (team_id, program_id, user_id) a pairing had before a
+    change of people: their rows are looked at again too. A person's row is dropped once it counts nothing.
     """
     stored = f"SELECT * FROM stats_pairs WHERE pairing_id IN ({pairs})"
     fresh = _pair_summaries(pairs)
@@ -203,11 +203,6 @@ def _pairs_refresh(pairs: str, ch: Changes, before: str = "") -> list[str]:
         return f"SELECT * FROM ({found}{f' UNION ALL {before}' if before else ''}) AS u"
 
     people = people_of("stats_pairs", "pairing_id")
-
-    def latest(row: str) -> str:
-        of = """SELECT s.last_due FROM stats_pairs AS s WHERE s.team_id = {0}.team_id
-            AND s.program_id = {0}.program_id AND s.{1}_user_id = {0}.user_id"""
-        return f"(SELECT max(d.last_due) FROM ({of.format(row, 'mentor')} UNION ALL {of.format(row, 'mentee')}) AS d)"
 
     changed = " OR ".join(_differs(f"stats_pairs.{c}", f"excluded.{c}") for c in _PAIR_COLUMNS)
     # PostgreSQL: the pairs' rows, then their people's, before anything is read from them; in key order.
@@ -236,20 +231,6 @@ def _pairs_refresh(pairs: str, ch: Changes, before: str = "") -> list[str]:
         statements.append(f"""
             DELETE FROM stats_pairs WHERE pairing_id IN ({pairs})
             AND NOT EXISTS (SELECT 1 FROM pairings AS p WHERE p.id = stats_pairs.pairing_id)""")
-    # Each person's latest check-in, looked up once; a row is added only for someone who has none yet.
-    latest_due = f"SELECT v.team_id, v.program_id, v.user_id, {latest('v')} AS last_due FROM ({people}) AS v"
-    row_of_v = "e.team_id = v.team_id AND e.program_id = v.program_id AND e.user_id = v.user_id"
-    statements += [
-        f"""
-        UPDATE stats_people SET last_due = n.last_due FROM ({latest_due}) AS n
-        WHERE stats_people.team_id = n.team_id AND stats_people.program_id = n.program_id
-        AND stats_people.user_id = n.user_id AND {_differs("stats_people.last_due", "n.last_due")}""",
-        f"""
-        INSERT INTO stats_people (team_id, program_id, user_id, last_due)
-        SELECT * FROM ({latest_due} WHERE NOT EXISTS (SELECT 1 FROM stats_people AS e WHERE {row_of_v})) AS n
-        WHERE n.last_due IS NOT NULL
-        ON CONFLICT (team_id, program_id, user_id) DO NOTHING""",
-    ]
     if before or ch.takes_back:
         statements.append(_drop_empty_people(people))
     return statements

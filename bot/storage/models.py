@@ -690,6 +690,7 @@ class StatsCheckInChange(Base):
     answer: Mapped[str | None] = mapped_column(String(16))
     answered_by: Mapped[str | None] = mapped_column(String(32))
     usefulness: Mapped[int | None] = mapped_column(Integer)
+    confidence: Mapped[int | None] = mapped_column(Integer)
 
 
 class GoalReview(Base):

@@ -184,21 +184,23 @@ def _differs(a: str, b: str) -> str:
     return f"COALESCE({a} <> {b}, {a} IS NOT NULL OR {b} IS NOT NULL)"
 
 
-def _pairs_refresh(pairs: str, ch: Changes, before: str = "") -> list[str]:
+def _pairs_refresh(pairs: str, ch: Changes, before: str = "", counted: str = "") -> list[str]:
     """Works these pairs' summaries out again, and adds to their people what that changes.
 
-    Rows are written only where something changed: a check-in superseded or added changes no person's
-    counts, only the pair's summary (a person's latest check-in is read from their pairs' summaries,
-    bot/reporting/stats.py). `before` selects the (team_id, program_id, user_id) a pairing had before a
-    change of people: their rows are looked at again too. A person's row is dropped once it counts nothing.
+    Rows are written only where something changed. `counted` selects those of the pairs whose change
+    may change what they count for their people (all of them, if not given): a check-in superseded or
+    added changes no person's counts, only the pair's summary (a person's latest check-in is read from
+    their pairs' summaries, bot/reporting/stats.py). `before` selects the (team_id, program_id, user_id)
+    a pairing had before a change of people: their rows are looked at again too. A person's row is
+    dropped once it counts nothing.
     """
-    stored = f"SELECT * FROM stats_pairs WHERE pairing_id IN ({pairs})"
-    fresh = _pair_summaries(pairs)
+    stored = f"SELECT * FROM stats_pairs WHERE pairing_id IN ({counted or pairs})"
+    fresh = _pair_summaries(counted or pairs)
 
     def people_of(table: str, key: str) -> str:
         found = f"""
-            SELECT team_id, program_id, mentor_user_id AS user_id FROM {table} WHERE {key} IN ({pairs})
-            UNION ALL SELECT team_id, program_id, mentee_user_id FROM {table} WHERE {key} IN ({pairs})"""
+            SELECT team_id, program_id, mentor_user_id AS user_id FROM {table} WHERE {key} IN ({counted or pairs})
+            UNION ALL SELECT team_id, program_id, mentee_user_id FROM {table} WHERE {key} IN ({counted or pairs})"""
         # Wrapped, so that SQLite looks each one up by its key instead of testing every row.
         return f"SELECT * FROM ({found}{f' UNION ALL {before}' if before else ''}) AS u"
 
@@ -227,6 +229,16 @@ def _pairs_refresh(pairs: str, ch: Changes, before: str = "") -> list[str]:
         ON CONFLICT (pairing_id) DO UPDATE SET {", ".join(f"{c} = excluded.{c}" for c in _PAIR_COLUMNS)}
         WHERE {changed}""",
     ]
+    if counted:
+        # The other pairs: only what counts for nobody. What does count stays as their people's rows
+        # have it: a pairing that ended earlier in this transaction is taken back from its people by
+        # its own rule, at commit on PostgreSQL, from the summary as it was.
+        rest = f"SELECT r.pairing_id FROM ({pairs}) AS r WHERE r.pairing_id NOT IN ({counted})"
+        alone = ("missed", "last_due")
+        statements.append(f"""
+        INSERT INTO stats_pairs (pairing_id, {", ".join(_PAIR_COLUMNS)}) {_pair_summaries(rest)}
+        ON CONFLICT (pairing_id) DO UPDATE SET {", ".join(f"{c} = excluded.{c}" for c in alone)}
+        WHERE {" OR ".join(_differs(f"stats_pairs.{c}", f"excluded.{c}") for c in alone)}""")
     if before and ch.takes_back:
         statements.append(f"""
             DELETE FROM stats_pairs WHERE pairing_id IN ({pairs})
@@ -266,6 +278,16 @@ def _checkin_counts(ch: Changes) -> list[str]:
 
 
 def _checkin_pairs(ch: Changes) -> list[str]:
+    # Only a "We met" or a confidence pulse, as a check-in was or is, counts for the pair's people: a
+    # check-in added unanswered or superseded changes the pair's summary alone (its misses, its latest).
+    # A pair without a summary yet (on PostgreSQL, its pairing's rule runs at commit) is counted whole.
+    counted = f"""
+        SELECT z.pairing_id FROM ({ch.rows}) AS z WHERE z.answer = {_MET} OR z.confidence IS NOT NULL
+        OR NOT EXISTS (SELECT 1 FROM stats_pairs AS k WHERE k.pairing_id = z.pairing_id)"""
+    return _pairs_refresh(f"SELECT z.pairing_id FROM ({ch.rows}) AS z", ch, counted=counted)
+
+
+def _feedback_pairs(ch: Changes) -> list[str]:
     return _pairs_refresh(f"SELECT z.pairing_id FROM ({ch.rows}) AS z", ch)
 
 
@@ -320,7 +342,17 @@ def _offers(ch: Changes) -> list[str]:
 
 
 # What the check-in rules read of a changed check-in: its id first.
-CHECKIN_COLUMNS = ("id", "pairing_id", "period", "due_at", "status", "answer", "answered_by", "usefulness")
+CHECKIN_COLUMNS = (
+    "id",
+    "pairing_id",
+    "period",
+    "due_at",
+    "status",
+    "answer",
+    "answered_by",
+    "usefulness",
+    "confidence",
+)
 
 
 @dataclass(frozen=True)
@@ -354,7 +386,7 @@ def watches(dialect: str) -> list[Watch]:
         Watch(
             "stats_checkin_pairs",
             "check_ins",
-            ("id", "pairing_id"),
+            ("id", "pairing_id", "answer", "confidence"),
             ("pairing_id", "period", "due_at", "status", "answer", "confidence"),
             _checkin_pairs,
             rebuilt=False,
@@ -366,7 +398,7 @@ def watches(dialect: str) -> list[Watch]:
             ("pairing_id", "from_user_id"),
             _feedback_authors,
         ),
-        Watch("stats_feedback_pairs", "feedback", ("id", "pairing_id"), ("pairing_id",), _checkin_pairs, rebuilt=False),
+        Watch("stats_feedback_pairs", "feedback", ("id", "pairing_id"), ("pairing_id",), _feedback_pairs, rebuilt=False),
         Watch(
             "stats_surveys",
             "surveys",

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 
 from bot.pairing import prompts
 from bot.pairing.calendar import catch_up, first_slot, following_slot, zone
+from bot.storage.statuses import Audience
 
 BERLIN = zone("Europe/Berlin")
 
@@ -57,3 +59,12 @@ def test_pick_never_repeats_within_a_cycle_and_varies_between_pairs():
         assert len(set(used[size : 2 * size])) == size
     first = [prompts.pick(prompts.MENTEE, [], seed=s).key for s in range(10)]
     assert len(set(first)) > 1
+
+
+def test_each_pair_keeps_the_prompt_order_it_has_always_had():
+    # Pairs mid-program must go on in the order they started with: Random(seed).shuffle's order.
+    for listed in (prompts.library(Audience.MENTEE), prompts.library(Audience.MENTOR), list(prompts.ENCOURAGEMENT)):
+        for seed in range(3000):
+            expected = list(listed)
+            random.Random(seed).shuffle(expected)
+            assert [p.key for p in prompts._shuffled(listed, seed)] == [p.key for p in expected], seed

@@ -474,20 +474,37 @@ PRACTICES = (
 
 
 def library(audience: Audience) -> list[Prompt]:
-    return [p for p in LIBRARY if p.audience == audience]
+    return list(_LIBRARIES[audience])
 
 
 def by_key(key: str) -> Prompt | None:
     return next((p for p in (*LIBRARY, *ENCOURAGEMENT) if p.key == key), None)
 
 
+_LIBRARIES = {audience: tuple(p for p in LIBRARY if p.audience == audience) for audience in Audience}
+
+
+def _shuffled(prompts: Sequence[Prompt], seed: int) -> list[Prompt]:
+    """The prompts in the pair's own order: a Fisher-Yates shuffle drawn from Random(seed), exactly as
+    `Random(seed).shuffle` draws it, written out here because the weekly plan runs it for every pair
+    and the library's version spends most of its time in calls."""
+    order = list(prompts)
+    bits = random.Random(seed).getrandbits
+    for i in range(len(order) - 1, 0, -1):
+        # A uniform j in [0, i]: draws of i's bit length until one is below i + 1.
+        k = (i + 1).bit_length()
+        j = bits(k)
+        while j > i:
+            j = bits(k)
+        order[i], order[j] = order[j], order[i]
+    return order
+
+
 def _next(prompts: Sequence[Prompt], used: Sequence[str], seed: int) -> Prompt:
     """The first prompt of the pair's own shuffled order not used since the list was last used up."""
-    order = list(prompts)
-    random.Random(seed).shuffle(order)
     cycle = len(used) % len(prompts)
     this_round = set(used[len(used) - cycle :]) if cycle else set()
-    return next(p for p in order if p.key not in this_round)
+    return next(p for p in _shuffled(prompts, seed) if p.key not in this_round)
 
 
 def pick(audience: Audience, used: Sequence[str], seed: int) -> Prompt:
@@ -496,7 +513,7 @@ def pick(audience: Audience, used: Sequence[str], seed: int) -> Prompt:
     `used` lists the keys already sent, oldest first. The order is shuffled per pair (by `seed`), so
     pairs starting together don't all get the same question on the same day.
     """
-    return _next(library(audience), used, seed)
+    return _next(_LIBRARIES[audience], used, seed)
 
 
 def encouragement(used: Sequence[str], seed: int) -> Prompt:

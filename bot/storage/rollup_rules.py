@@ -398,7 +398,9 @@ def watches(dialect: str) -> list[Watch]:
             ("pairing_id", "from_user_id"),
             _feedback_authors,
         ),
-        Watch("stats_feedback_pairs", "feedback", ("id", "pairing_id"), ("pairing_id",), _feedback_pairs, rebuilt=False),
+        Watch(
+            "stats_feedback_pairs", "feedback", ("id", "pairing_id"), ("pairing_id",), _feedback_pairs, rebuilt=False
+        ),
         Watch(
             "stats_surveys",
             "surveys",

@@ -16,7 +16,9 @@ columns, and each message payload is encoded once per shape and filled in for ea
 from __future__ import annotations
 
 import logging
+import threading
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple, cast
@@ -37,7 +39,7 @@ from bot.pairing.relationship import cadence_of
 from bot.programs.owners import Owners
 from bot.storage import bulk, rollups
 from bot.storage.bulk import JSONText
-from bot.storage.database import unit_of_work
+from bot.storage.database import retry_on_conflict, unit_of_work
 from bot.storage.models import CheckIn, MentoringRequest, Pairing, Person, Program, PromptUse
 from bot.storage.statuses import (
     Audience,
@@ -51,6 +53,9 @@ from bot.storage.statuses import (
 
 log = logging.getLogger(__name__)
 
+# Batch writers at once on PostgreSQL: two keep a batch's Python work and another's database time
+# overlapping. SQLite has one writer, so it plans one batch at a time.
+WORKERS = 2
 # Pairs per transaction: on SQLite a batch holds the write lock, so clicks wait at most one batch,
 # about a tenth of a second at this size. Each commit costs a WAL write of the pages it touched (and
 # now and then a checkpoint), which smaller batches would pay more often.
@@ -70,6 +75,10 @@ class PlanReport:
     skipped_paused: int = 0
     reminders: int = 0
     completed: int = 0
+
+    def add(self, other: PlanReport) -> None:
+        for name, value in vars(other).items():
+            setattr(self, name, getattr(self, name) + value)
 
 
 class _Pair(NamedTuple):
@@ -226,12 +235,41 @@ class Planner:
     def plan(self, now: datetime) -> PlanReport:
         report = PlanReport()
         self._schedule_new(now, report)
-        encoded = PeriodMessages()
-        while self._checkins_due(now, report, encoded) == BATCH:
-            pass
+        self._all_checkins_due(now, report)
         self._reminders_due(now, report)
         self._programs_ended(now, report)
         return report
+
+    def _all_checkins_due(self, now: datetime, report: PlanReport) -> None:
+        """Plans every due pair, a batch per transaction, until none is left.
+
+        On PostgreSQL, WORKERS threads take batches side by side, kept apart by SKIP LOCKED as replicas
+        are: while one waits on the database, another builds its batch's messages. A batch the database
+        undid to break a lock cycle is planned again, and counts only once it commits.
+        """
+        workers = WORKERS if self.sessions.kw["bind"].dialect.name == "postgresql" else 1
+        encoded = PeriodMessages()  # shared: a shape learned by one worker serves all
+        counted = threading.Lock()
+
+        @retry_on_conflict
+        def plan_batch() -> tuple[int, PlanReport]:
+            batch = PlanReport()
+            return self._checkins_due(now, batch, encoded), batch
+
+        def work() -> None:
+            while True:
+                taken, batch = plan_batch()
+                with counted:
+                    report.add(batch)
+                if taken < BATCH:
+                    return
+
+        if workers == 1:
+            work()
+            return
+        with ThreadPoolExecutor(workers, thread_name_prefix="planner") as pool:
+            for done in [pool.submit(work) for _ in range(workers)]:
+                done.result()
 
     @staticmethod
     def _lock(query, s: Session):  # type: ignore[no-untyped-def]

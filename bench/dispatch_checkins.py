@@ -214,14 +214,16 @@ def planned_messages(database_url: str) -> Iterator[tuple[str, dict[str, Any]]]:
     from sqlalchemy import and_, func, or_, select
 
     from bot.storage.database import make_engine, make_session_factory, unit_of_work
-    from bot.storage.models import Delivery, Pairing
+    from bot.storage.models import Delivery, MessageShape, Pairing
+    from bot.storage.shapes import message
 
     engine = make_engine(database_url)
     sessions = make_session_factory(engine)
     query = (
         select(Delivery.next_attempt_at, Delivery.id, func.coalesce(Delivery.target, Pairing.dm_channel_id))
-        .add_columns(Delivery.payload)
+        .add_columns(Delivery.payload, MessageShape.text)
         .outerjoin(Pairing, Pairing.id == Delivery.pairing_id)
+        .outerjoin(MessageShape, MessageShape.id == Delivery.shape_id)
         .order_by(Delivery.next_attempt_at, Delivery.id)
         .limit(1000)
     )
@@ -232,8 +234,9 @@ def planned_messages(database_url: str) -> Iterator[tuple[str, dict[str, Any]]]:
         if not rows:
             engine.dispose()
             return
-        for _, _, channel, payload in rows:
-            yield channel, payload
+        for _, _, channel, payload, shape in rows:
+            # A planned message is stored as its shape and its values: filled in, it is what was built.
+            yield channel, payload if shape is None else message(shape, payload)
         at, last_id = rows[-1][0], rows[-1][1]
         page = query.where(
             or_(Delivery.next_attempt_at > at, and_(Delivery.next_attempt_at == at, Delivery.id > last_id))

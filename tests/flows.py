@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from bot.storage import shapes
 from bot.storage.database import unit_of_work
 from tests.conftest import RunningBot
 from tests.fakeslack import DEFAULT_TEAM
@@ -89,6 +90,14 @@ def count(bot: RunningBot, model: Any, *where: Any) -> int:
 def rows(bot: RunningBot, model: Any, *where: Any) -> list[Any]:
     with unit_of_work(bot.rt.sessions) as s:
         return list(s.scalars(select(model).where(*where)))
+
+
+def message_of(bot: RunningBot, delivery: Any) -> dict[str, Any]:
+    """A delivery's message as the sender sends it, shaped or not."""
+    if delivery.shape_id is None:
+        return dict(delivery.payload)
+    with unit_of_work(bot.rt.sessions) as s:
+        return shapes.message_of(s, delivery)
 
 
 def all_text(post: dict[str, Any]) -> str:

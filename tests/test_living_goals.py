@@ -11,7 +11,21 @@ from bot.pairing import practice_views
 from bot.storage.models import Delivery, GoalReview, MentoringRequest, Pairing, ProgressNote, RelationshipAnswer
 from bot.storage.statuses import DeliveryKind, GoalsChoice
 from tests.conftest import OWNER, RunningBot
-from tests.flows import GOALS, MENTEE, MENTOR, MENTOR2, all_text, dms, offer, pair, proposals_to, request, rows, tick
+from tests.flows import (
+    GOALS,
+    MENTEE,
+    MENTOR,
+    MENTOR2,
+    all_text,
+    dms,
+    message_of,
+    offer,
+    pair,
+    proposals_to,
+    request,
+    rows,
+    tick,
+)
 from tests.slackclient import state, text_value
 from tests.test_rhythm import MONDAY, WEEK, set_program
 from tests.test_views import check_golden, pairing, validate_message
@@ -179,7 +193,7 @@ def test_the_mentee_refines_goals_in_a_form_filled_with_them_and_only_they_ever_
     # Nobody was sent the new goals: not the mentor, not the group DM, not the owners.
     through(bot, 11)
     assert readers_of(bot, NEW_GOALS) == set()
-    assert all(NEW_GOALS not in json.dumps(d.payload) for d in rows(bot, Delivery, Delivery.target != MENTEE))
+    assert all(NEW_GOALS not in json.dumps(message_of(bot, d)) for d in rows(bot, Delivery, Delivery.target != MENTEE))
     assert NEW_GOALS not in home_text(bot, OWNER) and NEW_GOALS not in home_text(bot, MENTOR)
     assert p.id == review.pairing_id
 

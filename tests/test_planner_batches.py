@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from collections import Counter
 from collections.abc import Iterator
@@ -13,14 +14,25 @@ import pytest
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.pairing import messages as views
 from bot.pairing import planner as planner_module
 from bot.pairing import prompts
 from bot.pairing.planner import Planner, _trailing_misses
 from bot.people.directory import People, ensure_workspace
 from bot.programs.catalog import open_programs
 from bot.programs.owners import Owners
+from bot.storage import shapes
 from bot.storage.database import make_engine, make_session_factory, unit_of_work
-from bot.storage.models import CheckIn, Delivery, MentoringRequest, MentorProfile, Pairing, Person, PromptUse
+from bot.storage.models import (
+    CheckIn,
+    Delivery,
+    MentoringRequest,
+    MentorProfile,
+    MessageShape,
+    Pairing,
+    Person,
+    PromptUse,
+)
 
 TEAM = "TPLAN0001"
 START = datetime(2026, 12, 2, 12, tzinfo=UTC)  # a Wednesday
@@ -111,6 +123,7 @@ def test_a_week_in_several_batches_plans_every_pair_once_and_each_message_carrie
         checkins = {c.pairing_id: c for c in s.scalars(select(CheckIn))}
         uses = {u.pairing_id: u for u in s.scalars(select(PromptUse))}
         deliveries = list(s.scalars(select(Delivery)))
+        messages = {d.id: shapes.message_of(s, d) for d in deliveries}
         mentees = dict(s.execute(select(Pairing.id, Pairing.mentee_user_id)).all())
     assert sorted((c.period, c.status, c.due_at) for c in checkins.values()) == [(1, "open", MONDAY)] * 8
     assert Counter(d.kind for d in deliveries) == {"checkin": 8, "prompt": 8}
@@ -118,13 +131,13 @@ def test_a_week_in_several_batches_plans_every_pair_once_and_each_message_carrie
         assert d.pairing_id is not None
         if d.kind == "checkin":
             # The buttons answer this pair's check-in, not another pair's from the same batch.
-            assert d.payload["blocks"][1]["block_id"] == f"checkin-{checkins[d.pairing_id].id}"
+            assert messages[d.id]["blocks"][1]["block_id"] == f"checkin-{checkins[d.pairing_id].id}"
         else:
             use = uses[d.pairing_id]
             assert (use.audience, d.target) == ("mentee", mentees[d.pairing_id])
-            assert d.payload["blocks"][1]["block_id"] == f"prompt-{use.id}"
+            assert messages[d.id]["blocks"][1]["block_id"] == f"prompt-{use.id}"
             prompt = prompts.by_key(use.prompt_key)
-            assert prompt is not None and prompt.classic in d.payload["text"]
+            assert prompt is not None and prompt.classic in messages[d.id]["text"]
     again = world.planner().plan(MONDAY)
     assert (again.scheduled, again.checkins) == (0, 0)
     with unit_of_work(world.sessions) as s:
@@ -213,3 +226,22 @@ def test_paused_and_unknown_people_are_read_with_their_pair(world: World) -> Non
     assert (mentee, due_at) == ("UE0002", MONDAY)
     # The New York mentee's slot is 10:00 there, later the same day.
     assert world.planner().plan(MONDAY + timedelta(hours=5)).checkins == 1
+
+
+def test_a_planned_message_is_stored_as_its_values_and_its_shape_once_per_workspace(world: World) -> None:
+    seed_pairs(world.sessions, 12)
+    world.planner().plan(MONDAY)
+    with unit_of_work(world.sessions) as s:
+        deliveries = list(s.scalars(select(Delivery)))
+        stored = {m.id: m for m in s.scalars(select(MessageShape))}
+        assert deliveries and all(d.shape_id in stored for d in deliveries)
+        # Each row keeps a few values, and the workspace's shapes are shared: far fewer than the messages.
+        assert all(isinstance(d.payload, list) and len(json.dumps(d.payload)) < 80 for d in deliveries)
+        assert len(stored) < len(deliveries) / 2
+        assert {stored[d.shape_id].team_id for d in deliveries} == {TEAM}
+        checkins = {c.pairing_id: c.id for c in s.scalars(select(CheckIn))}
+        for d in deliveries:
+            if d.kind == "checkin":
+                # Filled in, it is byte for byte the message its builder makes.
+                pairing = s.get(Pairing, d.pairing_id)
+                assert shapes.message_of(s, d) == views.checkin_message(pairing, checkins[d.pairing_id], 1)

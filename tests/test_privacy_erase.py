@@ -25,7 +25,7 @@ from bot.storage.models import (
 from scheduler.privacy import erase_due
 from tests.conftest import START
 from tests.fakeslack import DEFAULT_TEAM
-from tests.flows import GOALS, MENTEE, MENTOR, all_text, rows
+from tests.flows import GOALS, MENTEE, MENTOR, all_text, message_of, rows
 from tests.privacy_seed import HELP_NOTE, MENTEE_FEEDBACK, MENTOR_FEEDBACK, other_workspace_rows, pairing_row, seed
 
 
@@ -104,7 +104,7 @@ def test_erase_removes_identity_and_free_text_and_keeps_the_counts(bot):
     assert texts == [("", ""), ("", "")]
     assert [h.text for h in rows(bot, HelpReport)] == [""]
     assert rows(bot, Person, Person.team_id == DEFAULT_TEAM, Person.user_id == MENTEE) == []
-    dump = json.dumps([d.payload for d in rows(bot, Delivery)])
+    dump = json.dumps([message_of(bot, d) for d in rows(bot, Delivery)])
     for secret in (GOALS, HELP_NOTE, MENTEE_FEEDBACK, MENTOR_FEEDBACK):
         assert secret not in dump
 

@@ -68,6 +68,7 @@ from bot.pairing.practice_views import (
 )
 from bot.people.hr_import import import_people, slack_lookup
 from bot.programs.catalog import DEFAULT_TOPICS
+from bot.storage import shapes
 from bot.storage.database import unit_of_work
 from bot.storage.models import (
     CheckIn,
@@ -90,7 +91,7 @@ from bot.storage.statuses import (
 )
 from tests.conftest import OWNER, START, RunningBot
 from tests.fakeslack import DEFAULT_TEAM
-from tests.flows import MENTEE, MENTOR, MENTOR2, offer, pair, request, rows, tick
+from tests.flows import MENTEE, MENTOR, MENTOR2, message_of, offer, pair, request, rows, tick
 from tests.program_invariants import NAMES, Invariants
 from tests.slackclient import Response, select_value, state, text_value
 
@@ -316,7 +317,7 @@ class Walk:
     def list_message(self, choice_id: int, request_id: int) -> tuple[str | None, list[str]] | None:
         """Where Slack shows this list, and the values of its Choose buttons, best match first."""
         for d in self.db(Delivery, Delivery.key.in_([f"choice:{choice_id}", f"request:{request_id}:broader"])):
-            values = [v for _, action, v in _buttons(d.payload) if action == CHOOSE_ACTION and v]
+            values = [v for _, action, v in _buttons(message_of(self.bot, d)) if action == CHOOSE_ACTION and v]
             if d.sent_ts is not None and values and values[0].startswith(f"{choice_id}:"):
                 return d.sent_channel, values
         return None
@@ -358,7 +359,7 @@ class Walk:
             if d.id in self.practised or not d.target or d.sent_ts is None:
                 continue  # a message Slack never showed can't be clicked
             self.practised.add(d.id)
-            buttons = {label: (action, value) for label, action, value in _buttons(d.payload)}
+            buttons = {label: (action, value) for label, action, value in _buttons(message_of(self.bot, d))}
             wanted = [label for label in PRACTICE_CHOICES if label in buttons]
             if not wanted or prng.random() < 0.3:
                 continue
@@ -426,7 +427,7 @@ class Walk:
             Delivery, Delivery.kind == DeliveryKind.FEEDBACK_INVITE, Delivery.created_at >= self.now - STEP
         ):
             if rng.random() < 0.3:
-                value = next(iter(_button_values(d.payload, "Share feedback")), None)
+                value = next(iter(_button_values(message_of(self.bot, d), "Share feedback")), None)
                 before = self.forms()
                 self.click(self.act(f"{d.target} opens feedback {value}"), str(d.target), FEEDBACK_ACTION, value)
                 view = self.opened("feedback_submit", before)
@@ -470,7 +471,7 @@ class Walk:
             fresh = [i for i in sent if i not in self.known]
             if fresh:
                 for d in s.scalars(select(Delivery).where(Delivery.id.in_(fresh)).order_by(Delivery.id)):
-                    self.with_buttons += [(d, b) for b in _buttons(d.payload)]
+                    self.with_buttons += [(d, b) for b in _buttons(shapes.message_of(s, d))]
         self.known.update(fresh)
         pairs = {p.id: p for p in self.db(Pairing)}
         for d, (label, action_id, value) in self.rng.sample(self.with_buttons, min(OLD_CLICKS, len(self.with_buttons))):

@@ -29,6 +29,7 @@ Two consequences of a send are decided elsewhere and handed in when the dispatch
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Callable, Iterator
@@ -58,6 +59,7 @@ from bot.delivery import claims, token_health
 from bot.delivery.claims import Lease, Run
 from bot.delivery.outbox import run_connection
 from bot.delivery.slack_gateway import UNREACHABLE_ERRORS, USER_ERRORS, Gateways, SlackFailure
+from bot.storage import shapes
 from bot.storage.models import Delivery, Pairing, Workspace
 from bot.storage.statuses import OWNER_ONLY_KINDS, DeliveryKind, DeliveryStatus
 
@@ -131,6 +133,9 @@ class Dispatcher:
         assert isinstance(bind, Engine)
         self.engine: Engine = bind
         self._local = threading.local()
+        # Shapes never change once stored: each is read once per process (bot/storage/shapes.py).
+        self._shapes: dict[int, shapes.Shape] = {}
+        self._shapes_lock = threading.Lock()
 
     @staticmethod
     def _sendable(now: datetime):  # type: ignore[no-untyped-def]
@@ -241,6 +246,7 @@ class Dispatcher:
                 Delivery.id,
                 Delivery.team_id,
                 Delivery.payload,
+                Delivery.shape_id,
                 Delivery.target,
                 Delivery.pairing_id,
                 Delivery.attempts,
@@ -277,11 +283,16 @@ class Dispatcher:
                     attempts=Delivery.attempts + 1,
                 )
             )
+            missing = {r.shape_id for r in rows if r.shape_id is not None and r.shape_id not in self._shapes}
+            if missing:
+                found = shapes.texts(conn, missing)
+                with self._shapes_lock:
+                    self._shapes.update((shape_id, shapes.Shape(text)) for shape_id, text in found.items())
         claimed = [
             Claimed(
                 r.id,
                 r.team_id,
-                r.payload,
+                r.payload if r.shape_id is None else json.loads(self._shapes[r.shape_id].fill(r.payload)),
                 r.target,
                 r.pairing_id,
                 r.attempts + 1,

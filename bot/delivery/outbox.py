@@ -41,7 +41,7 @@ MARK_SENT = (
 )
 
 # Columns a message may leave out.
-_OPTIONAL: dict[str, Any] = dict(target=None, pairing_id=None)
+_OPTIONAL: dict[str, Any] = dict(target=None, pairing_id=None, shape_id=None)
 
 
 def enqueue(

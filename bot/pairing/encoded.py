@@ -11,9 +11,7 @@ shape that comes out different is never filled in again, and its messages are bu
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Hashable, Sequence
-from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import Any, NamedTuple, Protocol, cast
 
 from bot.pairing import messages as views
@@ -21,12 +19,8 @@ from bot.pairing import practice_views
 from bot.pairing.prompts import Prompt
 from bot.storage.bulk import JSONText
 from bot.storage.models import Pairing
+from bot.storage.shapes import Shape, Value, marker
 
-Value = str | int
-
-# A private-use character: json.dumps writes it as an ASCII escape that no ID or text of ours contains.
-_MARK = "\ue000"
-_GAP = re.compile(r"\\ue000(\d+)\\ue000")
 _UNKNOWN: Any = object()
 
 
@@ -35,27 +29,25 @@ def encode(payload: dict[str, Any]) -> JSONText:
     return JSONText(json.dumps(payload))
 
 
-class _Shape:
-    """One shape's JSON as a format string: `{n}` where value n goes, every other brace doubled."""
+class Shaped(NamedTuple):
+    """A message as its shape's text and the values that fill it in (bot/storage/shapes.py)."""
 
-    def __init__(self, text: str):
-        pieces = _GAP.split(text)
-        pieces[0::2] = [piece.replace("{", "{{").replace("}", "}}") for piece in pieces[0::2]]
-        pieces[1::2] = ["{" + n + "}" for n in pieces[1::2]]
-        self._format = "".join(pieces)
+    text: str
+    values: tuple[Value, ...]
 
-    def fill(self, values: Sequence[Value]) -> JSONText:
-        # Each value as it reads inside a JSON string: a number's digits, or the string escaped.
-        return JSONText(
-            self._format.format(*[str(v) if isinstance(v, int) else encode_basestring_ascii(v)[1:-1] for v in values])
-        )
+    def filled(self) -> JSONText:
+        return JSONText(Shape(self.text).fill(self.values))
+
+
+# A message: built and encoded whole, or shaped.
+Payload = JSONText | Shaped
 
 
 class Shapes:
     """The shapes seen so far, each encoded once. Keep one for a run of many messages, a plan say."""
 
     def __init__(self) -> None:
-        self._known: dict[Hashable, _Shape | None] = {}
+        self._known: dict[Hashable, Shape | None] = {}
 
     def payload(self, shape: Hashable, build: Callable[..., dict[str, Any]], values: Sequence[Value]) -> JSONText:
         """`build(*values)` as JSON text. `shape` names everything else the payload depends on.
@@ -66,18 +58,23 @@ class Shapes:
         is a shape of its own. A value it transforms or measures makes the first-use check fail, and
         the shape's payloads are then built one by one.
         """
+        found = self.shaped(shape, build, values)
+        return found.filled() if isinstance(found, Shaped) else found
+
+    def shaped(self, shape: Hashable, build: Callable[..., dict[str, Any]], values: Sequence[Value]) -> Payload:
+        """As `payload`, but a message whose shape passed its check comes as its shape and values."""
         equal = tuple(map(values.index, values))
         known = self._known.get((shape, equal), _UNKNOWN)
         if known is _UNKNOWN:
             known = self._known[(shape, equal)] = self._learn(build, values, equal)
         if known is None:
             return encode(build(*values))
-        return known.fill(values)
+        return Shaped(known.text, tuple(values))
 
     @staticmethod
-    def _learn(build: Callable[..., dict[str, Any]], values: Sequence[Value], equal: Sequence[int]) -> _Shape | None:
+    def _learn(build: Callable[..., dict[str, Any]], values: Sequence[Value], equal: Sequence[int]) -> Shape | None:
         try:
-            marked = _Shape(encode(build(*(f"{_MARK}{n}{_MARK}" for n in equal))))
+            marked = Shape(encode(build(*(marker(n) for n in equal))))
         except Exception:  # a builder that does arithmetic on a value, say: it is built one by one
             return None
         return marked if marked.fill(values) == encode(build(*values)) else None
@@ -112,18 +109,18 @@ class PeriodMessages:
     def __init__(self) -> None:
         self._shapes = Shapes()
 
-    def _payload(self, shape: Hashable, build: Callable[..., dict[str, Any]], pair: PairIds, *extra: Value) -> JSONText:
+    def _payload(self, shape: Hashable, build: Callable[..., dict[str, Any]], pair: PairIds, *extra: Value) -> Payload:
         def with_pair(pairing: Value, mentee: Value, mentor: Value, *rest: Value) -> dict[str, Any]:
             return build(cast(Pairing, _Ids(pairing, mentee, mentor)), *rest)
 
-        return self._shapes.payload(shape, with_pair, (pair.id, pair.mentee_user_id, pair.mentor_user_id, *extra))
+        return self._shapes.shaped(shape, with_pair, (pair.id, pair.mentee_user_id, pair.mentor_user_id, *extra))
 
-    def checkin(self, pair: PairIds, checkin_id: int, period: int) -> JSONText:
+    def checkin(self, pair: PairIds, checkin_id: int, period: int) -> Payload:
         return self._payload(
             ("checkin", period), lambda p, checkin: views.checkin_message(p, checkin, period), pair, checkin_id
         )
 
-    def mentee_prompt(self, pair: PairIds, prompt: Prompt, use_id: int, reverse: bool) -> JSONText:
+    def mentee_prompt(self, pair: PairIds, prompt: Prompt, use_id: int, reverse: bool) -> Payload:
         return self._payload(
             ("mentee-prompt", prompt.key, reverse),
             lambda p, use: views.mentee_prompt(p, prompt, use, reverse),
@@ -131,12 +128,12 @@ class PeriodMessages:
             use_id,
         )
 
-    def mentor_prompt(self, pair: PairIds, prompt: Prompt, reverse: bool) -> JSONText:
+    def mentor_prompt(self, pair: PairIds, prompt: Prompt, reverse: bool) -> Payload:
         return self._payload(
             ("mentor-prompt", prompt.key, reverse), lambda p: views.mentor_prompt(p, prompt, reverse), pair
         )
 
-    def feedback_invitation(self, pair: PairIds, user_id: str, weeks: int, round_: int) -> JSONText:
+    def feedback_invitation(self, pair: PairIds, user_id: str, weeks: int, round_: int) -> Payload:
         return self._payload(
             ("feedback-invitation", weeks, round_),
             lambda p, user: views.feedback_invitation(p, user, weeks, round_),
@@ -144,10 +141,10 @@ class PeriodMessages:
             user_id,
         )
 
-    def stalled_nudge(self, pair: PairIds, user_id: str) -> JSONText:
+    def stalled_nudge(self, pair: PairIds, user_id: str) -> Payload:
         return self._payload("stalled-nudge", lambda p, user: views.stalled_nudge(p, user), pair, user_id)
 
-    def relationship_check(self, pair: PairIds, user_id: str, round_: int) -> JSONText:
+    def relationship_check(self, pair: PairIds, user_id: str, round_: int) -> Payload:
         return self._payload(
             "relationship-check",
             lambda p, user, number: practice_views.relationship_check(p, user, number),

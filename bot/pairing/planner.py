@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Select, and_, bindparam, case, func, or_, select, update
+from sqlalchemy import Connection, Select, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
@@ -31,14 +31,13 @@ from bot.delivery import outbox
 from bot.pairing import messages as views
 from bot.pairing import practice_views, prompts
 from bot.pairing.calendar import FIRST_CHECKIN_GAP, catch_up, first_slot, following_slot, zone
-from bot.pairing.encoded import PeriodMessages, encode
+from bot.pairing.encoded import Payload, PeriodMessages, Shaped, encode
 from bot.pairing.goals import goals_of
 from bot.pairing.membership import QUIET_BEFORE_END
 from bot.pairing.pairings import end_pairing
 from bot.pairing.relationship import cadence_of
 from bot.programs.owners import Owners
-from bot.storage import bulk, rollups
-from bot.storage.bulk import JSONText
+from bot.storage import bulk, rollups, shapes
 from bot.storage.database import retry_on_conflict, unit_of_work
 from bot.storage.models import CheckIn, MentoringRequest, Pairing, Person, Program, PromptUse
 from bot.storage.statuses import (
@@ -211,6 +210,23 @@ def _rhythm(
         # The first slot lands at or after the cohort start, and still a day after the introduction.
         after, ends = max(started_at, cohort_start - FIRST_CHECKIN_GAP), cohort_start + length
     return {"slot": first_slot(after, weekday, hour, zone(tz, fallback)), "ends": ends, "review": ends - length / 2}
+
+
+def _with_shape_ids(conn: Connection, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The messages as delivery rows, changed in place: a shaped one stores its values and its shape's id,
+    its shape stored once per workspace (bot/storage/shapes.py)."""
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for m in messages:
+        if isinstance(m["payload"], Shaped):
+            wanted[m["team_id"]].add(m["payload"].text)
+    ids = {team_id: shapes.store(conn, team_id, texts) for team_id, texts in wanted.items()}
+    for m in messages:
+        payload = m["payload"]
+        if isinstance(payload, Shaped):
+            m["payload"], m["shape_id"] = shapes.values_json(payload.values), ids[m["team_id"]][payload.text]
+        else:
+            m["shape_id"] = None
+    return messages
 
 
 def _audience(period: int, step: int = 1) -> Audience:
@@ -466,7 +482,7 @@ class Planner:
         messages: list[dict[str, Any]] = []
         for p in periods:
             messages += self._period_messages(s, p, checkin_ids[p.pairing.id], use_ids[p.pairing.id], owners, encoded)
-        outbox.enqueue_many(s, messages, now)
+        outbox.enqueue_many(s, _with_shape_ids(conn, messages), now)
 
     def _period_messages(
         self,
@@ -482,7 +498,7 @@ class Planner:
         reverse = program.kind == ProgramKind.REVERSE
         messages: list[dict[str, Any]] = []
 
-        def send(key: str, kind: DeliveryKind, payload: JSONText, target: str | None = None) -> None:
+        def send(key: str, kind: DeliveryKind, payload: Payload, target: str | None = None) -> None:
             messages.append(
                 dict(team_id=pairing.team_id, key=key, kind=kind, payload=payload, target=target, pairing_id=pairing.id)
             )

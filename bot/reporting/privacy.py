@@ -126,7 +126,7 @@ def anonymize(s: Session, team_id: str, user_id: str, token: str) -> int:
         .where(mine, Delivery.status == DeliveryStatus.PENDING)
         .values(status=DeliveryStatus.FAILED, last_error=ERASED_ERROR),
     )
-    n += _changed(s, update(Delivery).where(mine).values(payload=ERASED_PAYLOAD))
+    n += _changed(s, update(Delivery).where(mine).values(payload=ERASED_PAYLOAD, shape_id=None))
     n += _changed(
         s, update(Delivery).where(Delivery.team_id == team_id, Delivery.target == user_id).values(target=token)
     )
@@ -298,7 +298,7 @@ class Erasure:
                 s,
                 update(Delivery)
                 .where(notices, Delivery.status.in_((DeliveryStatus.SENT, DeliveryStatus.FAILED)))
-                .values(payload=ERASED_PAYLOAD),
+                .values(payload=ERASED_PAYLOAD, shape_id=None),
             )
 
     def due(self, now: datetime, limit: int = DUE_BATCH) -> DueReport:

@@ -370,6 +370,19 @@ class Pairing(Base):
     cadence_weeks: Mapped[int | None] = mapped_column(Integer)
 
 
+class MessageShape(Base):
+    """A message as many deliveries share it, with a numbered mark where each one's values go
+    (bot/storage/shapes.py). Stored once per workspace, found by the digest of its text, never changed."""
+
+    __tablename__ = "message_shapes"
+    __table_args__ = (UniqueConstraint("team_id", "digest"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey(TEAM_FK))
+    digest: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+
+
 class Delivery(Base):
     """An outbound message, written in the same transaction as the change that causes it.
 
@@ -391,7 +404,9 @@ class Delivery(Base):
     # A channel or user ID; or, when `pairing_id` is set and the target is empty, the pair's group DM.
     target: Mapped[str | None] = mapped_column(String(32))
     pairing_id: Mapped[int | None] = mapped_column(ForeignKey("pairings.id"))
+    # The message; or, with a shape, the values that fill the shape in (bot/storage/shapes.py).
     payload: Mapped[dict[str, Any]]
+    shape_id: Mapped[int | None] = mapped_column(ForeignKey("message_shapes.id"))
     status: Mapped[DeliveryStatus] = mapped_column(EnumText(DeliveryStatus), default=DeliveryStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]

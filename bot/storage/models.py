@@ -372,10 +372,11 @@ class Pairing(Base):
 
 class MessageShape(Base):
     """A message as many deliveries share it, with a numbered mark where each one's values go
-    (bot/storage/shapes.py). Stored once per workspace, found by the digest of its text, never changed."""
+    (bot/storage/shapes.py). Found by the digest of its text, never changed. Stored once per workspace,
+    but for writers that met it at the same moment: the digest is not unique, so they never wait."""
 
     __tablename__ = "message_shapes"
-    __table_args__ = (UniqueConstraint("team_id", "digest"),)
+    __table_args__ = (Index("ix_message_shapes_digest", "team_id", "digest"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(ForeignKey(TEAM_FK))

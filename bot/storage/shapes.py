@@ -19,8 +19,7 @@ from collections.abc import Iterable, Sequence
 from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import Any, cast
 
-from sqlalchemy import Connection, select, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.orm import Session
 
 from bot.storage.bulk import JSONText
@@ -72,22 +71,31 @@ def message(text: str, values: Sequence[Value]) -> dict[str, Any]:
 
 
 def store(conn: Connection, team_id: str, texts: Iterable[str]) -> dict[str, int]:
-    """The id of each of these shapes in the workspace, by text; those not stored yet are added."""
+    """The id of each of these shapes in the workspace, by text; those not stored yet are added.
+
+    Nothing here waits on another transaction: the digest is indexed but not unique, so two writers
+    side by side (the weekly plan's batches on PostgreSQL) that both meet a new shape each store a
+    copy, rather than one waiting at a unique index for the other to commit. Copies are the same
+    text, never change, and are told apart by nothing but their ids.
+    """
     by_digest = {hashlib.sha256(t.encode()).hexdigest(): t for t in texts}
     if not by_digest:
         return {}
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    conn.execute(
-        insert(MessageShape)
-        .values([dict(team_id=team_id, digest=d, text=t) for d, t in sorted(by_digest.items())])
-        .on_conflict_do_nothing(index_elements=["team_id", "digest"])
-    )
-    found = conn.execute(
-        select(MessageShape.digest, MessageShape.id).where(
-            tuple_(MessageShape.team_id, MessageShape.digest).in_([(team_id, d) for d in by_digest])
+
+    def known() -> dict[str, int]:
+        found = conn.execute(
+            select(MessageShape.digest, func.min(MessageShape.id))
+            .where(MessageShape.team_id == team_id, MessageShape.digest.in_(sorted(by_digest)))
+            .group_by(MessageShape.digest)
         )
-    )
-    return {by_digest[digest]: shape_id for digest, shape_id in found}
+        return {by_digest[digest]: shape_id for digest, shape_id in found}
+
+    ids = known()
+    missing = [dict(team_id=team_id, digest=d, text=t) for d, t in sorted(by_digest.items()) if t not in ids]
+    if missing:
+        conn.execute(insert(MessageShape), missing)
+        ids = known()
+    return ids
 
 
 def texts(conn: Connection, ids: Iterable[int]) -> dict[int, str]:

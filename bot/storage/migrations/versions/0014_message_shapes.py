@@ -25,8 +25,8 @@ def upgrade() -> None:
         sa.Column("text", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(["team_id"], ["workspaces.team_id"]),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("team_id", "digest"),
     )
+    op.create_index("ix_message_shapes_digest", "message_shapes", ["team_id", "digest"])
     with op.batch_alter_table("deliveries", schema=None) as batch_op:
         batch_op.add_column(sa.Column("shape_id", sa.Integer(), nullable=True))
         batch_op.create_foreign_key("fk_deliveries_shape_id_message_shapes", "message_shapes", ["shape_id"], ["id"])

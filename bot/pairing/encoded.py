@@ -6,6 +6,9 @@ payload as dicts and encoding it costs more than storing it, so a `Shapes` build
 markers in place of those values, keeps its JSON split at the markers, and fills the gaps for every
 pair. Each shape is checked on first use against the payload built and encoded the ordinary way; a
 shape that comes out different is never filled in again, and its messages are built one by one.
+
+The planner goes one step further: it stores a message that passed the check as its shape and its
+values (`Shaped`), and the sender fills the shape in (bot/storage/shapes.py).
 """
 
 from __future__ import annotations

@@ -147,8 +147,20 @@ def insert_rows(
     back += f" RETURNING {', '.join(returning)}" if returning else ""
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     if dialect.name == "postgresql":
-        arrays = ", ".join(f"%b::{_array_type(column, dialect)}" for column in columns)
-        cursor.execute(f"{into} SELECT * FROM unnest({arrays}){back}", data)
+        # A column with one value for every row (a status, a time, the workspace) goes as that value:
+        # an array of thousands of copies costs the driver and the server a conversion for each.
+        same = [len(values) > 1 and values.count(values[0]) == len(values) for values in data]
+        if all(same):
+            same[0] = False  # unnest() needs an array
+        picked = [
+            f"%b::{column.type.compile(dialect=dialect)}" if one else f"v.{name}"
+            for name, column, one in zip(names, columns, same, strict=True)
+        ]
+        arrays = ", ".join(f"%b::{_array_type(c, dialect)}" for c, one in zip(columns, same, strict=True) if not one)
+        unnested = ", ".join(name for name, one in zip(names, same, strict=True) if not one)
+        params = [values[0] for values, one in zip(data, same, strict=True) if one]
+        params += [values for values, one in zip(data, same, strict=True) if not one]
+        cursor.execute(f"{into} SELECT {', '.join(picked)} FROM unnest({arrays}) AS v({unnested}){back}", params)
         return list(cursor.fetchall()) if returning else []
     found: list[tuple[Any, ...]] = []
     tuples = list(zip(*data, strict=True))

@@ -75,9 +75,12 @@ class ProgramStats:
 def compute(s: Session, team_id: str, program_id: int, now: datetime) -> ProgramStats:
     if s.get_bind().dialect.name == "postgresql":
         # The rollups of pairings, requests and offers are brought up to date at commit: first those
-        # of this transaction's own writes. JIT compiling would cost more than these queries take.
+        # of this transaction's own writes. JIT compiling would cost more than these queries take, and
+        # so would parallel workers: grouping a program's pairs by person, they sort what one process
+        # hashes (measured at 100,000 pairs: 208 ms in parallel, 116 ms without).
         s.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))
         s.execute(text("SET LOCAL jit = off"))
+        s.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
     p = _people(s, team_id, program_id, now)
     latest = _latest_per_person(team_id, program_id)
     recent_people, charted_people, due_later = _people_by_latest(s, latest, now)

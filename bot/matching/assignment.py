@@ -424,7 +424,9 @@ def _best_of_rows(block: np.ndarray, mentees: np.ndarray, keep: int) -> np.ndarr
         return np.broadcast_to(np.arange(width), block.shape)
     # The keep-th best value of each row: partitioning values is several times faster than
     # partitioning their indices, and rows hold few distinct values (scores repeat, and most are -inf).
-    kth = np.partition(block, width - keep, axis=1)[:, width - keep, None]
+    # Negated, the value sought is the keep-th from the start: numpy's selection is as fast there
+    # whatever the repeats, where from the end of rows mostly alike it was ten times slower.
+    kth = -np.partition(-block, keep - 1, axis=1)[:, keep - 1, None]
     above, tied = block > kth, block == kth
     need = keep - np.count_nonzero(above, axis=1)  # list entries left for the tied
     crowded = np.flatnonzero(np.count_nonzero(tied, axis=1) > need)

@@ -280,6 +280,11 @@ class Planner:
                 if taken < BATCH:
                     return
 
+        # The first batch alone: a week that fits in one is planned in one, in the same order every time.
+        taken, first = plan_batch()
+        report.add(first)
+        if taken < BATCH:
+            return
         if workers == 1:
             work()
             return

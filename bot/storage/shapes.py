@@ -46,10 +46,6 @@ class Shape:
         pieces[1::2] = ["{" + n + "}" for n in pieces[1::2]]
         self._format = "".join(pieces)
 
-    @property
-    def digest(self) -> str:
-        return hashlib.sha256(self.text.encode()).hexdigest()
-
     def fill(self, values: Sequence[Value]) -> str:
         """The JSON text with the values in: a number's digits, or the string escaped as JSON escapes it."""
         return self._format.format(

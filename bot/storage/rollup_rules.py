@@ -69,11 +69,11 @@ class Changes:
         return " UNION ALL ".join(self.parts)
 
 
-def _add(table: str, keys: Sequence[str], values: Sequence[str], source: str, grouped: bool) -> str:
+def _add(table: str, keys: Sequence[str], values: Sequence[str], source: str, grouped: bool, only_if: str = "") -> str:
     """Adds `source`'s signed values (columns sign, *keys, *values) to the rows of `table` with those keys.
 
     Nothing is written for a key whose values sum to zero. Grouped, the keys are summed first, and
-    their rows written in key order."""
+    their rows written in key order. `only_if`: see _only_if."""
     x_keys = ", ".join(f"x.{k}" for k in keys)
     if grouped:
         added = [f"SUM(x.sign * x.{v})" for v in values]
@@ -84,26 +84,35 @@ def _add(table: str, keys: Sequence[str], values: Sequence[str], source: str, gr
     return f"""
         INSERT INTO {table} ({", ".join(keys)}, {", ".join(values)})
         SELECT {x_keys}, {", ".join(added)} FROM ({source}) AS x
-        WHERE x.{keys[-1]} IS NOT NULL {rest}
+        WHERE x.{keys[-1]} IS NOT NULL{_only_if(only_if)} {rest}
         ON CONFLICT ({", ".join(keys)}) DO UPDATE SET
         {", ".join(f"{v} = {table}.{v} + excluded.{v}" for v in values)}"""
 
 
-def _drop_empty_people(keys: str) -> str:
+def _only_if(rows: str) -> str:
+    """A condition that lets a statement skip all its work when `rows` is empty: it does not depend on the
+    statement's own rows, so the database tests it once, before reading anything else."""
+    return f" AND EXISTS (SELECT 1 FROM ({rows}) AS e)" if rows else ""
+
+
+def _drop_empty_people(keys: str, only_if: str = "") -> str:
     """Deletes the rows of these (team_id, program_id, user_id) that no longer count anything."""
     # Wrapped, so that SQLite looks each one up by its key instead of testing every row.
     return f"""
         DELETE FROM stats_people WHERE (team_id, program_id, user_id) IN (SELECT * FROM ({keys}) AS k)
-        AND {" AND ".join(f"{c} = 0" for c in PERSON_COUNTS)}"""
+        AND {" AND ".join(f"{c} = 0" for c in PERSON_COUNTS)}{_only_if(only_if)}"""
 
 
-def _people_rules(ch: Changes, contributions: Callable[[str], str], columns: Sequence[str]) -> list[str]:
-    """Adds per-person counts: `contributions` turns signed rows into (sign, team_id, program_id, user_id, *columns)."""
-    statements = [_add("stats_people", _PERSON, columns, contributions(part), ch.grouped) for part in ch.parts]
+def _people_rules(
+    ch: Changes, contributions: Callable[[str], str], columns: Sequence[str], only_if: str = ""
+) -> list[str]:
+    """Adds per-person counts: `contributions` turns signed rows into (sign, team_id, program_id, user_id, *columns).
+
+    `only_if` selects the changed rows that can count anything, where that is cheaper to tell than the counts."""
+    statements = [_add("stats_people", _PERSON, columns, contributions(part), ch.grouped, only_if) for part in ch.parts]
     if ch.takes_back:
-        statements.append(
-            _drop_empty_people(f"SELECT y.team_id, y.program_id, y.user_id FROM ({contributions(ch.rows)}) AS y")
-        )
+        keys = f"SELECT y.team_id, y.program_id, y.user_id FROM ({contributions(ch.rows)}) AS y"
+        statements.append(_drop_empty_people(keys, only_if))
     return statements
 
 
@@ -160,15 +169,14 @@ def _pair_contributions(sign: int, summaries: str) -> str:
         FROM ({summaries}) AS s"""
 
 
-def _pair_summaries(pairs: str) -> str:
+def _pair_summaries(pairs: str, only_if: str = "") -> str:
     """These pairings' summaries, from their check-ins and feedback: rows with the columns of stats_pairs."""
     # SQL's % keeps the dividend's sign: the pulse of a period below 1 decodes too.
     decoded = "((c.{0} % 8) + 8) % 8"
     return f"""
         SELECT p.id AS pairing_id, p.team_id, p.program_id, p.mentor_user_id, p.mentee_user_id,
             {_flag(f"p.status = {_ACTIVE}")} AS active, {_flag("c.last_met IS NOT NULL")} AS met,
-            (SELECT count(*) FROM check_ins AS m WHERE m.pairing_id = p.id AND m.status <> {_OPEN}
-                AND m.period > COALESCE(c.last_met, 0)) AS missed,
+            {_missed("p.id", "c.last_met")} AS missed,
             {decoded.format("first_pulse")} AS first_confidence, {decoded.format("latest_pulse")} AS latest_confidence,
             c.last_due, (SELECT count(*) FROM feedback AS f WHERE f.pairing_id = p.id) AS feedback
         FROM pairings AS p LEFT JOIN (
@@ -176,12 +184,21 @@ def _pair_summaries(pairs: str) -> str:
                 min({_PULSE}) AS first_pulse, max({_PULSE}) AS latest_pulse, max(c.due_at) AS last_due
             FROM check_ins AS c WHERE c.pairing_id IN ({pairs}) GROUP BY c.pairing_id
         ) AS c ON c.pairing_id = p.id
-        WHERE p.id IN ({pairs})"""
+        WHERE p.id IN ({pairs}){_only_if(only_if)}"""
+
+
+def _missed(pairing: str, last_met: str) -> str:
+    """A pair's missed check-ins: those it is done with (not open) since its latest "We met", or all of them."""
+    return f"""(SELECT count(*) FROM check_ins AS m WHERE m.pairing_id = {pairing} AND m.status <> {_OPEN}
+        AND m.period > COALESCE({last_met}, 0))"""
 
 
 def _differs(a: str, b: str) -> str:
     """Whether two values differ, NULL included, in a form both databases take."""
     return f"COALESCE({a} <> {b}, {a} IS NOT NULL OR {b} IS NOT NULL)"
+
+
+_ALONE = ("missed", "last_due")  # what a pair's summary holds that counts for nobody
 
 
 def _pairs_refresh(pairs: str, ch: Changes, before: str = "", counted: str = "") -> list[str]:
@@ -195,7 +212,7 @@ def _pairs_refresh(pairs: str, ch: Changes, before: str = "", counted: str = "")
     dropped once it counts nothing.
     """
     stored = f"SELECT * FROM stats_pairs WHERE pairing_id IN ({counted or pairs})"
-    fresh = _pair_summaries(counted or pairs)
+    fresh = _pair_summaries(counted or pairs, only_if=counted)
 
     def people_of(table: str, key: str) -> str:
         found = f"""
@@ -212,7 +229,7 @@ def _pairs_refresh(pairs: str, ch: Changes, before: str = "", counted: str = "")
     take = "PERFORM" if ch.in_function else "SELECT"
     locks = [
         f"{take} 1 FROM stats_pairs WHERE pairing_id IN ({pairs}) ORDER BY pairing_id FOR UPDATE",
-        f"""{take} 1 FROM stats_people WHERE (team_id, program_id, user_id) IN ({everyone})
+        f"""{take} 1 FROM stats_people WHERE (team_id, program_id, user_id) IN ({everyone}){_only_if(counted)}
             ORDER BY team_id, program_id, user_id FOR UPDATE""",
     ]
     statements = locks if ch.lock else []
@@ -223,6 +240,7 @@ def _pairs_refresh(pairs: str, ch: Changes, before: str = "", counted: str = "")
             _PAIR_COUNTS,
             f"{_pair_contributions(-1, stored)} UNION ALL {_pair_contributions(1, fresh)}",
             grouped=True,
+            only_if=counted,
         ),
         f"""
         INSERT INTO stats_pairs (pairing_id, {", ".join(_PAIR_COLUMNS)}) {fresh}
@@ -230,21 +248,27 @@ def _pairs_refresh(pairs: str, ch: Changes, before: str = "", counted: str = "")
         WHERE {changed}""",
     ]
     if counted:
-        # The other pairs: only what counts for nobody. What does count stays as their people's rows
-        # have it: a pairing that ended earlier in this transaction is taken back from its people by
-        # its own rule, at commit on PostgreSQL, from the summary as it was.
-        rest = f"SELECT r.pairing_id FROM ({pairs}) AS r WHERE r.pairing_id NOT IN ({counted})"
-        alone = ("missed", "last_due")
+        # The other pairs, all with a summary: only what counts for nobody. What does count stays as their
+        # people's rows have it: a pairing that ended earlier in this transaction is taken back from its
+        # people by its own rule, at commit on PostgreSQL, from the summary as it was. Their latest "We
+        # met" is where it was, or the pair would be counted.
+        last_met = f"""(SELECT max(l.period) FROM check_ins AS l WHERE l.pairing_id = s.pairing_id
+            AND l.answer = {_MET})"""
+        others = f"SELECT r.pairing_id FROM ({pairs}) AS r WHERE r.pairing_id NOT IN ({counted})"
+        kept = {c: f"s.{c}" for c in _PAIR_COLUMNS}
+        kept["missed"] = _missed("s.pairing_id", last_met)
+        kept["last_due"] = "(SELECT max(d.due_at) FROM check_ins AS d WHERE d.pairing_id = s.pairing_id)"
         statements.append(f"""
-        INSERT INTO stats_pairs (pairing_id, {", ".join(_PAIR_COLUMNS)}) {_pair_summaries(rest)}
-        ON CONFLICT (pairing_id) DO UPDATE SET {", ".join(f"{c} = excluded.{c}" for c in alone)}
-        WHERE {" OR ".join(_differs(f"stats_pairs.{c}", f"excluded.{c}") for c in alone)}""")
+        INSERT INTO stats_pairs (pairing_id, {", ".join(_PAIR_COLUMNS)})
+        SELECT s.pairing_id, {", ".join(kept.values())} FROM stats_pairs AS s WHERE s.pairing_id IN ({others})
+        ON CONFLICT (pairing_id) DO UPDATE SET {", ".join(f"{c} = excluded.{c}" for c in _ALONE)}
+        WHERE {" OR ".join(_differs(f"stats_pairs.{c}", f"excluded.{c}") for c in _ALONE)}""")
     if before and ch.takes_back:
         statements.append(f"""
             DELETE FROM stats_pairs WHERE pairing_id IN ({pairs})
             AND NOT EXISTS (SELECT 1 FROM pairings AS p WHERE p.id = stats_pairs.pairing_id)""")
     if before or ch.takes_back:
-        statements.append(_drop_empty_people(people))
+        statements.append(_drop_empty_people(people, only_if=counted))
     return statements
 
 
@@ -274,7 +298,8 @@ def _checkin_counts(ch: Changes) -> list[str]:
         emptied = f"(team_id, program_id, due_at) IN (SELECT * FROM ({keys}) AS k)"
         statements.append(f"DELETE FROM stats_due_times WHERE sent = 0 AND {emptied}")
     rated = _of_pairing("answered_by", f"{_flag('x.usefulness IS NOT NULL')} AS rated_checkins")
-    return statements + _people_rules(ch, rated, ["rated_checkins"])
+    ratings = f"SELECT 1 FROM ({ch.rows}) AS r WHERE r.usefulness IS NOT NULL"
+    return statements + _people_rules(ch, rated, ["rated_checkins"], only_if=ratings)
 
 
 def _checkin_pairs(ch: Changes) -> list[str]:

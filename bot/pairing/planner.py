@@ -280,17 +280,19 @@ class Planner:
                 if taken < BATCH:
                     return
 
-        # The first batch alone: a week that fits in one is planned in one, in the same order every time.
-        taken, first = plan_batch()
-        report.add(first)
-        if taken < BATCH:
-            return
-        if workers == 1:
+        # A week that fits in one batch is planned in one, in the same order every time.
+        if workers == 1 or self._due_count(now) <= BATCH:
             work()
             return
         with ThreadPoolExecutor(workers, thread_name_prefix="planner") as pool:
             for done in [pool.submit(work) for _ in range(workers)]:
                 done.result()
+
+    def _due_count(self, now: datetime) -> int:
+        """How many pairs are due a check-in now, read from the planner's index alone."""
+        with unit_of_work(self.sessions) as s:
+            due = select(Pairing.id).where(Pairing.status == PairingStatus.ACTIVE, Pairing.next_checkin_at <= now)
+            return s.scalar(select(func.count()).select_from(due.limit(BATCH + 1).subquery())) or 0
 
     @staticmethod
     def _lock(query, s: Session):  # type: ignore[no-untyped-def]

@@ -342,7 +342,9 @@ class Pairing(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    team_id: Mapped[str] = mapped_column(ForeignKey(TEAM_FK), index=True)
+    # Looked up by workspace through ix_pairings_program, which it begins. Every index here is written
+    # again each week, when the planner moves the pair on.
+    team_id: Mapped[str] = mapped_column(ForeignKey(TEAM_FK))
     program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"))
     request_id: Mapped[int] = mapped_column(ForeignKey("mentoring_requests.id"))
     mentor_profile_id: Mapped[int] = mapped_column(ForeignKey("mentor_profiles.id"))
@@ -356,9 +358,9 @@ class Pairing(Base):
     end_reason: Mapped[str | None] = mapped_column(Text)
     checkin_weekday: Mapped[int] = mapped_column(Integer, default=0)
     # The rhythm: the next check-in slot (UTC) and the period it belongs to; the program's end.
-    next_checkin_at: Mapped[datetime | None] = mapped_column(index=True)
+    next_checkin_at: Mapped[datetime | None]  # read through ix_pairings_due
     next_period: Mapped[int] = mapped_column(Integer, default=1)
-    ends_at: Mapped[datetime | None] = mapped_column(index=True)
+    ends_at: Mapped[datetime | None]  # read through ix_pairings_ending
     # After the program: "informal" or "rematch", as the pair chose.
     afterwards: Mapped[Afterwards | None] = mapped_column(EnumText(Afterwards))
     # The pair's mid-point, when both are asked to look at the mentee's goals again, and when they were.
@@ -438,9 +440,15 @@ class CheckIn(Base):
             sqlite_where=text("status = 'open'"),
             postgresql_where=text("status = 'open'"),
         ),
-        Index("ix_checkins_reminder", "status", "remind_at"),
-        # /mentor stats reads check-ins from these alone: each pair's in period order, the rated
-        # ones with the usefulness and who gave it, and all of them in due-time order (SQLite).
+        # Reminders waiting: few check-ins ever have one, so new and superseded check-ins stay out of it.
+        Index(
+            "ix_checkins_reminder",
+            "remind_at",
+            sqlite_where=text("remind_at IS NOT NULL"),
+            postgresql_where=text("remind_at IS NOT NULL"),
+        ),
+        # /mentor stats reads check-ins from these alone: each pair's in period order, and the rated
+        # ones with the usefulness and who gave it.
         Index("ix_checkins_pair_stats", "pairing_id", "period", "answer", "due_at", "confidence", "status"),
         Index(
             "ix_checkins_rated",
@@ -450,7 +458,6 @@ class CheckIn(Base):
             sqlite_where=text("usefulness IS NOT NULL"),
             postgresql_where=text("usefulness IS NOT NULL"),
         ),
-        Index("ix_checkins_due", "due_at", "answer", "pairing_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -475,7 +482,7 @@ class PromptUse(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(ForeignKey(TEAM_FK), index=True)
-    pairing_id: Mapped[int] = mapped_column(ForeignKey("pairings.id"), index=True)
+    pairing_id: Mapped[int] = mapped_column(ForeignKey("pairings.id"))  # its unique constraint begins with it
     audience: Mapped[Audience] = mapped_column(EnumText(Audience))
     prompt_key: Mapped[str] = mapped_column(String(40))
     period: Mapped[int] = mapped_column(Integer)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.pairing import messages as views
 from bot.pairing import planner as planner_module
 from bot.pairing import prompts
-from bot.pairing.planner import Planner, _trailing_misses
+from bot.pairing.planner import Planner, _met_and_misses
 from bot.people.directory import People, ensure_workspace
 from bot.programs.catalog import open_programs
 from bot.programs.owners import Owners
@@ -154,7 +154,7 @@ def _misses_by_definition(answers: list[str | None]) -> int:
     return misses
 
 
-def test_trailing_misses_in_sql_count_back_to_the_latest_we_met(world: World) -> None:
+def test_trailing_misses_in_sql_count_back_to_the_latest_we_met_and_find_whether_the_pair_met(world: World) -> None:
     seed_pairs(world.sessions, 40)
     rng = random.Random(4)
     histories: dict[int, list[str | None]] = {}
@@ -179,9 +179,14 @@ def test_trailing_misses_in_sql_count_back_to_the_latest_we_met(world: World) ->
                 )
         s.execute(insert(CheckIn), rows)
     with unit_of_work(world.sessions) as s:
-        found = dict(s.execute(_trailing_misses(s.get_bind().dialect, list(ids))).all())
+        found = {row[0]: row[1:] for row in s.execute(_met_and_misses(s.get_bind().dialect, list(ids)))}
     expected = {pairing_id: _misses_by_definition(answers) for pairing_id, answers in histories.items()}
-    assert {pairing_id: found.get(pairing_id, 0) for pairing_id in ids} == expected
+    assert {pairing_id: found.get(pairing_id, (0,))[0] for pairing_id in ids} == expected
+    last_met = {
+        p: max((n + 1 for n, a in enumerate(answers) if a == "met"), default=None) for p, answers in histories.items()
+    }
+    assert {pairing_id: found.get(pairing_id, (0, None))[1] for pairing_id in ids} == last_met
+    assert None in last_met.values() and any(n is not None for n in last_met.values())
     assert any(0 < n < len(histories[p]) for p, n in expected.items())  # some pairs met, then missed
 
 

@@ -128,11 +128,12 @@ class _Period:
     goals: str | None = None
 
 
-def _trailing_misses(dialect: Dialect, ids: list[int]) -> Select[int, int]:
-    """Per pair, how many of its latest check-ins in a row ended without a "We met".
+def _met_and_misses(dialect: Dialect, ids: list[int]) -> Select[int, int, int | None]:
+    """Per pair with check-ins: how many of its latest check-ins in a row ended without a "We met", and
+    the period of its latest "We met" (None if it never met).
 
-    That is every check-in after the latest "We met", or all of them without one: one pass over the
-    batch's check-ins, with the latest "We met" per pair as a window. Pairs with none get no row.
+    The misses are every check-in after the latest "We met", or all of them without one: one pass over
+    the batch's check-ins, with the latest "We met" per pair as a window. Pairs with none get no row.
     """
     met = case((CheckIn.answer == CheckInAnswer.MET, CheckIn.period))
     last_met = func.max(met).over(partition_by=CheckIn.pairing_id).label("last_met")
@@ -141,11 +142,8 @@ def _trailing_misses(dialect: Dialect, ids: list[int]) -> Select[int, int]:
         .where(bulk.among(dialect, CheckIn.pairing_id, ids))
         .subquery()
     )
-    return (
-        select(h.c.pairing_id, func.count())
-        .where(or_(h.c.last_met.is_(None), h.c.period > h.c.last_met))
-        .group_by(h.c.pairing_id)
-    )
+    trailing = case((or_(h.c.last_met.is_(None), h.c.period > h.c.last_met), 1), else_=0)
+    return select(h.c.pairing_id, func.sum(trailing), func.max(h.c.last_met)).group_by(h.c.pairing_id)
 
 
 def _prompts_used(s: Session, wanted: dict[Audience, list[int]]) -> dict[int, list[str]]:
@@ -397,14 +395,12 @@ class Planner:
         for a pair at its mid-point, the goals to look at again."""
         ids = [d.pairing.id for d in due_now]
         dialect = s.get_bind().dialect
-        misses = dict(s.execute(_trailing_misses(dialect, ids)).all())
-        met = set(
-            s.scalars(
-                select(CheckIn.pairing_id)
-                .where(bulk.among(dialect, CheckIn.pairing_id, ids), CheckIn.answer == CheckInAnswer.MET)
-                .distinct()
-            )
-        )
+        misses: dict[int, int] = {}
+        met: set[int] = set()
+        for pairing_id, trailing, last_met in s.execute(_met_and_misses(dialect, ids)):
+            misses[pairing_id] = trailing
+            if last_met is not None:
+                met.add(pairing_id)
         wanted: dict[Audience, list[int]] = defaultdict(list)
         for d in due_now:
             wanted[_audience(d.period, d.step)].append(d.pairing.id)

@@ -89,6 +89,8 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        # Checkpoints every 32 MiB of WAL, not after every 4 MiB a bulk write commits.
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 8000
     engine.dispose()
 
 

@@ -44,6 +44,11 @@ POOL_SIZE = 6
 
 # Each SQLite connection's page cache, at most (see make_engine).
 SQLITE_CACHE_KIB = 32 * 1024
+# WAL pages (4 KiB each) after which a commit copies them back into the database file, with two
+# fsyncs. SQLite's default, 1,000 pages, checkpoints after each of the weekly plan's batches, writing
+# the pages every batch touches (the pairs' rows, their indexes) again each time; at 32 MiB it
+# checkpoints a few times a plan, each page once per checkpoint.
+SQLITE_CHECKPOINT_PAGES = 8000
 
 # /healthz answers within this, whatever the database does (Slack and load balancers wait ~2 s).
 PING_TIMEOUT = 1.5
@@ -69,6 +74,7 @@ def make_engine(url: str, timeouts: DatabaseTimeouts | None = None, **kwargs: An
             # batch): with SQLite's 2 MB default it spills them to the WAL mid-transaction, and writes
             # many again at commit. The cache grows only as pages are used, per connection.
             cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+            cursor.execute(f"PRAGMA wal_autocheckpoint={SQLITE_CHECKPOINT_PAGES}")
             cursor.close()
 
         # pysqlite opens transactions lazily and lets two writers read-then-write into a deadlock;

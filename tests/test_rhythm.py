@@ -149,6 +149,26 @@ def test_not_yet_reminds_in_two_days_once(bot):
     assert len(bot.fake.posts_to(pairing.dm_channel_id)) == before + 1
 
 
+def test_a_check_in_no_longer_open_keeps_no_reminder(bot):
+    pairing = pair(bot)
+    tick(bot, MONDAY)
+    # "Not yet" late in the week: its reminder would fall after the next check-in has superseded it.
+    bot.clock.at = MONDAY + timedelta(days=6)
+    bot.slack.click_button(checkins(bot, pairing)[0], "Not yet", MENTOR)
+    assert rows(bot, CheckIn)[0].remind_at == MONDAY + timedelta(days=8)
+    tick(bot, MONDAY + WEEK)
+    superseded, current = sorted(rows(bot, CheckIn), key=lambda c: c.period)
+    assert (superseded.status, superseded.remind_at) == ("superseded", None)
+    bot.slack.click_button(checkins(bot, pairing)[-1], "Not yet", MENTEE)
+    [current] = [c for c in rows(bot, CheckIn) if c.status == "open"]
+    assert current.remind_at is not None
+    assert bot.slack.command(MENTEE, "leave").status == 200
+    assert [(c.status, c.remind_at) for c in rows(bot, CheckIn) if c.id == current.id] == [("closed", None)]
+    before = len(bot.fake.posts_to(pairing.dm_channel_id))
+    tick(bot, MONDAY + WEEK + timedelta(days=3))
+    assert len(bot.fake.posts_to(pairing.dm_channel_id)) == before
+
+
 def test_skip_the_reminder(bot):
     pairing = pair(bot)
     tick(bot, MONDAY)

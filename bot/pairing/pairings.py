@@ -46,7 +46,7 @@ def end_pairing(
     s.execute(
         update(CheckIn)
         .where(CheckIn.pairing_id == pairing.id, CheckIn.status == CheckInStatus.OPEN)
-        .values(status=CheckInStatus.CLOSED)
+        .values(status=CheckInStatus.CLOSED, remind_at=None)
         .execution_options(synchronize_session=False)
     )
     return free_place(s, pairing.mentor_profile_id, now)

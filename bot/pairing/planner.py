@@ -287,7 +287,7 @@ class Planner:
                 done.result()
 
     def _due_count(self, now: datetime) -> int:
-        """How many pairs are due a check-in now, read from the planner's index alone."""
+        """How many pairs are due a check-in now, counted up to one more than a batch, from the planner's index."""
         with unit_of_work(self.sessions) as s:
             due = select(Pairing.id).where(Pairing.status == PairingStatus.ACTIVE, Pairing.next_checkin_at <= now)
             return s.scalar(select(func.count()).select_from(due.limit(BATCH + 1).subquery())) or 0
@@ -443,7 +443,7 @@ class Planner:
                 bulk.among(conn.dialect, CheckIn.pairing_id, [p.pairing.id for p in periods]),
                 CheckIn.status == CheckInStatus.OPEN,
             )
-            .values(status=CheckInStatus.SUPERSEDED)
+            .values(status=CheckInStatus.SUPERSEDED, remind_at=None)
         )
         # Messages carry the new rows' ids: RETURNING hands them back with their pair, in any order.
         checkin_ids: dict[int, int] = dict(

@@ -440,7 +440,8 @@ class CheckIn(Base):
             sqlite_where=text("status = 'open'"),
             postgresql_where=text("status = 'open'"),
         ),
-        # Reminders waiting: few check-ins ever have one, so new and superseded check-ins stay out of it.
+        # Reminders waiting: only an open check-in holds one (answering, superseding or closing it clears
+        # it), so this index holds the few waiting and nothing else.
         Index(
             "ix_checkins_reminder",
             "remind_at",

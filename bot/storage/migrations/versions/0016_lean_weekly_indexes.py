@@ -26,6 +26,9 @@ def upgrade() -> None:
     for name, table, _ in _DROPPED:
         op.drop_index(name, table_name=table)
     op.drop_index("ix_checkins_reminder", table_name="check_ins")
+    # Only an open check-in holds a reminder from now on: those kept by check-ins already superseded
+    # or closed would never be sent, and would stay in the new index for good.
+    op.execute("UPDATE check_ins SET remind_at = NULL WHERE status <> 'open' AND remind_at IS NOT NULL")
     waiting = sa.text("remind_at IS NOT NULL")
     op.create_index("ix_checkins_reminder", "check_ins", ["remind_at"], sqlite_where=waiting, postgresql_where=waiting)
 

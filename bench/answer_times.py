@@ -1,7 +1,8 @@
 """Benchmark: how fast the bot answers Slack, at 50 concurrent clients, whatever Slack's own latency.
 
 Four kinds of request, each sent REQUESTS times by CLIENTS concurrent clients over keep-alive HTTP,
-signed as Slack signs them:
+signed as Slack signs them (all signed before the clock starts, and sent from one event loop, so the
+load generator's own work stays out of the answer times):
   help     `/mentor help`
   status   `/mentor status` from a known mentee
   request  a mentee submitting the request form (stores it, matches, proposes a mentor)

@@ -157,7 +157,7 @@ def test_a_check_in_no_longer_open_keeps_no_reminder(bot):
     bot.slack.click_button(checkins(bot, pairing)[0], "Not yet", MENTOR)
     assert rows(bot, CheckIn)[0].remind_at == MONDAY + timedelta(days=8)
     tick(bot, MONDAY + WEEK)
-    superseded, current = sorted(rows(bot, CheckIn), key=lambda c: c.period)
+    superseded, _ = sorted(rows(bot, CheckIn), key=lambda c: c.period)
     assert (superseded.status, superseded.remind_at) == ("superseded", None)
     bot.slack.click_button(checkins(bot, pairing)[-1], "Not yet", MENTEE)
     [current] = [c for c in rows(bot, CheckIn) if c.status == "open"]

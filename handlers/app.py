@@ -110,7 +110,8 @@ def build_wsgi(app: App, rt: Runtime) -> Callable[[dict[str, Any], StartResponse
             # A field Bolt reads has a type Slack never sends (an event whose channel is `true`).
             log.warning("refused a request: 400 unreadable fields (%s)", type(exc).__name__)
             return plain(start_response, "400 Bad Request", "unreadable fields")
-        answer = app.dispatch(request)
+        with rt.sender.answering():
+            answer = app.dispatch(request)
         body = answer.body.encode() if isinstance(answer.body, str) else bytes(answer.body or b"")
         response_headers = [(name, value) for name, values in answer.headers.items() for value in values]
         if not any(name.lower() == "content-length" for name, _ in response_headers):

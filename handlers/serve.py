@@ -106,6 +106,7 @@ class SocketModeService:
             app, app_token=rt.settings.app_token, web_client=web_client, ping_interval=ping_interval
         )
         self.ping_interval = ping_interval
+        self.rt = rt
         # Count the envelopes being handled, so that stop() can let them finish and be acknowledged.
         self.handler.client.socket_mode_request_listeners[:] = [self._handle]
         self.handler.client.on_message_listeners.append(self._heard)
@@ -176,7 +177,8 @@ class SocketModeService:
         with self._idle:
             self._in_hand += 1
         try:
-            self.handler.handle(client, request)
+            with self.rt.sender.answering():
+                self.handler.handle(client, request)
         finally:
             with self._idle:
                 self._in_hand -= 1

@@ -7,6 +7,12 @@ out). `later` runs other after-the-answer work the same way: an ephemeral note, 
 clicked message, a refreshed App Home. Those are answers to a click, not messages to keep: if the
 process dies before they run, the click's decision stands and only that one reply is missing.
 
+Answers come first. While Slack's requests are being answered, a worker holds back the next piece of
+work until the server has been quiet for QUIET_SECONDS, for at most YIELD_SECONDS from when the work
+was handed in: a burst of clicks is answered without waiting on the interpreter or the database's
+write lock behind the work those clicks cause, and the work follows the burst. Under load that never
+pauses, work older than YIELD_SECONDS runs at once, so nothing waits longer than that for a gap.
+
 `settle` waits until everything handed in so far is done: tests call it after every request, and
 shutdown calls it so that work already accepted is finished before the process exits.
 """
@@ -15,8 +21,10 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import datetime
 
 from bot.delivery.dispatcher import Dispatcher
@@ -26,16 +34,46 @@ log = logging.getLogger(__name__)
 # Slack's limits are per workspace and channel, and one send mostly waits on the network: a few
 # workers keep a burst of clicks from queueing behind one slow call without flooding Slack.
 WORKERS = 4
+# A worker starts the next piece of work once no answer has been in progress for this long...
+QUIET_SECONDS = 0.02
+# ...or once the work has waited this long, whatever the load: the most an answer can put it off.
+YIELD_SECONDS = 2.0
 
 
 class BackgroundSender:
-    def __init__(self, dispatcher: Dispatcher | None = None, workers: int = WORKERS):
+    def __init__(
+        self,
+        dispatcher: Dispatcher | None = None,
+        workers: int = WORKERS,
+        quiet: float = QUIET_SECONDS,
+        yield_for: float = YIELD_SECONDS,
+    ):
         # Set once the Dispatcher is built: services built before it may already hand `later` work in.
         self.dispatcher = dispatcher
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sender")
         self._busy = 0
         self._idle = threading.Condition()
         self._closed = False
+        self._quiet = quiet
+        self._yield_for = yield_for
+        self._answering = 0  # requests being answered right now
+        self._last_answer = 0.0  # time.monotonic() when the last answer finished
+        self._hurried = 0  # callers of settle() waiting: they want the work done now, not after a pause
+        self._traffic = threading.Condition()
+
+    @contextmanager
+    def answering(self) -> Iterator[None]:
+        """Marks one request being answered: work handed in meanwhile waits for a quiet moment."""
+        with self._traffic:
+            self._answering += 1
+        try:
+            yield
+        finally:
+            with self._traffic:
+                self._answering -= 1
+                self._last_answer = time.monotonic()
+                if self._answering == 0:
+                    self._traffic.notify_all()
 
     def dispatch(self, ids: list[int | None], now: datetime) -> None:
         """Sends these just-committed deliveries soon, in the background. Rows another process (or the
@@ -53,15 +91,23 @@ class BackgroundSender:
                 return
             self._busy += 1
         try:
-            self._pool.submit(self._run, work, what)
+            self._pool.submit(self._run, work, what, time.monotonic() + self._yield_for)
         except RuntimeError:
             self._done()
             log.warning("not running %s: the sender is shutting down", what)
 
     def settle(self, timeout: float | None = None) -> bool:
-        """Waits until every piece of work handed in so far is done. False if `timeout` passed first."""
-        with self._idle:
-            return self._idle.wait_for(lambda: self._busy == 0, timeout)
+        """Waits until every piece of work handed in so far is done, which starts at once rather than
+        waiting for a quiet moment. False if `timeout` passed first."""
+        with self._traffic:
+            self._hurried += 1
+            self._traffic.notify_all()
+        try:
+            with self._idle:
+                return self._idle.wait_for(lambda: self._busy == 0, timeout)
+        finally:
+            with self._traffic:
+                self._hurried -= 1
 
     def close(self, timeout: float = 10.0) -> None:
         """Finishes the work already accepted (up to `timeout`), then stops the workers."""
@@ -77,8 +123,24 @@ class BackgroundSender:
         if report.retrying or report.failed:
             log.info("background send: %s sent, %s to retry, %s failed", report.sent, report.retrying, report.failed)
 
-    def _run(self, work: Callable[[], object], what: str) -> None:
+    def _wait_for_quiet(self, until: float) -> None:
+        """Returns once no answer has been in progress for QUIET_SECONDS, or at `until` at the latest."""
+        with self._traffic:
+            while True:
+                now = time.monotonic()
+                if now >= until or self._hurried:
+                    return
+                if self._answering == 0:
+                    quiet_at = self._last_answer + self._quiet
+                    if now >= quiet_at:
+                        return
+                    self._traffic.wait(min(quiet_at, until) - now)
+                else:
+                    self._traffic.wait(until - now)
+
+    def _run(self, work: Callable[[], object], what: str, until: float) -> None:
         try:
+            self._wait_for_quiet(until)
             work()
         except Exception:  # noqa: BLE001 - a worker must survive any one failure
             log.exception("sending %s failed; the tick will retry what is in the outbox", what)

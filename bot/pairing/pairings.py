@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import bindparam, or_, select, union_all, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.delivery import outbox
@@ -150,22 +150,25 @@ class Standing:
         return max(holding) if holding else None
 
 
-# `/mentor status` is the most frequent read: its statements are built once, not per request.
-_ACTIVE_PAIRINGS_OF = (
-    select(Pairing)
-    .where(
-        Pairing.team_id == bindparam("team"),
-        Pairing.status == PairingStatus.ACTIVE,
-        or_(Pairing.mentor_user_id == bindparam("user"), Pairing.mentee_user_id == bindparam("user")),
+# `/mentor status` is the most frequent read: its statements are built once, not per request, and use
+# no IN list of constants, which SQLAlchemy would render into the SQL again at every execution.
+# The person's pairs on either side, each side by its own index (an OR of the two would read the
+# workspace's pairs one by one).
+_PAIRINGS_OF_PERSON = Pairing.id.in_(
+    union_all(
+        select(Pairing.id).where(Pairing.team_id == bindparam("team"), Pairing.mentor_user_id == bindparam("user")),
+        select(Pairing.id).where(Pairing.team_id == bindparam("team"), Pairing.mentee_user_id == bindparam("user")),
     )
-    .order_by(Pairing.started_at)
+)
+_ACTIVE_PAIRINGS_OF = (
+    select(Pairing).where(_PAIRINGS_OF_PERSON, Pairing.status == PairingStatus.ACTIVE).order_by(Pairing.started_at)
 )
 _OPEN_REQUESTS_OF = (
     select(MentoringRequest)
     .where(
         MentoringRequest.team_id == bindparam("team"),
         MentoringRequest.mentee_user_id == bindparam("user"),
-        MentoringRequest.status.in_(OPEN_REQUEST_STATUSES),
+        or_(*(MentoringRequest.status == status for status in OPEN_REQUEST_STATUSES)),
     )
     .order_by(MentoringRequest.created_at)
 )
@@ -182,11 +185,7 @@ _PLACES_OF = (
 )
 _ENDED_PAIRINGS_OF = (
     select(Pairing)
-    .where(
-        Pairing.team_id == bindparam("team"),
-        Pairing.status.in_((PairingStatus.ENDED, PairingStatus.COMPLETED)),
-        or_(Pairing.mentor_user_id == bindparam("user"), Pairing.mentee_user_id == bindparam("user")),
-    )
+    .where(_PAIRINGS_OF_PERSON, Pairing.status != PairingStatus.ACTIVE)  # ended or completed
     .order_by(Pairing.ended_at.desc(), Pairing.id.desc())
     .limit(RECENT_ENDINGS)
 )

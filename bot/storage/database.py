@@ -43,6 +43,9 @@ class DatabaseTimeouts:
 # database that hangs holds some threads at most, and the rest fail fast on the pool timeout.
 POOL_SIZE = 6
 
+# SQLite connections kept open: every HTTP server thread and background worker at once, with room to
+# spare. Past the pool, a connection is opened (and its pragmas set) for one use and closed again.
+SQLITE_POOL_SIZE = 16
 # Each SQLite connection's page cache, at most (see make_engine).
 SQLITE_CACHE_KIB = 32 * 1024
 # WAL pages (4 KiB each) after which a commit copies them back into the database file, with two
@@ -108,6 +111,7 @@ def make_engine(url: str, timeouts: DatabaseTimeouts | None = None, **kwargs: An
             "check_same_thread": False,
             "factory": _QueuedWriter,
         }
+        options["pool_size"] = SQLITE_POOL_SIZE
         engine = create_engine(url, **{**options, **kwargs})
         writers = threading.Lock()
 

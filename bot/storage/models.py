@@ -218,10 +218,12 @@ class MentorProfile(Base):
         UniqueConstraint("team_id", "program_id", "user_id"),
         CheckConstraint("capacity BETWEEN 1 AND 5", name="profile_capacity_range"),
         CheckConstraint("load >= 0 AND load <= capacity", name="profile_load_within_capacity"),
+        # A person's places across programs (`/mentor status`); the workspace's, by its first column.
+        Index("ix_mentor_profiles_person", "team_id", "user_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    team_id: Mapped[str] = mapped_column(ForeignKey(TEAM_FK), index=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey(TEAM_FK))
     program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"))
     user_id: Mapped[str] = mapped_column(String(32))
     topics: Mapped[list[str]]
@@ -256,6 +258,8 @@ class MentoringRequest(Base):
             postgresql_where=text(OPEN_REQUEST_WHERE),
         ),
         Index("ix_requests_program_status", "team_id", "program_id", "status"),
+        # A mentee's requests in every program (`/mentor status`).
+        Index("ix_requests_mentee", "team_id", "mentee_user_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -324,6 +328,9 @@ class Pairing(Base):
         ),
         # A program's pairs, for /mentor stats.
         Index("ix_pairings_program", "team_id", "program_id", "status"),
+        # A person's pairs, as mentor and as mentee, active or ended (`/mentor status`, App Home).
+        Index("ix_pairings_mentor", "team_id", "mentor_user_id"),
+        Index("ix_pairings_mentee", "team_id", "mentee_user_id"),
         # The planner's reads: active pairs in the order their next check-in falls due, and those
         # whose program has ended. Ended pairs, most of them in time, stay out of both.
         Index(

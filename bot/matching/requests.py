@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.delivery.sender import BackgroundSender
 from bot.matching.proposals import DeliveryIds, lock_requests, open_program, propose_next, retry_waiting
-from bot.people.directory import People, ensure_workspace, remember_person
+from bot.people.directory import People, remember_person
 from bot.storage.database import retry_on_conflict, unit_of_work
 from bot.storage.models import MentoringRequest
 from bot.storage.statuses import OPEN_REQUEST_STATUSES, RequestStatus
@@ -112,7 +112,7 @@ class Requests:
         stop first)."""
         try:
             with unit_of_work(self.sessions) as s:
-                ensure_workspace(s, team_id, now)
+                # An open program is the workspace's: its row exists, and nothing here has to make it.
                 program = open_program(s, team_id, program_id)
                 seen = _existing(s, team_id, user_id, program_id, source_key)
                 if seen is not None or program is None:

@@ -41,6 +41,10 @@ def find_person(session: Session, team_id: str, user_id: str) -> Person | None:
 
 
 def ensure_person(session: Session, team_id: str, user_id: str) -> Person:
+    """The person's row, made first if they are new: most are known, and are only read."""
+    person = find_person(session, team_id, user_id)
+    if person is not None:
+        return person
     insert_ignore(
         session, Person, ["team_id", "user_id"], team_id=team_id, user_id=user_id, display_name="", is_admin=False
     )

@@ -17,7 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from bot.delivery.sender import BackgroundSender
-from bot.storage.database import DatabaseTimeouts, make_engine
+from bot.storage.database import DatabaseTimeouts, make_engine, make_session_factory, reading
 
 # Long enough that a worker which did not wait would have run; never a measure of speed.
 SETTLING = 0.3
@@ -125,24 +125,19 @@ def test_each_end_of_a_write_transaction_lets_the_next_writer_in(engine, ending)
 
 
 def test_a_reader_does_not_queue_behind_a_writer(engine):
-    from bot.storage.database import make_session_factory, reading
+    sessions = make_session_factory(engine)
+    seen: list[int] = []
+
+    def read() -> None:
+        with reading(sessions) as s:
+            seen.append(len(s.execute(text("SELECT x FROM t")).all()))  # the last committed state
 
     with engine.begin() as held:
         held.execute(text("INSERT INTO t VALUES (1)"))
-        answer: list[int] = []
-        reader = threading.Thread(
-            target=lambda: answer.append(
-                len(list(_read(reading(make_session_factory(engine)))))  # sees the last committed state
-            )
-        )
+        reader = threading.Thread(target=read)
         reader.start()
         reader.join(10)
-        assert answer == [0], "a reading waited for the writer"
-
-
-def _read(ctx):  # type: ignore[no-untyped-def]
-    with ctx as s:
-        return s.execute(text("SELECT x FROM t")).all()
+        assert seen == [0], "a reading waited for the writer"
 
 
 def test_a_writer_refused_by_another_process_leaves_the_queue_free(tmp_path: Path):

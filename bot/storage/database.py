@@ -76,7 +76,7 @@ class _QueuedWriter(sqlite3.Connection):
         # Past the statement timeout, go on without it: SQLite's own busy timeout decides.
         self._holding = self.queue.acquire(timeout=self.queue_timeout)
 
-    def _leave(self) -> None:
+    def end_write(self) -> None:
         if self._holding:
             self._holding = False
             self.queue.release()
@@ -85,19 +85,19 @@ class _QueuedWriter(sqlite3.Connection):
         try:
             super().commit()
         finally:
-            self._leave()
+            self.end_write()
 
     def rollback(self) -> None:
         try:
             super().rollback()
         finally:
-            self._leave()
+            self.end_write()
 
     def close(self) -> None:
         try:
             super().close()
         finally:
-            self._leave()
+            self.end_write()
 
 
 def make_engine(url: str, timeouts: DatabaseTimeouts | None = None, **kwargs: Any) -> Engine:
@@ -151,7 +151,7 @@ def make_engine(url: str, timeouts: DatabaseTimeouts | None = None, **kwargs: An
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
             except BaseException:
                 if isinstance(dbapi_connection, _QueuedWriter):
-                    dbapi_connection._leave()
+                    dbapi_connection.end_write()
                 raise
 
         return engine

@@ -63,8 +63,6 @@ KINDS = ("help", "status", "request", "accept")
 def serve(kind: str, api_url: str, database_url: str) -> None:
     import logging
 
-    from waitress import create_server
-
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "Task queue depth" is the point here
 
     if kind == "bot":
@@ -104,9 +102,9 @@ def serve(kind: str, api_url: str, database_url: str) -> None:
         app.action(re.compile(".*"))(only_ack)
         app.view(re.compile(".*"))(only_ack)
         wsgi = SlackRequestHandler(app)  # type: ignore[assignment]
-    from handlers.gate import SERVER_OPTIONS
+    from handlers.serve import http_server
 
-    server = create_server(wsgi, **SERVER_OPTIONS, host="127.0.0.1", port=0)
+    server = http_server(wsgi)
     print(f"http://127.0.0.1:{server.effective_port}/slack/events", flush=True)  # type: ignore[union-attr]
     server.run()
 

@@ -9,6 +9,7 @@ import struct
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterable
 from types import FrameType
 from typing import Any
 
@@ -80,10 +81,18 @@ def serve(rt: Runtime, host: str = "0.0.0.0") -> None:
         raise SystemExit(2)
 
 
-def _serve_http(rt: Runtime, app: App, host: str) -> None:
+def http_server(wsgi: Callable[..., Iterable[bytes]], host: str = "127.0.0.1", port: int = 0) -> Any:
+    """The production WSGI server (waitress) for `wsgi`, bound but not yet running: its threads, and its
+    refusal of bodies larger than any Slack payload before reading them (413)."""
     from waitress import create_server
 
-    server = create_server(build_wsgi(app, rt), host=host, port=rt.settings.port, threads=8)  # type: ignore[arg-type]
+    from handlers.gate import SERVER_OPTIONS
+
+    return create_server(wsgi, **SERVER_OPTIONS, host=host, port=port)
+
+
+def _serve_http(rt: Runtime, app: App, host: str) -> None:
+    server = http_server(build_wsgi(app, rt), host=host, port=rt.settings.port)
     log.info("listening on http://%s:%s/slack/events", host, rt.settings.port)
     server.run()
 

@@ -114,17 +114,15 @@ class SandboxBot:
             self.rt = None
 
     def _serve_bot(self) -> str:
-        from waitress import create_server
+        from waitress import wasyncore
 
-        from handlers.gate import SERVER_OPTIONS
+        from handlers.serve import http_server
 
         def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
             assert self._wsgi is not None
             return self._wsgi(environ, start_response)
 
-        from waitress import wasyncore
-
-        server = self._server = create_server(wsgi, **SERVER_OPTIONS, host="127.0.0.1", port=0)
+        server = self._server = http_server(wsgi)
 
         def loop() -> None:
             while not self._stopping.is_set():

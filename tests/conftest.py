@@ -20,7 +20,7 @@ from bot.config import load_settings
 from bot.runtime import Runtime, build_runtime
 from bot.storage.database import make_engine, migrate
 from handlers.app import build_app, build_wsgi
-from handlers.gate import SERVER_OPTIONS
+from handlers.serve import http_server
 from tests.fakeslack import FakeSlack
 from tests.slackclient import SlackClientSim
 
@@ -161,13 +161,13 @@ def bot(fake_slack: FakeSlack, migrated_database_url: str) -> Iterator[RunningBo
 @contextmanager
 def serving(fake_slack: FakeSlack, env: dict[str, str]) -> Iterator[RunningBot]:
     """The bot built from `env`, served over real HTTP by the production WSGI server, until the block ends."""
-    from waitress import create_server, wasyncore
+    from waitress import wasyncore
 
     clock = Clock()
     slept: list[float] = []
     # Time in tests is injected, not slept: waits are recorded for the tests to check, and cost nothing.
     rt = build_runtime(load_settings(env), now=clock, sleep=slept.append)
-    server = create_server(build_wsgi(build_app(rt), rt), **SERVER_OPTIONS, host="127.0.0.1", port=0)
+    server = http_server(build_wsgi(build_app(rt), rt))
     stop = threading.Event()
 
     def loop() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import os
 import signal
 import socket
@@ -136,6 +137,22 @@ def test_http_mode_serves_health_and_signed_commands_and_stops_on_sigterm(fake_s
         help_response = slack.command(MENTOR, "help")
         assert help_response.status == 200 and "/mentor request" in help_response.json()["text"]
         assert slack.post(b"command=%2Fmentor", "application/x-www-form-urlencoded", secret="nope").status == 401
+
+
+def test_the_served_bot_refuses_a_body_larger_than_any_slack_payload_before_reading_it(fake_slack, tmp_path):
+    port = free_port()
+    env = {**bot_env(fake_slack, f"sqlite:///{tmp_path}/bot.db"), "PORT": str(port)}
+    with running_bot(env, tmp_path) as process:
+        wait_for(lambda: healthy(port), process, "/healthz answered 200")
+        # Only the headers and 1 KiB are sent: the answer must come without the server waiting for the rest.
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.putrequest("POST", "/slack/events")
+        conn.putheader("Content-Type", "application/x-www-form-urlencoded")
+        conn.putheader("Content-Length", str(100 * 1024 * 1024))
+        conn.endheaders()
+        conn.send(b"x" * 1024)
+        assert conn.getresponse().status == 413
+        conn.close()
 
 
 def test_socket_mode_asks_the_configured_web_api_for_its_connection(fake_slack, tmp_path):

@@ -25,6 +25,7 @@ from bot.config import load_settings
 from bot.runtime import build_runtime
 from bot.storage.database import POOL_SIZE, DatabaseTimeouts, make_engine, ping
 from handlers.app import build_app, build_wsgi
+from handlers.serve import http_server
 from tests.conftest import bot_env
 from tests.flows import MENTEE
 from tests.slackclient import SlackClientSim
@@ -81,7 +82,7 @@ def test_ping_says_false_within_two_seconds_when_the_database_never_answers(blac
 
 def test_healthz_answers_503_within_two_seconds_and_stuck_requests_free_their_threads(black_hole, fake_slack):
     """Ten commands against a silent database, more than the server's 8 threads, then /healthz."""
-    from waitress import create_server, wasyncore
+    from waitress import wasyncore
 
     env = bot_env(
         fake_slack,
@@ -91,7 +92,7 @@ def test_healthz_answers_503_within_two_seconds_and_stuck_requests_free_their_th
         DATABASE_STATEMENT_TIMEOUT="1",
     )
     rt = build_runtime(load_settings(env))
-    server = create_server(build_wsgi(build_app(rt), rt), host="127.0.0.1", port=0, threads=8)
+    server = http_server(build_wsgi(build_app(rt), rt))
     stop = threading.Event()
 
     def loop() -> None:

@@ -129,7 +129,9 @@ def _shape_problem(body: Any) -> str | None:
     if kind == "block_actions":
         return None if _is_dict_list(body.get("actions")) else "bad actions"
     if kind in ("view_submission", "view_closed"):
-        return None if isinstance(body.get("view"), dict) else "bad view"
+        view = body.get("view")
+        # Slack types every view it sends, and only a modal is submitted or closed (Bolt reads the type).
+        return None if isinstance(view, dict) and view.get("type") == "modal" else "bad view"
     if kind in ("shortcut", "message_action", "block_suggestion"):
         return None
     return "unknown type"

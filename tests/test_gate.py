@@ -67,6 +67,16 @@ def test_signed_bodies_that_slack_would_never_send_get_400(bot, errors_logged):
     submission = fixture("view_submission.json")
     submission["view"] = "a string"
     assert signed_form_payload(bot, submission) == 400
+    # A view Slack always types: Bolt reads the type while it routes, and a workflow step's view names its step.
+    for view_type in (None, 5, "workflow_step"):
+        typed = fixture("view_submission.json")
+        typed["view"]["type"] = view_type
+        assert signed_form_payload(bot, typed) == 400
+        typed["type"] = "view_closed"
+        assert signed_form_payload(bot, typed) == 400
+    untyped = fixture("view_submission.json")
+    del untyped["view"]["type"]
+    assert signed_form_payload(bot, untyped) == 400
     del submission["user"]
     assert signed_form_payload(bot, submission) == 400
     # Fields Bolt reads while it routes, typed as Slack never sends them.

@@ -110,6 +110,10 @@ def build_wsgi(app: App, rt: Runtime) -> Callable[[dict[str, Any], StartResponse
             # A field Bolt reads has a type Slack never sends (an event whose channel is `true`).
             log.warning("refused a request: 400 unreadable fields (%s)", type(exc).__name__)
             return plain(start_response, "400 Bad Request", "unreadable fields")
+        refused = gate.ids_problem(request.context)
+        if refused is not None:
+            log.warning("refused a request: %s %s", refused.status, refused.reason)
+            return plain(start_response, f"{refused.status} {HTTPStatus(refused.status).phrase}", refused.reason)
         with rt.sender.answering():
             answer = app.dispatch(request)
         body = answer.body.encode() if isinstance(answer.body, str) else bytes(answer.body or b"")

@@ -34,15 +34,23 @@ def now(context: BoltContext) -> datetime:
     return at
 
 
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def team_of(body: dict[str, Any]) -> str:
+    """The workspace a payload comes from, wherever Slack put it (Bolt looks in the same places)."""
     team = body.get("team")
-    if isinstance(team, dict) and team.get("id"):
-        return str(team["id"])
-    if body.get("team_id"):
-        return str(body["team_id"])
-    user = body.get("user")
-    if isinstance(user, dict) and user.get("team_id"):
-        return str(user["team_id"])
+    view = _object(body.get("view"))
+    for found in (
+        team.get("id") if isinstance(team, dict) else team,
+        body.get("team_id"),
+        _object(body.get("user")).get("team_id"),
+        view.get("app_installed_team_id"),
+        view.get("team_id"),
+    ):
+        if isinstance(found, str) and found:
+            return found
     raise ValueError("payload names no workspace")
 
 
@@ -55,10 +63,10 @@ def user_of(body: dict[str, Any]) -> str:
 
 def message_location(body: dict[str, Any]) -> tuple[str | None, str | None]:
     """(channel, ts) of the message holding the clicked button, when there is one."""
-    container = body.get("container") or {}
-    channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
-    ts = container.get("message_ts") or (body.get("message") or {}).get("ts")
-    return channel, ts
+    container = _object(body.get("container"))
+    channel = container.get("channel_id") or _object(body.get("channel")).get("id")
+    ts = container.get("message_ts") or _object(body.get("message")).get("ts")
+    return (channel if isinstance(channel, str) else None), (ts if isinstance(ts, str) else None)
 
 
 def action_value(body: dict[str, Any]) -> str:

@@ -75,6 +75,16 @@ def check(raw: bytes, headers: Mapping[str, str], secret: str) -> Refusal | dict
     return Refusal(400, problem) if problem else body
 
 
+def ids_problem(context: Mapping[str, Any]) -> Refusal | None:
+    """Why a request whose ids Bolt has found is refused: Bolt looks for the workspace, org, person and
+    channel in many places of a body, and each it finds must be a string, as Slack's ids are."""
+    for name in ("team_id", "enterprise_id", "user_id", "channel_id"):
+        value = context.get(name)
+        if value is not None and not isinstance(value, str):
+            return Refusal(400, f"bad {name}")
+    return None
+
+
 def _signed(raw: bytes, timestamp: str, signature: str, secret: str) -> bool:
     """Slack's v0 signature, over the raw bytes: a body need not be UTF-8 to be checked."""
     base = b"v0:" + timestamp.encode() + b":" + raw
@@ -106,32 +116,48 @@ def _is_dict_list(value: Any) -> bool:
     return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
 
 
+def _has_str(value: Any, key: str) -> bool:
+    return isinstance(value, dict) and isinstance(value.get(key), str)
+
+
 def _shape_problem(body: Any) -> str | None:
-    """What makes this parsed body unlike anything Slack sends, if anything."""
+    """What makes this parsed body unlike anything Slack sends, if anything.
+
+    The fields checked are those Bolt reads while it routes (and trusts to be shaped as Slack sends
+    them: a wrong one raises inside Bolt, a 500) and those the bot's listeners route by.
+    """
     if not isinstance(body, dict):
         return "not an object"
     if body.get("ssl_check") == "1":  # Slack checking the certificate of a slash command's URL
         return None
-    if "command" in body:  # a slash command's form fields
-        return None if isinstance(body.get("user_id"), str) and isinstance(body.get("team_id"), str) else "bad command"
+    # Whatever the type, Bolt reads these as objects wherever they appear.
+    if any(key in body and not isinstance(body[key], dict) for key in ("event", "view")):
+        return "bad event or view"
+    if "command" in body:
+        # Slack sends a slash command as a form: every field a string, and none of an interaction's.
+        if "type" in body or not all(isinstance(v, str) for v in body.values()):
+            return "bad command"
+        return None if body.get("user_id") and body.get("team_id") else "bad command"
     kind = body.get("type")
     if kind == "app_rate_limited":
         return None
     if kind == "url_verification":
         return None if isinstance(body.get("challenge"), str) else "bad challenge"
     if kind == "event_callback":
-        event = body.get("event")
-        return None if isinstance(event, dict) and isinstance(event.get("type"), str) else "bad event"
+        return None if _has_str(body.get("event"), "type") else "bad event"
     if not isinstance(kind, str):
         return "no type"
-    if not isinstance(body.get("user"), dict) or not isinstance(body["user"].get("id"), str):
+    if not _has_str(body.get("user"), "id") or not body["user"]["id"]:
         return "no user"
     if kind == "block_actions":
-        return None if _is_dict_list(body.get("actions")) else "bad actions"
+        actions: Any = body.get("actions")
+        return None if _is_dict_list(actions) and all(_has_str(a, "action_id") for a in actions) else "bad actions"
     if kind in ("view_submission", "view_closed"):
-        view = body.get("view")
+        view: Any = body.get("view")
         # Slack types every view it sends, and only a modal is submitted or closed (Bolt reads the type).
-        return None if isinstance(view, dict) and view.get("type") == "modal" else "bad view"
-    if kind in ("shortcut", "message_action", "block_suggestion"):
-        return None
+        return None if _has_str(view, "callback_id") and view["type"] == "modal" else "bad view"
+    if kind in ("shortcut", "message_action"):
+        return None if isinstance(body.get("callback_id"), str) else "bad callback"
+    if kind == "block_suggestion":
+        return None if isinstance(body.get("action_id"), str) else "bad suggestion"
     return "unknown type"

@@ -211,13 +211,17 @@ def _same_workspace(context: BoltContext, served: AuthorizeResult) -> bool:
 
 def app_left(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
     """`app_uninstalled`, or `tokens_revoked` naming a bot token: the workspace is left."""
-    if event.get("type") == "tokens_revoked" and not (event.get("tokens") or {}).get("bot"):
+    tokens = event.get("tokens")
+    if event.get("type") == "tokens_revoked" and not (isinstance(tokens, dict) and tokens.get("bot")):
         return  # only people's own tokens were revoked, and the bot uses none
     rt = context["runtime"]
     assert isinstance(rt, Runtime)
-    org_wide = bool(body.get("is_enterprise_install"))
+    org_wide = body.get("is_enterprise_install") is True
     team_id = None if org_wide else body.get("team_id")
     enterprise_id = body.get("enterprise_id")
+    if not isinstance(team_id, str | None) or not isinstance(enterprise_id, str | None):
+        log.warning("ignored %s: its workspace or org id is not a Slack id", event.get("type"))
+        return
     if team_id is None and enterprise_id is None:
         return
     uninstalled(rt.sessions, rt.tokens, team_id, enterprise_id, rt.now())

@@ -11,9 +11,10 @@ from handlers.replies import publish_home
 
 
 def home_opened(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
-    team_id = body.get("team_id") or (event.get("view") or {}).get("team_id")
+    view = event.get("view")
+    team_id = body.get("team_id") or (view.get("team_id") if isinstance(view, dict) else None)
     user_id = event.get("user")
-    if event.get("tab", "home") == "home" and team_id and user_id:
+    if event.get("tab", "home") == "home" and isinstance(team_id, str) and team_id and isinstance(user_id, str):
         publish_home(runtime(context), team_id, [user_id], now(context))
 
 

@@ -6,20 +6,25 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from slack_bolt import BoltContext, BoltResponse
+from slack_bolt import BoltContext, BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
 
 from bot.runtime import Runtime
 
 
-def attach_runtime(rt: Runtime) -> Callable[[BoltContext, Callable[[], BoltResponse]], BoltResponse]:
-    """Global middleware: every listener finds the runtime, and the one clock reading of its request, in context."""
+class AttachRuntime(Middleware):
+    """Global middleware: every listener finds the runtime, and the one clock reading of its request, in context.
 
-    def middleware(context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse:  # noqa: A002 - Bolt's name
-        context["runtime"] = rt
-        context["now"] = rt.now()
+    A Middleware subclass, which Bolt calls as it is (a plain function is wrapped and handed every
+    argument a middleware could take, built afresh for each request)."""
+
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+
+    def process(self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]) -> BoltResponse:  # noqa: A002 - Bolt's name
+        req.context["runtime"] = self.rt
+        req.context["now"] = self.rt.now()
         return next()
-
-    return middleware
 
 
 def runtime(context: BoltContext) -> Runtime:

@@ -1,4 +1,5 @@
-"""Registered last: a friendly answer for anything no other listener claimed, never a 404 or a 500."""
+"""A friendly answer for anything no other listener claimed, never a 404 or a 500: registered last, and
+the routes' own for an unknown button or form."""
 
 from __future__ import annotations
 
@@ -39,8 +40,6 @@ def just_ack(ack: Ack) -> None:
 
 def register(app: App) -> None:
     app.command(ANYTHING)(other_command)
-    app.action(ANYTHING)(unknown_button)
-    app.view(ANYTHING)(unknown_view)
     app.view_closed(ANYTHING)(just_ack)
     app.shortcut(ANYTHING)(just_ack)
     app.event(ANYTHING)(just_ack)

@@ -69,7 +69,9 @@ def check(raw: bytes, headers: Mapping[str, str], secret: str) -> Refusal | dict
         body = _parse(text, headers.get("content-type", ""))
     except (ValueError, RecursionError):
         return Refusal(400, "unparseable body")
-    if _depth(body) > MAX_DEPTH:
+    # A command's form is flat; only JSON (an event, an interaction's payload) can nest.
+    flat = isinstance(body, dict) and not any(isinstance(v, dict | list) for v in body.values())
+    if not flat and _depth(body) > MAX_DEPTH:
         return Refusal(400, "nested too deep")
     problem = _shape_problem(body)
     return Refusal(400, problem) if problem else body
@@ -155,7 +157,7 @@ def _shape_problem(body: Any) -> str | None:
     if kind in ("view_submission", "view_closed"):
         view: Any = body.get("view")
         # Slack types every view it sends, and only a modal is submitted or closed (Bolt reads the type).
-        return None if _has_str(view, "callback_id") and view["type"] == "modal" else "bad view"
+        return None if _has_str(view, "callback_id") and view.get("type") == "modal" else "bad view"
     if kind in ("shortcut", "message_action"):
         return None if isinstance(body.get("callback_id"), str) else "bad callback"
     if kind == "block_suggestion":

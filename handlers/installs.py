@@ -17,9 +17,10 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.authorization.authorize import Authorize
+from slack_bolt.middleware import Middleware
 from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk.oauth.installation_store import Bot
@@ -174,16 +175,20 @@ def _leaving(body: dict[str, Any]) -> bool:
     return isinstance(event, dict) and event.get("type") in _LEAVING_EVENTS
 
 
-def door(rt: Runtime) -> Callable[..., BoltResponse]:
+class Door(Middleware):
     """Global middleware: only the workspaces the bot serves get in.
 
     Token mode: the token's own workspace (or, for an org-wide token, its Enterprise Grid org).
     OAuth mode: Bolt has already refused workspaces without an install; a workspace of an org is
     noted with its org, which is how its token is found when the tick or the outbox sends to it.
     """
-    noted: set[tuple[str, str | None, bool]] = set()
 
-    def middleware(context: BoltContext, body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse:  # noqa: A002
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.noted: set[tuple[str, str | None, bool]] = set()
+
+    def process(self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]) -> BoltResponse:  # noqa: A002 - Bolt's name
+        context, body, rt = req.context, req.body, self.rt
         team_id = context.team_id
         if _leaving(body) or team_id is None:
             return next()
@@ -194,12 +199,10 @@ def door(rt: Runtime) -> Callable[..., BoltResponse]:
                 return _refusal(body)
             return next()
         org = (team_id, context.enterprise_id, bool(context.is_enterprise_install))
-        if org not in noted:
+        if org not in self.noted:
             remember_org(rt.sessions, team_id, Org(org[1], org[2]), rt.now())
-            noted.add(org)
+            self.noted.add(org)
         return next()
-
-    return middleware
 
 
 def _same_workspace(context: BoltContext, served: AuthorizeResult) -> bool:
@@ -228,6 +231,6 @@ def app_left(event: dict[str, Any], body: dict[str, Any], context: BoltContext) 
 
 
 def register(app: App, rt: Runtime) -> None:
-    app.use(door(rt))
+    app.use(Door(rt))
     app.event("app_uninstalled")(app_left)
     app.event("tokens_revoked")(app_left)

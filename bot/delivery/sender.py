@@ -22,9 +22,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import datetime
 
 from bot.delivery.dispatcher import Dispatcher
@@ -56,24 +57,18 @@ class BackgroundSender:
         self._closed = False
         self._quiet = quiet
         self._yield_for = yield_for
-        self._answering = 0  # requests being answered right now
+        self._in_progress: deque[None] = deque()  # one entry per request being answered right now
         self._last_answer = 0.0  # time.monotonic() when the last answer finished
+        self._answer = _Answer(self)
         self._hurried = 0  # callers of settle() waiting: they want the work done now, not after a pause
         self._traffic = threading.Condition()
 
-    @contextmanager
-    def answering(self) -> Iterator[None]:
-        """Marks one request being answered: work handed in meanwhile waits for a quiet moment."""
-        with self._traffic:
-            self._answering += 1
-        try:
-            yield
-        finally:
-            with self._traffic:
-                self._answering -= 1
-                self._last_answer = time.monotonic()
-                if self._answering == 0:
-                    self._traffic.notify_all()
+    def answering(self) -> AbstractContextManager[None]:
+        """Marks one request being answered: work handed in meanwhile waits for a quiet moment.
+
+        Takes no lock: answers only count themselves in and out (a deque's appends and pops are
+        thread-safe), and a waiting worker looks again every QUIET_SECONDS."""
+        return self._answer
 
     def dispatch(self, ids: list[int | None], now: datetime) -> None:
         """Sends these just-committed deliveries soon, in the background. Rows another process (or the
@@ -130,13 +125,13 @@ class BackgroundSender:
                 now = time.monotonic()
                 if now >= until or self._hurried:
                     return
-                if self._answering == 0:
-                    quiet_at = self._last_answer + self._quiet
-                    if now >= quiet_at:
-                        return
-                    self._traffic.wait(min(quiet_at, until) - now)
-                else:
-                    self._traffic.wait(until - now)
+                quiet_at = self._last_answer + self._quiet
+                if not self._in_progress and now >= quiet_at:
+                    return
+                # Answers do not wake a worker, which looks again when the quiet moment would come (one
+                # quiet interval on, while an answer is in progress); settle() wakes it at once.
+                wake_at = now + self._quiet if self._in_progress else quiet_at
+                self._traffic.wait(min(wake_at, until) - now)
 
     def _run(self, work: Callable[[], object], what: str, until: float) -> None:
         try:
@@ -152,3 +147,19 @@ class BackgroundSender:
             self._busy -= 1
             if self._busy == 0:
                 self._idle.notify_all()
+
+
+class _Answer(AbstractContextManager[None]):
+    """One request being answered, counted in and out of its sender's answers in progress."""
+
+    def __init__(self, sender: BackgroundSender) -> None:
+        self._in_progress = sender._in_progress
+        self._sender = sender
+
+    def __enter__(self) -> None:
+        self._in_progress.append(None)
+
+    def __exit__(self, *_exc: object) -> None:
+        # The time first: a worker that then sees no answer in progress sees this one's end.
+        self._sender._last_answer = time.monotonic()
+        self._in_progress.pop()

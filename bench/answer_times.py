@@ -9,17 +9,21 @@ load generator's own work stays out of the answer times):
   accept   a mentor clicking Accept on their proposal (pairs them; the intro follows)
 
 Baseline, measured in the same run: a bare Bolt app behind the same WSGI server (waitress, 8 threads)
-whose listeners only ack, sent the very same requests. Each side runs in its own process, both at
-once, and they take turns (bot, bare, bare, bot) on halves of each kind; the fake Slack Web API runs
-in a third process, adding LATENCY ms to every answer (0 and 500 by default). Before the
-measured requests, the bot is warmed up as people would use it: mentors saved a profile with
-`/mentor offer`, and mentees opened the request form, so the bot already knows everyone.
+whose listeners only ack, sent the very same requests. Beside it, the floor: the same bare app whose
+listeners first do the least database work each kind needs (see Floor), which shows what any app
+that stores its decisions before answering can reach on this machine. Each side runs in its own
+process, all at once, and they take turns (bot, bare, floor, floor, bare, bot) on halves of each
+kind; the fake Slack Web API runs in a process of its own, adding LATENCY ms to every answer (0 and
+500 by default). Before the measured requests, the bot is warmed up as people would use it: mentors
+saved a profile with `/mentor offer`, and mentees opened the request form, so the bot already knows
+everyone.
 
     .venv/bin/python bench/answer_times.py [--requests 400] [--clients 50] [--latency 0,500]
         [--database-url URL]
 
 Prints, per latency and kind: throughput (answers/s) and p50/p99 answer times for the bot and the
-bare app, and their ratios (goals: throughput >= 0.8x the bare app's, p99 <= 1.3x).
+bare app, and their ratios (goals: throughput >= 0.8x the bare app's, p99 <= 1.3x); then the floor's
+throughput, and its throughput and p99 as ratios to the bare app's.
 """
 
 from __future__ import annotations
@@ -98,15 +102,97 @@ def serve(kind: str, api_url: str, database_url: str) -> None:
         def only_ack(ack: Any) -> None:
             ack()
 
-        app.command("/mentor")(only_ack)
-        app.action(re.compile(".*"))(only_ack)
-        app.view(re.compile(".*"))(only_ack)
+        if kind == "floor":
+            floor = Floor(database_url)
+            app.command("/mentor")(floor.command)
+            app.action(re.compile(".*"))(floor.click)
+            app.view(re.compile(".*"))(floor.submission)
+        else:
+            app.command("/mentor")(only_ack)
+            app.action(re.compile(".*"))(only_ack)
+            app.view(re.compile(".*"))(only_ack)
         wsgi = SlackRequestHandler(app)  # type: ignore[assignment]
     from handlers.serve import http_server
 
     server = http_server(wsgi)
     print(f"http://127.0.0.1:{server.effective_port}/slack/events", flush=True)  # type: ignore[union-attr]
     server.run()
+
+
+class Floor:
+    """The least database work each kind of request needs, done as directly as Python can: plain SQL on
+    one DB-API connection per server thread, no ORM, no pool. `/mentor status` runs the bot's own
+    status statement (which of a person's pairs, requests, places and endings exist); a request
+    submission stores one row in one write transaction, and an Accept three (the decision and the
+    two introductions it causes). Its listeners answer as the bare app's do, after that work."""
+
+    def __init__(self, database_url: str):
+        from sqlalchemy import create_engine
+
+        from bot.pairing.pairings import _WHAT_THEY_HOLD
+
+        self.engine = create_engine(database_url)
+        self.sqlite = self.engine.dialect.name == "sqlite"
+        compiled = _WHAT_THEY_HOLD.compile(dialect=self.engine.dialect)
+        self.status_sql, self.status_params = str(compiled), dict(compiled.params)
+        self.status_order = compiled.positiontup  # SQLite's parameters are positional
+        mark = "?" if self.sqlite else "%s"
+        self.insert_sql = (
+            f"INSERT INTO floor_decisions (team_id, user_id, kind, at) VALUES ({mark}, {mark}, {mark}, {mark})"
+        )
+        key = "INTEGER PRIMARY KEY" if self.sqlite else "SERIAL PRIMARY KEY"
+        with self.engine.begin() as conn:
+            conn.exec_driver_sql(
+                f"CREATE TABLE IF NOT EXISTS floor_decisions (id {key}, team_id TEXT, user_id TEXT, kind TEXT, at TEXT)"
+            )
+        self.local = threading.local()
+        self.writers = threading.Lock()  # as the bot's own SQLite writers queue (bot.storage.database)
+
+    def _connection(self) -> Any:
+        conn: Any = getattr(self.local, "conn", None)
+        if conn is None:
+            conn = self.local.conn = self.engine.raw_connection().dbapi_connection
+            if self.sqlite:
+                conn.isolation_level = None
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+                conn.execute("PRAGMA busy_timeout=10000")
+        return conn
+
+    def _write(self, team_id: str, user_id: str, kinds: list[str]) -> None:
+        conn = self._connection()
+        at = time.strftime("%Y-%m-%dT%H:%M:%S")
+        rows = [(team_id, user_id, kind, at) for kind in kinds]
+        if self.sqlite:
+            with self.writers:
+                conn.execute("BEGIN IMMEDIATE")
+                conn.executemany(self.insert_sql, rows)
+                conn.execute("COMMIT")
+        else:
+            with conn.cursor() as cursor:
+                cursor.executemany(self.insert_sql, rows)
+            conn.commit()
+
+    def command(self, ack: Any, command: dict[str, Any]) -> None:
+        if command.get("text", "").strip() == "status":
+            conn = self._connection()
+            named = {**self.status_params, "team": command["team_id"], "user": command["user_id"]}
+            params = [named[name] for name in self.status_order] if self.status_order else named
+            cursor = conn.cursor()
+            cursor.execute(self.status_sql, params)
+            cursor.fetchall()
+            cursor.close()
+            if not self.sqlite:
+                conn.rollback()
+        ack()
+
+    def click(self, ack: Any, body: dict[str, Any]) -> None:
+        self._write(body["team"]["id"], body["user"]["id"], ["accept", "intro", "intro"])
+        ack()
+
+    def submission(self, ack: Any, body: dict[str, Any]) -> None:
+        self._write(body["team"]["id"], body["user"]["id"], ["request"])
+        ack()
 
 
 @dataclass
@@ -434,27 +520,30 @@ def database(url: str | None) -> Iterator[str]:
 
 
 def measure(latency_ms: int, n: int, clients: int, database_url: str | None) -> dict[str, dict[str, Any]]:
-    """Both servers run side by side and take turns: each kind is sent in two halves, bot then bare,
-    then bare then bot, so that a busier or quieter minute on a shared machine falls on both."""
+    """The three servers run side by side and take turns: each kind is sent in two halves, bot, bare,
+    floor, then floor, bare, bot, so that a busier or quieter minute on a shared machine falls on all."""
     figures: dict[str, dict[str, Any]] = {}
     with (
         process("bench/fake_slack_server.py", str(latency_ms)) as api,
         database(database_url) as db_url,
         process(__file__, "serve", "bot", api.url, db_url) as bot,
         process(__file__, "serve", "bare", api.url, db_url) as bare,
+        process(__file__, "serve", "floor", api.url, db_url) as floor,
     ):
+        servers = {"bot": bot, "bare": bare, "floor": floor}
         people = Population(n, db_url, RemoteEmulator(api.url))
         # Warm up: everyone known to the bot, every mentor with a profile (not measured).
         send_all(bot.url, people.warm_up(), clients)
-        send_all(bare.url, people.requests_of("help")[: clients * 2], clients)
+        for other in (bare, floor):
+            send_all(other.url, people.requests_of("help")[: clients * 2], clients)
         for kind in KINDS:
             requests = people.requests_of(kind)
             halves = [requests[: len(requests) // 2], requests[len(requests) // 2 :]]
-            totals: dict[str, tuple[float, list[float], int]] = {"bot": (0.0, [], 0), "bare": (0.0, [], 0)}
+            totals: dict[str, tuple[float, list[float], int]] = {name: (0.0, [], 0) for name in servers}
             for turn, half in enumerate(halves):
-                for name, server in (("bot", bot), ("bare", bare)) if turn == 0 else (("bare", bare), ("bot", bot)):
+                for name in list(servers) if turn == 0 else reversed(servers):
                     bot.wait_until_idle()
-                    wall, times, failed = time_all(server.url, half, clients)
+                    wall, times, failed = time_all(servers[name].url, half, clients)
                     spent, seen, fails = totals[name]
                     totals[name] = (spent + wall, seen + times, fails + failed)
             figures[kind] = {name: (len(times) / wall, times, failed) for name, (wall, times, failed) in totals.items()}
@@ -474,16 +563,21 @@ def main() -> None:
     args = parser.parse_args()
     print(f"{args.requests} requests of each kind, {args.clients} concurrent clients, {os.cpu_count()} cores")
     header = f"{'Slack':>6} {'kind':8} {'bot/s':>7} {'bare/s':>7} {'ratio':>6}"
-    header += f" {'bot p50':>8} {'bot p99':>8} {'bare p99':>8} {'p99 x':>6} {'fails':>5}"
+    header += f" {'bot p50':>8} {'bot p99':>8} {'bare p99':>8} {'p99 x':>6}"
+    header += f" {'floor/s':>8} {'ratio':>6} {'p99 x':>6} {'fails':>5}"
     print(header)
     for latency in (int(x) for x in args.latency.split(",")):
         for kind, sides in measure(latency, args.requests, args.clients, args.database_url).items():
             (bot_rate, bot_times, bot_failed), (bare_rate, bare_times, bare_failed) = sides["bot"], sides["bare"]
+            floor_rate, floor_times, floor_failed = sides["floor"]
             bot_p99, bare_p99 = percentile(bot_times, 0.99), percentile(bare_times, 0.99)
+            floor_p99 = percentile(floor_times, 0.99)
             print(
                 f"{latency:>4}ms {kind:8} {bot_rate:7.0f} {bare_rate:7.0f} {bot_rate / bare_rate:6.2f}"
                 f" {1000 * statistics.median(bot_times):6.0f}ms {1000 * bot_p99:6.0f}ms {1000 * bare_p99:6.0f}ms"
-                f" {bot_p99 / bare_p99:6.2f} {bot_failed + bare_failed:5}",
+                f" {bot_p99 / bare_p99:6.2f}"
+                f" {floor_rate:8.0f} {floor_rate / bare_rate:6.2f} {floor_p99 / bare_p99:6.2f}"
+                f" {bot_failed + bare_failed + floor_failed:5}",
                 flush=True,
             )
 

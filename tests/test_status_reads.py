@@ -48,3 +48,25 @@ def test_each_status_statement_reads_the_persons_rows_by_index(engine, name):
         if "people" in step or "programs" in step:
             continue  # the person's own row (team, user) and the program of a place, by their keys
         assert PERSONAL.search(step), f"{name} reads the workspace's rows: {step}"
+
+
+@pytest.mark.parametrize("name", STATEMENTS)
+def test_each_status_statement_binds_only_the_person(engine, name):
+    # Statuses and numbers are in the SQL text: a bound one makes SQLite weigh the table's partial
+    # indexes (`WHERE status = 'active'`) again, preparing the statement again, at every execution.
+    # (A LIMIT is bound, and compared with nothing.)
+    compiled = STATEMENTS[name].limit(None).offset(None).compile(engine)
+    assert set(compiled.params) == {"team", "user"}, compiled.params
+
+
+def test_only_plain_constants_are_written_into_sql():
+    from enum import StrEnum
+
+    from bot.storage.database import constant
+
+    class Odd(StrEnum):
+        QUOTE = "it's"
+
+    with pytest.raises(ValueError):
+        constant(Odd.QUOTE)
+    assert str(constant(7)) == "7"

@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import bindparam, or_, select, union_all, update
+from sqlalchemy import ColumnElement, bindparam, exists, or_, select, union_all, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.delivery import outbox
 from bot.matching.proposals import DeliveryIds, free_place, open_program, retry_waiting
 from bot.matching.requests import copy_request
 from bot.pairing import messages
-from bot.storage.database import reading, rows_changed
+from bot.storage.database import constant, reading, rows_changed
 from bot.storage.models import CheckIn, MentoringRequest, MentorProfile, Pairing, Person, Program, Proposal
 from bot.storage.statuses import (
     OPEN_REQUEST_STATUSES,
@@ -151,7 +151,8 @@ class Standing:
 
 
 # `/mentor status` is the most frequent read: its statements are built once, not per request, and use
-# no IN list of constants, which SQLAlchemy would render into the SQL again at every execution.
+# no IN list of constants, which SQLAlchemy would render into the SQL again at every execution; their
+# statuses are constants of the SQL text (see `constant`).
 # The person's pairs on either side, each side by its own index (an OR of the two would read the
 # workspace's pairs one by one).
 _PAIRINGS_OF_PERSON = Pairing.id.in_(
@@ -161,14 +162,16 @@ _PAIRINGS_OF_PERSON = Pairing.id.in_(
     )
 )
 _ACTIVE_PAIRINGS_OF = (
-    select(Pairing).where(_PAIRINGS_OF_PERSON, Pairing.status == PairingStatus.ACTIVE).order_by(Pairing.started_at)
+    select(Pairing)
+    .where(_PAIRINGS_OF_PERSON, Pairing.status == constant(PairingStatus.ACTIVE))
+    .order_by(Pairing.started_at)
 )
 _OPEN_REQUESTS_OF = (
     select(MentoringRequest)
     .where(
         MentoringRequest.team_id == bindparam("team"),
         MentoringRequest.mentee_user_id == bindparam("user"),
-        or_(*(MentoringRequest.status == status for status in OPEN_REQUEST_STATUSES)),
+        or_(*(MentoringRequest.status == constant(status) for status in OPEN_REQUEST_STATUSES)),
     )
     .order_by(MentoringRequest.created_at)
 )
@@ -179,24 +182,34 @@ _PLACES_OF = (
         MentorProfile.team_id == bindparam("team"),
         MentorProfile.user_id == bindparam("user"),
         MentorProfile.active.is_(True),
-        MentorProfile.capacity > 0,
+        MentorProfile.capacity > constant(0),
     )
     .order_by(Program.id)
 )
 _ENDED_PAIRINGS_OF = (
     select(Pairing)
-    .where(_PAIRINGS_OF_PERSON, Pairing.status != PairingStatus.ACTIVE)  # ended or completed
+    .where(_PAIRINGS_OF_PERSON, Pairing.status != constant(PairingStatus.ACTIVE))  # ended or completed
     .order_by(Pairing.ended_at.desc(), Pairing.id.desc())
     .limit(RECENT_ENDINGS)
 )
 
+
+def _on_either_side(*where: ColumnElement[bool]) -> ColumnElement[bool]:
+    """Whether the person has a pair matching `where` on either side, each side looked up by its own index."""
+    return or_(
+        exists().where(Pairing.team_id == bindparam("team"), Pairing.mentor_user_id == bindparam("user"), *where),
+        exists().where(Pairing.team_id == bindparam("team"), Pairing.mentee_user_id == bindparam("user"), *where),
+    )
+
+
 # Which of the four a person has at all, and their own pause, in one statement: most people hold one
-# or two of them, and each query of an entity costs far more than the database's own work.
+# or two of them, and each query of an entity costs far more than the database's own work. Each is a
+# plain EXISTS on an index.
 _WHAT_THEY_HOLD = select(
-    _ACTIVE_PAIRINGS_OF.order_by(None).exists(),
-    _OPEN_REQUESTS_OF.order_by(None).exists(),
-    _PLACES_OF.order_by(None).exists(),
-    _ENDED_PAIRINGS_OF.order_by(None).limit(None).exists(),
+    _on_either_side(Pairing.status == constant(PairingStatus.ACTIVE)),
+    _OPEN_REQUESTS_OF.order_by(None).with_only_columns(MentoringRequest.id).exists(),
+    _PLACES_OF.order_by(None).with_only_columns(MentorProfile.id).exists(),
+    _on_either_side(Pairing.status != constant(PairingStatus.ACTIVE)),
     select(Person.paused_until)
     .where(Person.team_id == bindparam("team"), Person.user_id == bindparam("user"))
     .scalar_subquery(),
@@ -223,7 +236,7 @@ class Pairings:
                     s.scalars(
                         select(Proposal).where(
                             Proposal.request_id.in_([r.id for r in requests]),
-                            Proposal.status == ProposalStatus.PENDING,
+                            Proposal.status == constant(ProposalStatus.PENDING),
                         )
                     )
                     if requests

@@ -131,7 +131,7 @@ class Floor:
 
         from bot.pairing.pairings import _WHAT_THEY_HOLD
 
-        self.engine = create_engine(database_url)
+        self.engine = create_engine(database_url, pool_size=16)
         self.sqlite = self.engine.dialect.name == "sqlite"
         compiled = _WHAT_THEY_HOLD.compile(dialect=self.engine.dialect)
         self.status_sql, self.status_params = str(compiled), dict(compiled.params)
@@ -151,7 +151,9 @@ class Floor:
     def _connection(self) -> Any:
         conn: Any = getattr(self.local, "conn", None)
         if conn is None:
-            conn = self.local.conn = self.engine.raw_connection().dbapi_connection
+            # The pool's proxy is kept with it: a dropped proxy hands its connection back to the pool.
+            self.local.proxy = self.engine.raw_connection()
+            conn = self.local.conn = self.local.proxy.dbapi_connection
             if self.sqlite:
                 conn.isolation_level = None
                 conn.execute("PRAGMA journal_mode=WAL")

@@ -70,3 +70,25 @@ def test_only_plain_constants_are_written_into_sql():
     with pytest.raises(ValueError):
         constant(Odd.QUOTE)
     assert str(constant(7)) == "7"
+
+
+def test_a_reading_only_reads_and_leaves_its_connection_writable(migrated_database_url, backend):
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from bot.storage.database import make_session_factory, reading, unit_of_work
+
+    engine = make_engine(migrated_database_url, pool_size=1, max_overflow=0)  # one connection, reused
+    sessions = make_session_factory(engine)
+    try:
+        with reading(sessions) as s:
+            assert s.execute(text("SELECT count(*) FROM people")).scalar() == 0
+            if backend == "postgresql":  # PostgreSQL refuses a write in a read-only transaction
+                with pytest.raises(DBAPIError, match="read-only transaction"):
+                    s.execute(text("INSERT INTO workspaces (team_id, created_at) VALUES ('T1', CURRENT_TIMESTAMP)"))
+        with unit_of_work(sessions) as s:  # the same connection, back from the pool, writes again
+            s.execute(text("INSERT INTO workspaces (team_id, created_at) VALUES ('T1', CURRENT_TIMESTAMP)"))
+        with reading(sessions) as s:
+            assert s.execute(text("SELECT count(*) FROM workspaces")).scalar() == 1
+    finally:
+        engine.dispose()

@@ -206,15 +206,24 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
 READ_ONLY = "mentor_read_only"
 
 
+def _read_only(factory: sessionmaker[Session]) -> Engine:
+    """The factory's engine, read-only, made once per factory: making it costs more than a short read."""
+    variant: Engine | None = getattr(factory, "_read_only_bind", None)
+    if variant is None:
+        engine: Engine = factory.kw["bind"]
+        # PostgreSQL opens its transactions READ ONLY (the driver begins them so, without a statement more).
+        postgres = {"postgresql_readonly": True} if engine.dialect.name == "postgresql" else {}
+        variant = engine.execution_options(**{READ_ONLY: True}, **postgres)
+        factory._read_only_bind = variant  # type: ignore[attr-defined]
+    return variant
+
+
 @contextmanager
 def reading(factory: sessionmaker[Session]) -> Iterator[Session]:
     """A transaction that only reads. On SQLite it takes no write lock, so reads never queue behind
     writers; on PostgreSQL it is marked READ ONLY, and a write in it is an error."""
-    bind = factory.kw["bind"]
-    session = factory(bind=bind.execution_options(**{READ_ONLY: True}))
+    session = factory(bind=_read_only(factory))
     try:
-        if bind.dialect.name == "postgresql":
-            session.execute(text("SET TRANSACTION READ ONLY"))
         yield session
     finally:
         # Closing ends the transaction without expiring what was read: the objects stay usable.

@@ -44,14 +44,16 @@ def _object(value: Any) -> dict[str, Any]:
 
 
 def team_of(body: dict[str, Any]) -> str:
-    """The workspace a payload comes from, wherever Slack put it (Bolt looks in the same places)."""
+    """The workspace a payload acts in, found where Bolt finds the one it authorizes, in the same order:
+    first the workspace that installed a modal's app (a modal opened from a Slack Connect channel comes
+    from a person of another workspace), then the payload's team, then its user's."""
     team = body.get("team")
     view = _object(body.get("view"))
     for found in (
+        view.get("app_installed_team_id"),
         team.get("id") if isinstance(team, dict) else team,
         body.get("team_id"),
         _object(body.get("user")).get("team_id"),
-        view.get("app_installed_team_id"),
         view.get("team_id"),
     ):
         if isinstance(found, str) and found:

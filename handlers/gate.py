@@ -132,8 +132,8 @@ def _shape_problem(body: Any) -> str | None:
         return "not an object"
     if body.get("ssl_check") == "1":  # Slack checking the certificate of a slash command's URL
         return None
-    # Whatever the type, Bolt reads these as objects wherever they appear.
-    if any(key in body and not isinstance(body[key], dict) for key in ("event", "view")):
+    # Whatever the type, Bolt reads an event as an object wherever it appears, and a view unless it is null.
+    if ("event" in body and not isinstance(body["event"], dict)) or not isinstance(body.get("view"), dict | None):
         return "bad event or view"
     if "command" in body:
         # Slack sends a slash command as a form: every field a string, and none of an interaction's.

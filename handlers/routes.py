@@ -77,10 +77,17 @@ def _named(listener: Listener) -> tuple[Listener, tuple[str, ...]]:
 
 
 def action_id(body: dict[str, Any]) -> str:
-    """The clicked element's id (the gate has checked that every action names one)."""
-    return str(body["actions"][0]["action_id"])
+    """The clicked element's id; "" (the fallback's) for a payload without one, such as a legacy
+    attachment's click, which Bolt also hands to action listeners (the gate refuses it over HTTP)."""
+    actions = body.get("actions")
+    found = (
+        actions[0].get("action_id") if isinstance(actions, list) and actions and isinstance(actions[0], dict) else None
+    )
+    return found if isinstance(found, str) else ""
 
 
 def callback_id(body: dict[str, Any]) -> str:
-    """The submitted form's id (the gate has checked that the view names one)."""
-    return str(body["view"]["callback_id"])
+    """The submitted form's id, or "" (the fallback's)."""
+    view = body.get("view")
+    found = view.get("callback_id") if isinstance(view, dict) else None
+    return found if isinstance(found, str) else ""

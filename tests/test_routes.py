@@ -61,3 +61,27 @@ def test_every_registered_click_and_form_reaches_its_own_listener(bot):
     bot.slack.settle()
     told = [c.args.get("text", "") for c in bot.fake.calls if c.method in ("chat.postEphemeral", "chat.update")]
     assert told and not any("don't recognise that button" in t for t in told), told
+
+
+def test_a_payload_without_an_id_goes_to_the_fallback():
+    from handlers.routes import callback_id
+
+    # Bolt hands a legacy attachment's click to action listeners too; it names no action_id.
+    assert action_id({"type": "interactive_message", "actions": [{"name": "x"}]}) == ""
+    assert action_id({"type": "block_actions", "actions": []}) == ""
+    assert callback_id({"type": "view_submission", "view": None}) == ""
+    fallback = lambda ack: None  # noqa: E731
+    routes = Routes(action_id, fallback=fallback)
+    routes.on("proposal_accept")(lambda ack: None)
+    assert routes.find({"type": "interactive_message"}) is fallback
+
+
+def test_a_modal_acts_in_the_workspace_that_installed_its_app():
+    from handlers.context import team_of
+
+    # A modal opened from a Slack Connect channel: the person's own team is another workspace's.
+    body = {"team": {"id": "TOTHER001"}, "user": {"id": "U1", "team_id": "TOTHER001"}}
+    body["view"] = {"type": "modal", "app_installed_team_id": "TAAAA0001", "team_id": "TOTHER001"}
+    assert team_of(body) == "TAAAA0001"
+    assert team_of({"team": None, "user": {"id": "U1", "team_id": "TAAAA0001"}}) == "TAAAA0001"
+    assert team_of({"team": "TAAAA0002", "user": {"id": "U1"}}) == "TAAAA0002"

@@ -130,7 +130,7 @@ class BackgroundSender:
                     return
                 # Answers do not wake a worker, which looks again when the quiet moment would come (one
                 # quiet interval on, while an answer is in progress); settle() wakes it at once.
-                wake_at = now + self._quiet if self._in_progress else quiet_at
+                wake_at = now + max(self._quiet, 0.001) if self._in_progress else quiet_at
                 self._traffic.wait(min(wake_at, until) - now)
 
     def _run(self, work: Callable[[], object], what: str, until: float) -> None:

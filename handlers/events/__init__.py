@@ -14,7 +14,13 @@ def home_opened(event: dict[str, Any], body: dict[str, Any], context: BoltContex
     view = event.get("view")
     team_id = body.get("team_id") or (view.get("team_id") if isinstance(view, dict) else None)
     user_id = event.get("user")
-    if event.get("tab", "home") == "home" and isinstance(team_id, str) and team_id and isinstance(user_id, str):
+    if (
+        event.get("tab", "home") == "home"
+        and isinstance(team_id, str)
+        and team_id
+        and isinstance(user_id, str)
+        and user_id
+    ):
         publish_home(runtime(context), team_id, [user_id], now(context))
 
 

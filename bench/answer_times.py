@@ -10,8 +10,8 @@ starts, and sent from one event loop, so the load generator's own work stays out
 
 Baseline, measured in the same run: a bare Bolt app behind the same WSGI server (waitress, 8 threads)
 whose listeners only ack, sent the very same requests. Beside it, the floor: the same bare app whose
-listeners first do the least database work each kind needs (see Floor), which shows what any app
-that stores its decisions before answering can reach on this machine. Each side runs in its own
+listeners first do the least work each kind needs (see Floor), which shows what any app that
+answers with content, or stores its decisions before answering, can reach on this machine. Each side runs in its own
 process, all at once, and they take turns on thirds of each kind, each server in each place once;
 the fake Slack Web API runs in a process of its own, adding LATENCY ms to every answer (0 and 500
 by default). Before the measured requests, the bot is warmed up as people would use it: mentors
@@ -123,11 +123,12 @@ def serve(kind: str, api_url: str, database_url: str) -> None:
 
 
 class Floor:
-    """The least database work each kind of request needs, done as directly as Python can: plain SQL on
-    one DB-API connection per server thread, no ORM, no pool. `/mentor status` runs the bot's own
-    status statement (which of a person's pairs, requests, places and endings exist); a request
+    """The least work each kind of request needs, done as directly as Python can: plain SQL on one
+    DB-API connection per server thread, no ORM, no pool. `/mentor help` answers with the bot's own
+    help text (2.3 KB of blocks); `/mentor status` runs the bot's own status statement (which of a
+    person's pairs, requests, places and endings exist) and answers with one line of it; a request
     submission stores one row in one write transaction, and an Accept three (the decision and the
-    two introductions it causes). Its listeners answer as the bare app's do, after that work."""
+    two introductions it causes), and both answer with an empty ack, as the bare app does."""
 
     def __init__(self, database_url: str):
         from sqlalchemy import create_engine
@@ -149,6 +150,9 @@ class Floor:
                 f"CREATE TABLE IF NOT EXISTS floor_decisions (id {key}, team_id TEXT, user_id TEXT, kind TEXT, at TEXT)"
             )
         self.local = threading.local()
+        from handlers.commands.mentor import help_message
+
+        self.help = help_message()
         self.writers = threading.Lock()  # as the bot's own SQLite writers queue (bot.storage.database)
 
     def _connection(self) -> Any:
@@ -179,16 +183,22 @@ class Floor:
             conn.commit()
 
     def command(self, ack: Any, command: dict[str, Any]) -> None:
-        if command.get("text", "").strip() == "status":
+        text = command.get("text", "").strip()
+        if text == "help":
+            ack(**self.help)  # the bot's own help, as any app answering `help` has its text to send
+            return
+        if text == "status":
             conn = self._connection()
             named = {**self.status_params, "team": command["team_id"], "user": command["user_id"]}
             params = [named[name] for name in self.status_order] if self.status_order else named
             cursor = conn.cursor()
             cursor.execute(self.status_sql, params)
-            cursor.fetchall()
+            held = cursor.fetchone()
             cursor.close()
             if not self.sqlite:
                 conn.rollback()
+            ack(text=f"Pairs: {held[0]}, waiting: {held[1]}, places: {held[2]}, ended: {held[3]}, paused: {held[4]}")
+            return
         ack()
 
     def click(self, ack: Any, body: dict[str, Any]) -> None:

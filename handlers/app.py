@@ -92,6 +92,10 @@ def build_wsgi(app: App, rt: Runtime) -> Callable[[dict[str, Any], StartResponse
         start_response(status, [("Content-Type", "text/plain"), ("Content-Length", str(len(text)))])
         return [text.encode()]
 
+    def refuse(start_response: StartResponse, refusal: gate.Refusal) -> list[bytes]:
+        log.warning("refused a request: %s %s", refusal.status, refusal.reason)
+        return plain(start_response, f"{refusal.status} {HTTPStatus(refusal.status).phrase}", refusal.reason)
+
     def events(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         admitted: gate.Refusal | dict[str, Any] | None = gate.too_large(environ.get("CONTENT_LENGTH"))
         if admitted is None:
@@ -100,20 +104,17 @@ def build_wsgi(app: App, rt: Runtime) -> Callable[[dict[str, Any], StartResponse
             headers["content-type"] = environ.get("CONTENT_TYPE", "")
             admitted = gate.check(raw, headers, secret)
         if isinstance(admitted, gate.Refusal):
-            log.warning("refused a request: %s %s", admitted.status, admitted.reason)
-            return plain(start_response, f"{admitted.status} {HTTPStatus(admitted.status).phrase}", admitted.reason)
+            return refuse(start_response, admitted)
         # The gate has checked the signature and parsed the body: Bolt takes the parsed body as it
         # does from Socket Mode, rather than verifying and parsing the same bytes a second time.
         try:
             request = BoltRequest(body=admitted, headers=headers, mode="socket_mode")
-        except (TypeError, ValueError, AttributeError, KeyError) as exc:
+        except (TypeError, ValueError, AttributeError, KeyError):
             # A field Bolt reads has a type Slack never sends (an event whose channel is `true`).
-            log.warning("refused a request: 400 unreadable fields (%s)", type(exc).__name__)
-            return plain(start_response, "400 Bad Request", "unreadable fields")
+            return refuse(start_response, gate.Refusal(400, "unreadable fields"))
         refused = gate.ids_problem(request.context)
         if refused is not None:
-            log.warning("refused a request: %s %s", refused.status, refused.reason)
-            return plain(start_response, f"{refused.status} {HTTPStatus(refused.status).phrase}", refused.reason)
+            return refuse(start_response, refused)
         with rt.sender.answering():
             answer = app.dispatch(request)
         body = answer.body.encode() if isinstance(answer.body, str) else bytes(answer.body or b"")
